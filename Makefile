@@ -1,0 +1,50 @@
+# Two commands: `make run` and `make test`. Both build .venv with Python 3.12+ first.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+# The first Python 3.12+ found: PYTHON from the environment, python3.13/3.12 on PATH,
+# then pyenv's versions (pyenv root, ~/.pyenv).
+PYTHON ?= $(shell for p in python3.13 python3.12 python3 \
+	$$(ls -d $$(pyenv root 2>/dev/null)/versions/3.1[2-9]*/bin/python3 $$HOME/.pyenv/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -rV); do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { command -v $$p; break; }; done)
+
+.PHONY: run test venv lint messages bench clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "Python 3.12+ not found: install it or set PYTHON=/path/to/python3.12"; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+# Embedded (default): SQLite, in-memory channel layer, Celery worker + beat inside the server.
+# Distributed: DATABASE_URL and REDIS_URL set -> Daphne, Celery worker and beat via honcho.
+run: venv
+	@export DEBUG=$${DEBUG:-1}; \
+	$(PY) manage.py migrate --noinput && \
+	$(PY) manage.py seed_demo && \
+	if [ -n "$$DATABASE_URL" ] && [ -n "$$REDIS_URL" ]; then \
+		$(PY) manage.py collectstatic --noinput --verbosity 0 && \
+		$(VENV)/bin/honcho start -f Procfile; \
+	else \
+		$(PY) manage.py run_embedded --port $${PORT:-8000}; \
+	fi
+
+test: venv
+	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/pytest -m "not browser" $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -m browser -p no:asyncio $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+
+messages: venv
+	cd contactcenter && ../$(PY) ../manage.py makemessages -l es --no-obsolete
+	$(PY) manage.py compilemessages
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles

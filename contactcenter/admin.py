@@ -1,0 +1,323 @@
+"""Django admin for every model. Organization admins (role owner/admin) see and link only their
+own organization's rows; platform superusers see everything."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from contactcenter import models as m
+from contactcenter.admin_site import is_tenant_admin as _is_tenant_admin
+from contactcenter.services import organizations as org_services
+
+
+class TenantAdmin(admin.ModelAdmin):
+    """Scopes querysets, foreign-key choices and new rows to the admin's organization."""
+
+    def _allowed(self, request) -> bool:
+        return request.user.is_superuser or _is_tenant_admin(request.user)
+
+    def has_module_permission(self, request):
+        return self._allowed(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_add_permission(self, request):
+        return self._allowed(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        return qs.filter(**{self.organization_lookup: request.user.organization_id})
+
+    organization_lookup = "organization"
+
+    def get_exclude(self, request, obj=None):
+        excluded = list(super().get_exclude(request, obj) or [])
+        if not request.user.is_superuser:
+            excluded.append("organization")
+        return excluded
+
+    def get_list_filter(self, request):
+        filters = list(super().get_list_filter(request))
+        if not request.user.is_superuser:
+            filters = [f for f in filters if f != "organization"]
+        return filters
+
+    def _scope(self, request, queryset):
+        if request.user.is_superuser or queryset is None:
+            return queryset
+        model = queryset.model
+        if model is m.Organization:
+            return queryset.filter(pk=request.user.organization_id)
+        if any(f.name == "organization" for f in model._meta.get_fields()):
+            return queryset.filter(organization=request.user.organization_id)
+        return queryset
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if field is not None and hasattr(field, "queryset"):
+            field.queryset = self._scope(request, field.queryset)
+        return field
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if field is not None and hasattr(field, "queryset"):
+            field.queryset = self._scope(request, field.queryset)
+        return field
+
+    def save_model(self, request, obj, form, change):
+        if not request.user.is_superuser and hasattr(obj, "organization_id"):
+            obj.organization_id = request.user.organization_id
+        super().save_model(request, obj, form, change)
+
+
+class TenantInline(admin.TabularInline):
+    extra = 0
+
+    def get_exclude(self, request, obj=None):
+        excluded = list(super().get_exclude(request, obj) or [])
+        if not request.user.is_superuser:
+            excluded.append("organization")
+        return excluded
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if field is not None and not request.user.is_superuser and hasattr(field, "queryset"):
+            field.queryset = TenantAdmin._scope(self, request, field.queryset)
+        return field
+
+    def has_add_permission(self, request, obj=None):
+        return True
+
+    def has_change_permission(self, request, obj=None):
+        return True
+
+    def has_delete_permission(self, request, obj=None):
+        return True
+
+    def has_view_permission(self, request, obj=None):
+        return True
+
+
+class OrganizationInlineFormsetMixin:
+    """Inline rows take their parent's organization."""
+
+    def save_formset(self, request, form, formset, change):
+        instances = formset.save(commit=False)
+        for instance in instances:
+            if hasattr(instance, "organization_id") and not instance.organization_id:
+                instance.organization_id = form.instance.organization_id
+        for obj in formset.deleted_objects:
+            obj.delete()
+        for instance in instances:
+            instance.save()
+        formset.save_m2m()
+
+
+@admin.register(m.Organization)
+class OrganizationAdmin(TenantAdmin):
+    list_display = ["name", "slug", "time_zone", "allow_unassigned_queue_login"]
+    search_fields = ["name", "slug"]
+    organization_lookup = "pk"
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            org_services.organization_setup_defaults(organization=obj)
+
+
+@admin.register(m.User)
+class UserAdmin(TenantAdmin, DjangoUserAdmin):
+    list_display = ["username", "first_name", "last_name", "role", "organization", "is_active"]
+    list_filter = ["role", "is_active", "organization"]
+    search_fields = ["username", "first_name", "last_name", "email"]
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("Personal info"), {"fields": ("first_name", "last_name", "email", "extension")}),
+        (_("Contact center"), {"fields": ("organization", "role", "is_active")}),
+        (_("Platform"), {"fields": ("is_staff", "is_superuser", "groups", "user_permissions")}),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (None, {"fields": ("username", "password1", "password2")}),
+        (_("Contact center"), {"fields": ("organization", "role", "first_name", "last_name", "email")}),
+    )
+    readonly_fields = ["last_login", "date_joined"]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser:
+            return fieldsets
+        hidden = {"organization", "is_staff", "is_superuser", "groups", "user_permissions"}
+        return [
+            (name, {**opts, "fields": tuple(f for f in opts["fields"] if f not in hidden)})
+            for name, opts in fieldsets
+            if any(f not in hidden for f in opts["fields"])
+        ]
+
+    def get_exclude(self, request, obj=None):
+        return None
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        field = super().formfield_for_choice_field(db_field, request, **kwargs)
+        if db_field.name == "role" and not request.user.is_superuser and request.user.role != m.Role.OWNER:
+            field.choices = [c for c in field.choices if c[0] != m.Role.OWNER]
+        return field
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        org_services.user_setup_defaults(user=obj)
+
+
+class QueueMembershipInline(TenantInline):
+    model = m.QueueMembership
+    fields = ["user", "role", "position"]
+
+
+@admin.register(m.Queue)
+class QueueAdmin(OrganizationInlineFormsetMixin, TenantAdmin):
+    list_display = ["name", "kind", "strategy", "capacity", "priority", "after_service_seconds", "is_active"]
+    list_filter = ["kind", "strategy", "organization"]
+    search_fields = ["name"]
+    filter_horizontal = ["required_skills", "dispositions"]
+    inlines = [QueueMembershipInline]
+
+
+@admin.register(m.QueueMembership)
+class QueueMembershipAdmin(TenantAdmin):
+    list_display = ["queue", "user", "role", "position"]
+    list_filter = ["role"]
+
+
+@admin.register(m.QueueLogin)
+class QueueLoginAdmin(TenantAdmin):
+    list_display = ["agent", "queue", "started_at", "ended_at", "logged_in_by", "is_unassigned"]
+    list_filter = ["queue"]
+
+
+@admin.register(m.Skill)
+class SkillAdmin(TenantAdmin):
+    list_display = ["name"]
+    search_fields = ["name"]
+
+
+@admin.register(m.AgentSkill)
+class AgentSkillAdmin(TenantAdmin):
+    list_display = ["agent", "skill", "level"]
+
+
+@admin.register(m.StatusDefinition)
+class StatusDefinitionAdmin(TenantAdmin):
+    list_display = ["__str__", "kind", "code", "max_minutes", "is_active"]
+    list_filter = ["kind"]
+
+
+@admin.register(m.AgentState)
+class AgentStateAdmin(TenantAdmin):
+    list_display = ["agent", "status", "since", "receive_new", "chat_load", "voice_load"]
+    readonly_fields = ["chat_load", "voice_load", "wrapup_episode"]
+
+
+@admin.register(m.StatusInterval)
+class StatusIntervalAdmin(TenantAdmin):
+    list_display = ["agent", "status", "started_at", "ended_at", "source", "changed_by", "reason"]
+    list_filter = ["source"]
+    date_hierarchy = "started_at"
+
+
+@admin.register(m.Channel)
+class ChannelAdmin(TenantAdmin):
+    list_display = ["name", "kind", "public_key", "queue", "is_active"]
+    list_filter = ["kind"]
+
+
+@admin.register(m.Contact)
+class ContactAdmin(TenantAdmin):
+    list_display = ["__str__", "phone", "email", "channel", "created_at"]
+    search_fields = ["name", "phone", "email", "external_id"]
+
+
+class MessageInline(TenantInline):
+    model = m.Message
+    fields = ["direction", "kind", "body", "sender", "created_at", "delivery"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(m.Conversation)
+class ConversationAdmin(TenantAdmin):
+    list_display = ["id", "contact", "queue", "status", "assignee", "enqueued_at", "closed_at"]
+    list_filter = ["status", "medium", "queue"]
+    search_fields = ["contact__name", "contact__phone"]
+    filter_horizontal = ["tags"]
+    inlines = [MessageInline]
+
+
+@admin.register(m.Message)
+class MessageAdmin(TenantAdmin):
+    list_display = ["conversation", "direction", "kind", "__str__", "created_at"]
+    list_filter = ["direction", "kind"]
+
+
+@admin.register(m.Attachment)
+class AttachmentAdmin(TenantAdmin):
+    list_display = ["original_name", "kind", "content_type", "size"]
+
+
+@admin.register(m.Offer)
+class OfferAdmin(TenantAdmin):
+    list_display = ["conversation", "agent", "status", "created_at", "expires_at"]
+
+
+@admin.register(m.Tag)
+class TagAdmin(TenantAdmin):
+    list_display = ["name", "color"]
+
+
+@admin.register(m.CannedResponse)
+class CannedResponseAdmin(TenantAdmin):
+    list_display = ["shortcut", "title", "owner"]
+
+
+@admin.register(m.PrerecordedMessage)
+class PrerecordedMessageAdmin(TenantAdmin):
+    list_display = ["name", "created_at"]
+
+
+@admin.register(m.Disposition)
+class DispositionAdmin(TenantAdmin):
+    list_display = ["name", "reschedules", "is_active"]
+
+
+@admin.register(m.Transfer)
+class TransferAdmin(TenantAdmin):
+    list_display = ["conversation", "mode", "from_agent", "to_agent", "to_queue", "status", "created_at"]
+
+
+@admin.register(m.AuditEntry)
+class AuditEntryAdmin(TenantAdmin):
+    list_display = ["created_at", "actor", "action", "target_user", "queue", "reason"]
+    list_filter = ["action"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,24 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+ADMIN_ROLES = {"owner", "admin"}
+
+
+def is_tenant_admin(user) -> bool:
+    """An organization's owner or administrator: admin access to that organization only."""
+    return bool(
+        user.is_active
+        and not user.is_superuser
+        and getattr(user, "organization_id", None)
+        and getattr(user, "role", None) in ADMIN_ROLES
+    )
+
+
+class ContactCenterAdminSite(admin.AdminSite):
+    site_header = _("Contact center administration")
+    site_title = _("Contact center")
+    index_title = _("Configuration")
+
+    def has_permission(self, request):
+        user = request.user
+        return bool(user.is_active and (user.is_superuser or is_tenant_admin(user)))

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.contrib.admin.apps import AdminConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ContactCenterConfig(AppConfig):
+    name = "contactcenter"
+    verbose_name = _("Contact center")
+    default_auto_field = "django.db.models.BigAutoField"
+
+
+class ContactCenterAdminConfig(AdminConfig):
+    default_site = "contactcenter.admin_site.ContactCenterAdminSite"

@@ -1,0 +1,19 @@
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "contactcenter.settings")
+
+app = Celery("contactcenter")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks(["contactcenter"])
+
+
+@app.on_after_finalize.connect
+def setup_periodic_tasks(sender, **kwargs):
+    from django.conf import settings
+
+    # The sweeps catch whatever an event-driven path missed (a lost task, a crashed worker).
+    sender.add_periodic_task(
+        settings.ROUTING_SWEEP_SECONDS, sender.signature("contactcenter.tasks.sweep"), name="sweep"
+    )

@@ -1,0 +1,37 @@
+from .agents import NO_ANSWER_CODE, AgentState, StatusDefinition, StatusInterval, StatusSource, SystemStatus
+from .audit import AuditEntry
+from .catalog import AgentSkill, CannedResponse, Disposition, PrerecordedMessage, Skill, Tag
+from .conversations import Attachment, Channel, Contact, Conversation, Message, Offer, Transfer
+from .organizations import ADMIN_ROLES, SUPERVISING_ROLES, Organization, Role, User
+from .queues import Queue, QueueLogin, QueueMembership
+
+__all__ = [
+    "ADMIN_ROLES",
+    "NO_ANSWER_CODE",
+    "SUPERVISING_ROLES",
+    "AgentSkill",
+    "AgentState",
+    "Attachment",
+    "AuditEntry",
+    "CannedResponse",
+    "Channel",
+    "Contact",
+    "Conversation",
+    "Disposition",
+    "Message",
+    "Offer",
+    "Organization",
+    "PrerecordedMessage",
+    "Queue",
+    "QueueLogin",
+    "QueueMembership",
+    "Role",
+    "Skill",
+    "StatusDefinition",
+    "StatusInterval",
+    "StatusSource",
+    "SystemStatus",
+    "Tag",
+    "Transfer",
+    "User",
+]

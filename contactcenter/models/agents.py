@@ -1,0 +1,138 @@
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from .base import OrganizationOwned
+
+
+class SystemStatus(models.TextChoices):
+    READY = "ready", _("Ready")
+    DIALING = "dialing", _("Dialing")
+    IN_SERVICE = "in_service", _("In service")
+    AFTER_SERVICE = "after_service", _("After service")
+    BANNED = "banned", _("Banned")
+    OFFLINE = "offline", _("Offline")
+    ONLINE = "online", _("Online")
+    DND = "dnd", _("Do not disturb")
+
+
+# The automatic pause put on an agent who let an offer ring out.
+NO_ANSWER_CODE = "no_answer"
+
+
+class StatusDefinition(OrganizationOwned):
+    """The statuses an agent can be in: the 8 system ones and the organization's pause reasons."""
+
+    class Kind(models.TextChoices):
+        SYSTEM = "system", _("System status")
+        PAUSE = "pause", _("Pause reason")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.PAUSE)
+    code = models.SlugField(_("code"), max_length=40)
+    name = models.CharField(_("name"), max_length=60)
+    max_minutes = models.PositiveIntegerField(
+        _("maximum minutes"), null=True, blank=True, help_text=_("Empty: no limit.")
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("status")
+        verbose_name_plural = _("statuses")
+        ordering = ["kind", "position", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "code"], name="status_unique_code"),
+            models.CheckConstraint(
+                condition=~Q(kind="system") | Q(code__in=SystemStatus.values),
+                name="status_system_code_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.label)
+
+    @property
+    def label(self):
+        if self.kind == self.Kind.SYSTEM:
+            return SystemStatus(self.code).label
+        return self.name
+
+    @property
+    def is_pause(self) -> bool:
+        return self.kind == self.Kind.PAUSE
+
+
+class AgentState(OrganizationOwned):
+    """An agent's one current status, since when, and what the router needs to know fast."""
+
+    agent = models.OneToOneField(
+        "contactcenter.User", on_delete=models.CASCADE, primary_key=True, related_name="state"
+    )
+    status = models.ForeignKey(StatusDefinition, on_delete=models.PROTECT, related_name="+")
+    since = models.DateTimeField(_("since"))
+    receive_new = models.BooleanField(_("receive new"), default=False)
+    # Whether the agent chose DND (rather than Online) for "not receiving new".
+    prefers_dnd = models.BooleanField(default=False)
+    # Open conversations assigned (or offered) to the agent, by medium. Kept under the row lock
+    # by the services; the router filters on them without counting conversations.
+    chat_load = models.PositiveIntegerField(default=0)
+    voice_load = models.PositiveIntegerField(default=0)
+    last_assigned_at = models.DateTimeField(null=True, blank=True)
+    # After service (wrap-up): one episode at a time; the number makes late task runs harmless.
+    wrapup_episode = models.PositiveIntegerField(default=0)
+    wrapup_conversation = models.ForeignKey(
+        "contactcenter.Conversation", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    wrapup_deadline = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("agent state")
+        verbose_name_plural = _("agent states")
+        indexes = [models.Index(fields=["organization", "receive_new"])]
+
+    def __str__(self) -> str:
+        return f"{self.agent} · {self.status}"
+
+
+class StatusSource(models.TextChoices):
+    AGENT = "agent", _("Agent")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    SYSTEM = "system", _("System")
+    SCHEDULE = "schedule", _("Schedule")
+
+
+class StatusInterval(OrganizationOwned):
+    """The status ledger: an agent's intervals tile time with no gap or overlap."""
+
+    agent = models.ForeignKey(
+        "contactcenter.User", on_delete=models.CASCADE, related_name="status_intervals"
+    )
+    status = models.ForeignKey(StatusDefinition, on_delete=models.PROTECT, related_name="+")
+    previous_status = models.ForeignKey(
+        StatusDefinition, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    started_at = models.DateTimeField(_("from"))
+    ended_at = models.DateTimeField(_("to"), null=True, blank=True)
+    changed_by = models.ForeignKey(
+        "contactcenter.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    source = models.CharField(_("source"), max_length=12, choices=StatusSource.choices)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("status interval")
+        verbose_name_plural = _("status ledger")
+        ordering = ["agent", "started_at"]
+        indexes = [models.Index(fields=["agent", "started_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agent"], condition=Q(ended_at__isnull=True), name="ledger_one_open_interval"
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=F("started_at")),
+                name="ledger_interval_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agent}: {self.status} {self.started_at:%Y-%m-%d %H:%M:%S}"

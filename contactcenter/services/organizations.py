@@ -1,0 +1,96 @@
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from contactcenter.models import (
+    NO_ANSWER_CODE,
+    AgentState,
+    Organization,
+    Role,
+    StatusDefinition,
+    StatusInterval,
+    StatusSource,
+    SystemStatus,
+    User,
+)
+
+
+@transaction.atomic
+def organization_create(*, name: str, slug: str, time_zone: str = "Europe/Madrid") -> Organization:
+    organization = Organization.objects.create(name=name, slug=slug, time_zone=time_zone)
+    organization_setup_defaults(organization=organization)
+    return organization
+
+
+def organization_setup_defaults(*, organization: Organization) -> None:
+    """The 8 system statuses and the automatic "No answer" pause every organization has."""
+    for position, status in enumerate(SystemStatus):
+        StatusDefinition.objects.get_or_create(
+            organization=organization,
+            code=status.value,
+            defaults={"kind": StatusDefinition.Kind.SYSTEM, "name": status.label, "position": position},
+        )
+    StatusDefinition.objects.get_or_create(
+        organization=organization,
+        code=NO_ANSWER_CODE,
+        defaults={"kind": StatusDefinition.Kind.PAUSE, "name": _("No answer"), "position": 99},
+    )
+
+
+def system_status(organization_id: int, code: str) -> StatusDefinition:
+    return StatusDefinition.objects.get(organization_id=organization_id, code=code)
+
+
+@transaction.atomic
+def user_create(
+    *,
+    organization: Organization,
+    username: str,
+    password: str | None = None,
+    role: str = Role.AGENT,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+    extension: str = "",
+) -> User:
+    user = User(
+        organization=organization,
+        username=username,
+        role=role,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        extension=extension,
+    )
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user.save()
+    user_setup_defaults(user=user)
+    return user
+
+
+def user_setup_defaults(*, user: User) -> AgentState | None:
+    """Every organization user can work as an agent: they start Offline, with an open ledger."""
+    if not user.organization_id:
+        return None
+    existing = AgentState.objects.filter(agent=user).first()
+    if existing:
+        return existing
+    organization_setup_defaults(organization=user.organization)
+    offline = system_status(user.organization_id, SystemStatus.OFFLINE)
+    now = timezone.now()
+    state = AgentState.objects.create(
+        agent=user, organization_id=user.organization_id, status=offline, since=now
+    )
+    StatusInterval.objects.create(
+        organization_id=user.organization_id,
+        agent=user,
+        status=offline,
+        started_at=now,
+        source=StatusSource.SYSTEM,
+        reason="created",
+    )
+    return state

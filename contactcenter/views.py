@@ -1,0 +1,49 @@
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+
+@login_required
+def home(request):
+    """Land on the page the role allows: agents go straight to their workspace."""
+    if request.user.is_superuser and not request.user.organization_id:
+        return redirect("admin:index")
+    if not request.user.is_supervising:
+        return redirect("workspace:index")
+    return redirect("start")
+
+
+@login_required
+def start(request):
+    if not request.user.is_supervising:
+        return redirect("workspace:index")
+    return render(request, "start.html")
+
+
+@require_GET
+@never_cache
+def healthz(request):
+    checks = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        checks["database"] = "ok"
+    except Exception as exc:  # noqa: BLE001 - any failure means unhealthy
+        checks["database"] = f"error: {exc.__class__.__name__}"
+    if settings.REDIS_URL:
+        try:
+            import redis
+
+            client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
+            client.ping()
+            client.close()
+            checks["redis"] = "ok"
+        except Exception as exc:  # noqa: BLE001
+            checks["redis"] = f"error: {exc.__class__.__name__}"
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503)
