@@ -1,6 +1,5 @@
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.static import serve
 
@@ -11,7 +10,8 @@ urlpatterns = [
     path("start/", views.start, name="start"),
     path("healthz", views.healthz, name="healthz"),
     # accounts: login, logout, password reset (Django's views, our templates)
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/login/", views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", views.logout, name="logout"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

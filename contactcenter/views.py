@@ -1,10 +1,33 @@
 from django.conf import settings
+from django.contrib.auth import logout as auth_logout
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
+
+from contactcenter.services import agents as agent_services
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login, then the agent is Online in the contact center."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        if self.request.user.organization_id:
+            agent_services.agent_sign_in(agent=self.request.user)
+        return response
+
+
+@require_POST
+def logout(request):
+    """Logging out sets the agent Offline and logs them out of every queue."""
+    if request.user.is_authenticated and request.user.organization_id:
+        agent_services.agent_sign_out(agent=request.user)
+    auth_logout(request)
+    return redirect(settings.LOGOUT_REDIRECT_URL)
 
 
 @login_required

@@ -1,0 +1,112 @@
+"""The only module that talks to the channel layer.
+
+Services call `publish(...)` inside their transaction; the event is sent after commit (never
+for a rolled-back change) to the groups that care: org.<id>, queue.<id>, agent.<id>,
+conversation.<id>. Events carry a type and ids only; consumers decide what their user may see
+and render fragments themselves. Delivery is at most once: consumers refresh on (re)connect.
+"""
+
+import logging
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+# Event types.
+AGENT_STATUS = "agent.status"
+QUEUE_LOGIN = "queue.login"
+QUEUE_LOGOUT = "queue.logout"
+CONVERSATION_QUEUED = "conversation.queued"
+CONVERSATION_OFFERED = "conversation.offered"
+CONVERSATION_ASSIGNED = "conversation.assigned"
+CONVERSATION_CLOSED = "conversation.closed"
+CONVERSATION_TRANSFERRED = "conversation.transferred"
+CONVERSATION_UPDATED = "conversation.updated"
+MESSAGE_CREATED = "message.created"
+WRAPUP_STARTED = "wrapup.started"
+WRAPUP_ENDED = "wrapup.ended"
+OFFER_ENDED = "offer.ended"
+
+# Channel-layer message type: consumers implement `cc_event(self, message)`.
+LAYER_MESSAGE_TYPE = "cc.event"
+
+
+@dataclass(frozen=True)
+class Event:
+    type: str
+    organization_id: int
+    data: dict
+    groups: tuple[str, ...]
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    def as_message(self) -> dict:
+        return {
+            "type": LAYER_MESSAGE_TYPE,
+            "event": {"id": self.id, "type": self.type, "organization_id": self.organization_id, **self.data},
+        }
+
+
+# Called with every event right after it is sent (tests capture events through this).
+listeners: list[Callable[[Event], None]] = []
+
+
+def org_group(organization_id: int) -> str:
+    return f"org.{organization_id}"
+
+
+def queue_group(queue_id: int) -> str:
+    return f"queue.{queue_id}"
+
+
+def agent_group(agent_id: int) -> str:
+    return f"agent.{agent_id}"
+
+
+def conversation_group(conversation_id: int) -> str:
+    return f"conversation.{conversation_id}"
+
+
+def publish(
+    type: str,
+    *,
+    organization_id: int,
+    agent_ids: Iterable[int] = (),
+    queue_ids: Iterable[int] = (),
+    conversation_ids: Iterable[int] = (),
+    **data,
+) -> Event:
+    """Schedule an event for after the current transaction commits."""
+    agent_ids, queue_ids, conversation_ids = list(agent_ids), list(queue_ids), list(conversation_ids)
+    groups = (
+        org_group(organization_id),
+        *(queue_group(i) for i in dict.fromkeys(queue_ids)),
+        *(agent_group(i) for i in dict.fromkeys(agent_ids)),
+        *(conversation_group(i) for i in dict.fromkeys(conversation_ids)),
+    )
+    event = Event(
+        type=type,
+        organization_id=organization_id,
+        data={"agent_ids": agent_ids, "queue_ids": queue_ids, "conversation_ids": conversation_ids, **data},
+        groups=groups,
+    )
+    transaction.on_commit(lambda: _send(event), robust=True)
+    return event
+
+
+def _send(event: Event) -> None:
+    layer = get_channel_layer()
+    if layer is not None:
+        message = event.as_message()
+        group_send = async_to_sync(layer.group_send)
+        for group in event.groups:
+            try:
+                group_send(group, message)
+            except Exception:  # a lost event heals on the next refresh; never break the caller
+                logger.exception("could not publish %s to %s", event.type, group)
+    for listener in list(listeners):
+        listener(event)

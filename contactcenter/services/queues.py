@@ -1,0 +1,116 @@
+"""Queue membership (permanent) and queue login (now)."""
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from contactcenter import events
+from contactcenter.models import Queue, QueueLogin, QueueMembership, SystemStatus, User
+from contactcenter.services.errors import DomainError, NotAllowed
+from contactcenter.services.policies import user_can_supervise_queue
+
+
+def is_member(agent: User, queue: Queue) -> bool:
+    return QueueMembership.objects.filter(queue=queue, user=agent, role=QueueMembership.Role.AGENT).exists()
+
+
+@transaction.atomic
+def queue_login(*, queue: Queue, agent: User, by: User | None = None) -> QueueLogin:
+    """Log an agent in to a queue, by themself or by a supervisor of that queue.
+
+    Members may always; others only while the organization allows logging in to unassigned
+    queues. Such a login lasts until logout even if the policy is turned off later.
+    """
+    by = by or agent
+    if queue.organization_id != agent.organization_id or by.organization_id != agent.organization_id:
+        raise DomainError(_("That queue does not exist."), code="not_found")
+    if by.pk != agent.pk and not user_can_supervise_queue(by, queue):
+        raise NotAllowed(_("You do not supervise this queue."))
+    if not queue.is_active:
+        raise DomainError(_("The queue %(queue)s is not active.") % {"queue": queue.name}, code="inactive")
+    if not agent.is_active:
+        raise DomainError(_("%(agent)s is deactivated.") % {"agent": agent.display_name}, code="inactive")
+    if agent.state.status.code == SystemStatus.BANNED:
+        raise DomainError(_("%(agent)s is banned from receiving work.") % {"agent": agent.display_name},
+                          code="banned")
+    existing = QueueLogin.objects.filter(queue=queue, agent=agent, ended_at__isnull=True).first()
+    if existing:
+        return existing
+    member = is_member(agent, queue)
+    if not member and not agent.organization.allow_unassigned_queue_login:
+        raise DomainError(
+            _("%(agent)s is not a member of %(queue)s, and the organization does not allow "
+              "logging in to unassigned queues.") % {"agent": agent.display_name, "queue": queue.name},
+            code="not_member",
+        )
+    login = QueueLogin.objects.create(
+        organization_id=queue.organization_id,
+        queue=queue,
+        agent=agent,
+        logged_in_by=by,
+        started_at=timezone.now(),
+        is_unassigned=not member,
+    )
+    if by.pk != agent.pk:
+        from contactcenter.services.agents import audit
+
+        audit(by, "queue.login_agent", target_user=agent, queue=queue)
+    events.publish(events.QUEUE_LOGIN, organization_id=queue.organization_id, agent_ids=[agent.pk],
+                   queue_ids=[queue.pk])
+    from contactcenter.services import routing
+
+    routing.route_queue_on_commit(queue.pk)
+    return login
+
+
+@transaction.atomic
+def queue_logout(*, queue: Queue, agent: User, by: User | None = None) -> bool:
+    by = by or agent
+    if queue.organization_id != agent.organization_id or by.organization_id != agent.organization_id:
+        raise DomainError(_("That queue does not exist."), code="not_found")
+    if by.pk != agent.pk and not user_can_supervise_queue(by, queue):
+        raise NotAllowed(_("You do not supervise this queue."))
+    ended = QueueLogin.objects.filter(queue=queue, agent=agent, ended_at__isnull=True).update(
+        ended_at=timezone.now(), logged_out_by=by
+    )
+    if ended:
+        if by.pk != agent.pk:
+            from contactcenter.services.agents import audit
+
+            audit(by, "queue.logout_agent", target_user=agent, queue=queue)
+        events.publish(events.QUEUE_LOGOUT, organization_id=queue.organization_id, agent_ids=[agent.pk],
+                       queue_ids=[queue.pk])
+    return bool(ended)
+
+
+def queue_logout_all(*, agent: User, by: User | None = None) -> list[int]:
+    queue_ids = list(
+        QueueLogin.objects.filter(agent=agent, ended_at__isnull=True).values_list("queue_id", flat=True)
+    )
+    if queue_ids:
+        QueueLogin.objects.filter(agent=agent, ended_at__isnull=True).update(
+            ended_at=timezone.now(), logged_out_by=by or agent
+        )
+        for queue_id in queue_ids:
+            events.publish(events.QUEUE_LOGOUT, organization_id=agent.organization_id, agent_ids=[agent.pk],
+                           queue_ids=[queue_id])
+    return queue_ids
+
+
+@transaction.atomic
+def queue_member_add(*, queue: Queue, user: User, role: str = QueueMembership.Role.AGENT,
+                     position: int | None = None) -> QueueMembership:
+    if queue.organization_id != user.organization_id:
+        raise DomainError(_("That user does not exist."), code="not_found")
+    if position is None:
+        position = QueueMembership.objects.filter(queue=queue, role=role).count()
+    membership, _created = QueueMembership.objects.get_or_create(
+        queue=queue, user=user, role=role,
+        defaults={"organization_id": queue.organization_id, "position": position},
+    )
+    return membership
+
+
+@transaction.atomic
+def queue_member_remove(*, queue: Queue, user: User, role: str = QueueMembership.Role.AGENT) -> None:
+    QueueMembership.objects.filter(queue=queue, user=user, role=role).delete()

@@ -1,0 +1,407 @@
+"""Routing: queued conversations to eligible agents, within capacity.
+
+Lock order everywhere: conversation rows first, then agent-state rows (several agents: by id).
+The router takes the oldest highest-priority queued conversation with SKIP LOCKED (concurrent
+routers work on different conversations), picks candidates by the queue's strategy, and locks
+one candidate with SKIP LOCKED before re-checking eligibility and capacity under that lock.
+One assignment per transaction, so no transaction ever holds two agents it waited for.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from contactcenter import events
+from contactcenter.models import (
+    AgentSkill,
+    AgentState,
+    Conversation,
+    Offer,
+    Queue,
+    QueueLogin,
+    QueueMembership,
+    SystemStatus,
+    User,
+)
+from contactcenter.services import agents as agent_services
+from contactcenter.services.errors import DomainError
+
+logger = logging.getLogger(__name__)
+S = SystemStatus
+C = Conversation.Status
+
+
+# --- Triggers -----------------------------------------------------------------------------------
+
+
+def route_queue_on_commit(queue_id: int) -> None:
+    transaction.on_commit(lambda: _safe_route(queue_id), robust=True)
+
+
+def route_for_agent_on_commit(agent_id: int) -> None:
+    def run():
+        for queue_id in QueueLogin.objects.filter(agent_id=agent_id, ended_at__isnull=True).values_list(
+            "queue_id", flat=True
+        ):
+            _safe_route(queue_id)
+
+    transaction.on_commit(run, robust=True)
+
+
+def _safe_route(queue_id: int) -> None:
+    try:
+        route_queue(queue_id)
+    except Exception:  # the sweep will retry; a routing failure must not fail the caller
+        logger.exception("routing queue %s failed", queue_id)
+
+
+# --- Eligibility ----------------------------------------------------------------------------------
+
+
+def load_field(queue: Queue) -> str:
+    return "chat_load" if queue.medium == "chat" else "voice_load"
+
+
+def eligible_states(queue: Queue, *, conversation: Conversation | None = None):
+    """Agent states that may take new work from this queue now (without locks)."""
+    capacity = queue.effective_capacity
+    qs = AgentState.objects.filter(
+        organization_id=queue.organization_id,
+        receive_new=True,
+        status__code__in=(S.READY, S.IN_SERVICE),
+        agent__is_active=True,
+    ).filter(
+        Exists(QueueLogin.objects.filter(queue_id=queue.pk, agent_id=OuterRef("agent_id"), ended_at__isnull=True))
+    )
+    qs = qs.filter(**{f"{load_field(queue)}__lt": capacity})
+    if queue.medium == "chat" and queue.organization.calls_block_chats:
+        qs = qs.filter(voice_load=0)
+    for skill_id in queue.required_skills.values_list("pk", flat=True):
+        qs = qs.filter(Exists(AgentSkill.objects.filter(agent_id=OuterRef("agent_id"), skill_id=skill_id)))
+    if conversation is not None:
+        # An agent who declined or let this conversation ring out is not offered it again.
+        qs = qs.exclude(
+            Exists(
+                Offer.objects.filter(
+                    conversation_id=conversation.pk,
+                    agent_id=OuterRef("agent_id"),
+                    status__in=(Offer.Status.DECLINED, Offer.Status.EXPIRED),
+                )
+            )
+        )
+    return qs
+
+
+def _ordered(qs, queue: Queue):
+    strategy = queue.strategy
+    idle = F("last_assigned_at").asc(nulls_first=True)
+    if strategy == Queue.Strategy.ROUND_ROBIN:
+        return qs.order_by(idle, "agent_id")
+    if strategy == Queue.Strategy.RANDOM:
+        return qs.order_by("?")
+    if strategy == Queue.Strategy.SEQUENTIAL:
+        position = QueueMembership.objects.filter(
+            queue_id=queue.pk, user_id=OuterRef("agent_id"), role=QueueMembership.Role.AGENT
+        ).values("position")[:1]
+        return qs.annotate(member_position=Subquery(position)).order_by(
+            F("member_position").asc(nulls_last=True), "agent_id"
+        )
+    # least busy (and simultaneous, which offers to all anyway)
+    return qs.order_by(load_field(queue), idle, "agent_id")
+
+
+def agent_is_eligible(state: AgentState, queue: Queue, *, manual: bool = False) -> str | None:
+    """Re-checked under the agent's row lock. Returns why not, or None when eligible."""
+    agent = state.agent
+    name = agent.display_name
+    if not agent.is_active:
+        return _("%(agent)s is deactivated.") % {"agent": name}
+    code = state.status.code
+    if manual:
+        if code in (S.OFFLINE, S.BANNED) or state.status.is_pause or code == S.AFTER_SERVICE:
+            return _("%(agent)s is %(status)s and cannot take work now.") % {
+                "agent": name, "status": state.status.label}
+    elif not (state.receive_new and code in (S.READY, S.IN_SERVICE)):
+        return _("%(agent)s is not receiving new work.") % {"agent": name}
+    if not QueueLogin.objects.filter(queue_id=queue.pk, agent_id=agent.pk, ended_at__isnull=True).exists():
+        return _("%(agent)s is not logged in to %(queue)s.") % {"agent": name, "queue": queue.name}
+    capacity = queue.effective_capacity
+    load = getattr(state, load_field(queue))
+    if load >= capacity:
+        if queue.medium == "chat":
+            return _("%(agent)s already handles %(count)s conversations.") % {"agent": name, "count": load}
+        return _("%(agent)s is already on a call.") % {"agent": name}
+    if queue.medium == "chat" and queue.organization.calls_block_chats and state.voice_load:
+        return _("%(agent)s is on a call.") % {"agent": name}
+    required = set(queue.required_skills.values_list("pk", flat=True))
+    if required and required - set(AgentSkill.objects.filter(agent_id=agent.pk).values_list("skill_id", flat=True)):
+        return _("%(agent)s lacks the skills %(queue)s requires.") % {"agent": name, "queue": queue.name}
+    return None
+
+
+def _lock_candidate(agent_id: int) -> AgentState | None:
+    return (
+        AgentState.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("status", "agent")
+        .filter(agent_id=agent_id)
+        .first()
+    )
+
+
+# --- Routing ------------------------------------------------------------------------------------
+
+
+def route_queue(queue_id: int, *, limit: int = 1000) -> int:
+    """Assign (or offer) queued conversations of one queue until none or no agent is left."""
+    done = 0
+    while done < limit:
+        outcome = _route_one(queue_id)
+        if outcome is None:
+            break
+        done += outcome
+    return done
+
+
+def _route_one(queue_id: int) -> int | None:
+    """One routing step in its own transaction. None: nothing more to do now."""
+    with transaction.atomic():
+        conversation = (
+            Conversation.objects.select_for_update(skip_locked=True)
+            .filter(queue_id=queue_id, status=C.QUEUED)
+            .order_by("-priority", "enqueued_at", "id")
+            .first()
+        )
+        if conversation is None:
+            return None
+        queue = Queue.objects.select_related("organization").get(pk=queue_id)
+        if not queue.is_active:
+            return None
+        candidates = list(
+            _ordered(eligible_states(queue, conversation=conversation), queue).values_list("agent_id", flat=True)[:50]
+        )
+        if not candidates:
+            return None
+        if queue.strategy == Queue.Strategy.SIMULTANEOUS and queue.medium == "voice":
+            offered = 0
+            for agent_id in candidates:
+                state = _lock_candidate(agent_id)
+                if state is None or agent_is_eligible(state, queue):
+                    continue
+                _offer(conversation, state, queue)
+                offered += 1
+            return 1 if offered else None
+        for agent_id in candidates:
+            state = _lock_candidate(agent_id)
+            if state is None or agent_is_eligible(state, queue):
+                continue
+            if queue.medium == "voice":
+                _offer(conversation, state, queue)
+            else:
+                assign_locked(conversation, state, queue, by=None)
+            return 1
+        return None
+
+
+def _offer(conversation: Conversation, state: AgentState, queue: Queue) -> Offer:
+    now = timezone.now()
+    offer = Offer.objects.create(
+        organization_id=conversation.organization_id,
+        conversation=conversation,
+        agent_id=state.agent_id,
+        created_at=now,
+        expires_at=now + timedelta(seconds=queue.offer_timeout_seconds),
+    )
+    if conversation.status != C.OFFERED:
+        conversation.status = C.OFFERED
+        conversation.call_state = Conversation.CallState.RINGING
+        conversation.save(update_fields=["status", "call_state"])
+    state.voice_load += 1  # the ringing phone holds the agent's call slot
+    state.save(update_fields=["voice_load"])
+    events.publish(
+        events.CONVERSATION_OFFERED,
+        organization_id=conversation.organization_id,
+        agent_ids=[state.agent_id],
+        queue_ids=[conversation.queue_id],
+        conversation_ids=[conversation.pk],
+        offer_id=offer.pk,
+    )
+    from contactcenter import tasks
+
+    tasks.schedule_offer_expiry(offer)
+    return offer
+
+
+def assign_locked(conversation: Conversation, state: AgentState, queue: Queue, *, by: User | None,
+                  now=None) -> None:
+    """Assign a locked, waiting conversation to a locked, checked agent state."""
+    now = now or timezone.now()
+    now = max(now, state.since)
+    conversation.status = C.ASSIGNED
+    conversation.assignee_id = state.agent_id
+    conversation.assigned_at = now
+    if conversation.medium == Conversation.Medium.VOICE and conversation.call_state in ("", "ringing"):
+        conversation.call_state = Conversation.CallState.ACTIVE
+    conversation.save(update_fields=["status", "assignee", "assigned_at", "call_state"])
+    setattr(state, load_field(queue), getattr(state, load_field(queue)) + 1)
+    state.last_assigned_at = now
+    if state.status.code in (S.READY, S.ONLINE, S.DND):
+        agent_services._change(
+            state, agent_services.status_definition(state.organization_id, S.IN_SERVICE),
+            by=by, source="system", reason=f"conversation {conversation.pk}", now=now,
+        )
+    else:
+        state.save(update_fields=["chat_load", "voice_load", "last_assigned_at"])
+    events.publish(
+        events.CONVERSATION_ASSIGNED,
+        organization_id=conversation.organization_id,
+        agent_ids=[state.agent_id],
+        queue_ids=[conversation.queue_id],
+        conversation_ids=[conversation.pk],
+        assignee_id=state.agent_id,
+        by_id=by.pk if by else None,
+    )
+
+
+def release_locked(state: AgentState, medium: str) -> None:
+    field = "chat_load" if medium == Conversation.Medium.CHAT else "voice_load"
+    setattr(state, field, max(0, getattr(state, field) - 1))
+    state.save(update_fields=[field])
+
+
+def lock_states(agent_ids) -> dict[int, AgentState]:
+    """Lock several agents in id order (no deadlock between two such lockers)."""
+    states = (
+        AgentState.objects.select_for_update(of=("self",))
+        .select_related("status", "agent")
+        .filter(agent_id__in=set(agent_ids))
+        .order_by("agent_id")
+    )
+    return {s.agent_id: s for s in states}
+
+
+def lock_conversation(conversation_id: int, organization_id: int | None = None) -> Conversation:
+    qs = Conversation.objects.select_for_update(of=("self",)).select_related("queue", "queue__organization")
+    if organization_id is not None:
+        qs = qs.filter(organization_id=organization_id)
+    try:
+        return qs.get(pk=conversation_id)
+    except Conversation.DoesNotExist:
+        raise DomainError(_("That conversation does not exist."), code="not_found") from None
+
+
+# --- Offers ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def offer_accept(*, offer_id: int, agent: User) -> Conversation:
+    offer = Offer.objects.filter(pk=offer_id, agent=agent).first()
+    if offer is None:
+        raise DomainError(_("That call is not offered to you."), code="not_found")
+    conversation = lock_conversation(offer.conversation_id)
+    offer.refresh_from_db()
+    if offer.status != Offer.Status.PENDING or conversation.status != C.OFFERED:
+        raise DomainError(_("This call was already answered or stopped ringing."), code="gone")
+    pending = list(Offer.objects.filter(conversation=conversation, status=Offer.Status.PENDING))
+    states = lock_states([o.agent_id for o in pending])
+    now = timezone.now()
+    for other in pending:
+        other.status = Offer.Status.ACCEPTED if other.pk == offer.pk else Offer.Status.WITHDRAWN
+        other.resolved_at = now
+        other.save(update_fields=["status", "resolved_at"])
+        release_locked(states[other.agent_id], Conversation.Medium.VOICE)
+        if other.pk != offer.pk:
+            _publish_offer_ended(other)
+    assign_locked(conversation, states[agent.pk], conversation.queue, by=agent, now=now)
+    return conversation
+
+
+def _publish_offer_ended(offer: Offer) -> None:
+    events.publish(events.OFFER_ENDED, organization_id=offer.organization_id, agent_ids=[offer.agent_id],
+                   conversation_ids=[offer.conversation_id], offer_id=offer.pk, status=offer.status)
+
+
+@transaction.atomic
+def offer_decline(*, offer_id: int, agent: User) -> None:
+    offer = Offer.objects.filter(pk=offer_id, agent=agent).first()
+    if offer is None:
+        raise DomainError(_("That call is not offered to you."), code="not_found")
+    _end_offer(offer.pk, Offer.Status.DECLINED)
+
+
+def offer_expire(*, offer_id: int) -> bool:
+    """Task and sweep: a pending offer past its time goes back to the queue and the agent is
+    paused with "No answer" (agents who walk away stop receiving work)."""
+    with transaction.atomic():
+        offer = Offer.objects.filter(pk=offer_id, status=Offer.Status.PENDING).first()
+        if offer is None or offer.expires_at > timezone.now():
+            return False
+        if not _end_offer(offer.pk, Offer.Status.EXPIRED):
+            return False
+        state = agent_services.lock_state(offer.agent_id)
+        if agent_services.is_routable(state) or state.status.code in (S.ONLINE, S.DND):
+            no_answer = agent_services.status_definition(state.organization_id, "no_answer")
+            agent_services._change(state, no_answer, by=None, source="system", reason="offer not answered")
+    return True
+
+
+def _end_offer(offer_id: int, status: str) -> bool:
+    offer = Offer.objects.get(pk=offer_id)
+    conversation = lock_conversation(offer.conversation_id)
+    offer.refresh_from_db()
+    if offer.status != Offer.Status.PENDING:
+        return False
+    states = lock_states([offer.agent_id])
+    offer.status = status
+    offer.resolved_at = timezone.now()
+    offer.save(update_fields=["status", "resolved_at"])
+    release_locked(states[offer.agent_id], Conversation.Medium.VOICE)
+    _publish_offer_ended(offer)
+    if conversation.status == C.OFFERED and not Offer.objects.filter(
+        conversation=conversation, status=Offer.Status.PENDING
+    ).exists():
+        conversation.status = C.QUEUED
+        conversation.call_state = Conversation.CallState.RINGING
+        conversation.save(update_fields=["status", "call_state"])
+        events.publish(events.CONVERSATION_QUEUED, organization_id=conversation.organization_id,
+                       queue_ids=[conversation.queue_id], conversation_ids=[conversation.pk])
+        route_queue_on_commit(conversation.queue_id)
+    return True
+
+
+def offers_withdraw_for_agent(*, agent_id: int) -> None:
+    for offer_id in Offer.objects.filter(agent_id=agent_id, status=Offer.Status.PENDING).values_list("pk", flat=True):
+        with transaction.atomic():
+            _end_offer(offer_id, Offer.Status.WITHDRAWN)
+
+
+# --- Sweep ----------------------------------------------------------------------------------------
+
+
+def sweep(now=None) -> dict:
+    """Periodic safety net: overdue wrap-ups and offers end, and every queue with waiting work
+    is routed. Each step is idempotent."""
+    from contactcenter.services import conversations
+
+    now = now or timezone.now()
+    ended_wrapups = 0
+    for agent_id, episode in AgentState.objects.filter(
+        status__code=S.AFTER_SERVICE, wrapup_deadline__lte=now
+    ).values_list("agent_id", "wrapup_episode"):
+        ended_wrapups += conversations.wrapup_expire(agent_id=agent_id, episode=episode)
+    expired_offers = 0
+    for offer_id in Offer.objects.filter(status=Offer.Status.PENDING, expires_at__lte=now).values_list("pk", flat=True):
+        expired_offers += offer_expire(offer_id=offer_id)
+    routed = 0
+    for queue_id in Conversation.objects.filter(status=C.QUEUED).values_list("queue_id", flat=True).distinct():
+        routed += route_queue(queue_id)
+    return {"wrapups": ended_wrapups, "offers": expired_offers, "routed": routed}
+
+
+def sweep_interval() -> int:
+    return settings.ROUTING_SWEEP_SECONDS
+

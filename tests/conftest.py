@@ -1,0 +1,83 @@
+import os
+import shutil
+from dataclasses import dataclass
+
+import pytest
+from django.conf import settings
+
+from contactcenter import events
+from contactcenter.models import Role, User
+from tests import factories as f
+
+ON_CI = bool(os.environ.get("CI"))
+
+
+def _need(condition: bool, reason: str):
+    """Skip with a clear reason locally; on CI a missing service is a failure, not a skip."""
+    if condition:
+        return
+    if ON_CI:
+        pytest.fail(f"CI must provide this: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def needs_postgres():
+    _need(settings.IS_POSTGRES, "needs PostgreSQL: set DATABASE_URL=postgres://...")
+
+
+@pytest.fixture
+def needs_redis():
+    _need(bool(settings.REDIS_URL), "needs Redis: set REDIS_URL=redis://...")
+
+
+@pytest.fixture
+def chromium_path():
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    _need(bool(path), "needs Chromium: apt-get install -y chromium")
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _media_root(tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@dataclass
+class Personas:
+    organization: object
+    queue: object
+    other_queue: object
+    agent: User
+    colleague: User
+    supervisor: User
+    admin: User
+    outsider: User  # an admin of another organization
+    outsider_queue: object
+
+
+@pytest.fixture
+def personas(db) -> Personas:
+    org = f.OrganizationFactory(name="Acme", slug="acme")
+    queue = f.QueueFactory(organization=org, name="Ventas")
+    other_queue = f.QueueFactory(organization=org, name="Soporte", kind="voice")
+    agent = f.AgentFactory(organization=org, username="ana", first_name="Ana", last_name="López")
+    colleague = f.AgentFactory(organization=org, username="luis", first_name="Luis", last_name="Pérez")
+    supervisor = f.SupervisorFactory(organization=org, username="sofia", first_name="Sofía", last_name="Ruiz")
+    admin = f.AdminFactory(organization=org, username="adela", first_name="Adela", last_name="Gómez")
+    for user in (agent, colleague):
+        f.QueueMembershipFactory(queue=queue, user=user)
+    f.QueueMembershipFactory(queue=queue, user=supervisor, role="supervisor")
+    other_org = f.OrganizationFactory(name="Rival", slug="rival")
+    outsider = f.AdminFactory(organization=other_org, username="oscar", role=Role.ADMIN)
+    outsider_queue = f.QueueFactory(organization=other_org, name="Ventas")
+    return Personas(org, queue, other_queue, agent, colleague, supervisor, admin, outsider, outsider_queue)
+
+
+@pytest.fixture
+def captured_events():
+    """The events published (after commit) while the test runs, in order."""
+    seen: list[events.Event] = []
+    events.listeners.append(seen.append)
+    yield seen
+    events.listeners.remove(seen.append)

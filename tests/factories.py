@@ -1,0 +1,256 @@
+"""One factory per model. Organizations come with their system statuses; users with their
+agent state (Offline), as the services create them."""
+
+from datetime import timedelta
+
+import factory
+from django.utils import timezone
+
+from contactcenter import models as m
+from contactcenter.services import organizations as org_services
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.Organization
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Org {n}")
+    slug = factory.Sequence(lambda n: f"org-{n}")
+
+    @factory.post_generation
+    def defaults(obj, create, extracted, **kwargs):
+        if create:
+            org_services.organization_setup_defaults(organization=obj)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.User
+        skip_postgeneration_save = True
+
+    organization = factory.SubFactory(OrganizationFactory)
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Faker("first_name", locale="es_ES")
+    last_name = factory.Faker("last_name", locale="es_ES")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    role = m.Role.AGENT
+    password = factory.django.Password("demo")
+
+    @factory.post_generation
+    def state(obj, create, extracted, **kwargs):
+        if create:
+            org_services.user_setup_defaults(user=obj)
+
+
+class AgentFactory(UserFactory):
+    role = m.Role.AGENT
+
+
+class SupervisorFactory(UserFactory):
+    role = m.Role.SUPERVISOR
+
+
+class AdminFactory(UserFactory):
+    role = m.Role.ADMIN
+
+
+class SkillFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.Skill
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Skill {n}")
+
+
+class AgentSkillFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.AgentSkill
+
+    agent = factory.SubFactory(AgentFactory)
+    organization = factory.SelfAttribute("agent.organization")
+    skill = factory.SubFactory(SkillFactory, organization=factory.SelfAttribute("..organization"))
+    level = 5
+
+
+class QueueFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.Queue
+        skip_postgeneration_save = True
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Queue {n}")
+    kind = m.Queue.Kind.CHAT
+
+
+class QueueMembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.QueueMembership
+
+    queue = factory.SubFactory(QueueFactory)
+    organization = factory.SelfAttribute("queue.organization")
+    user = factory.SubFactory(AgentFactory, organization=factory.SelfAttribute("..organization"))
+    role = m.QueueMembership.Role.AGENT
+    position = factory.Sequence(lambda n: n)
+
+
+class QueueLoginFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.QueueLogin
+
+    queue = factory.SubFactory(QueueFactory)
+    organization = factory.SelfAttribute("queue.organization")
+    agent = factory.SubFactory(AgentFactory, organization=factory.SelfAttribute("..organization"))
+    started_at = factory.LazyFunction(timezone.now)
+
+
+class StatusDefinitionFactory(factory.django.DjangoModelFactory):
+    """A pause reason."""
+
+    class Meta:
+        model = m.StatusDefinition
+
+    organization = factory.SubFactory(OrganizationFactory)
+    kind = m.StatusDefinition.Kind.PAUSE
+    name = factory.Sequence(lambda n: f"Pausa {n}")
+    code = factory.Sequence(lambda n: f"pause-{n}")
+    max_minutes = 15
+
+
+PauseReasonFactory = StatusDefinitionFactory
+
+
+class StatusIntervalFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.StatusInterval
+
+    agent = factory.SubFactory(AgentFactory)
+    organization = factory.SelfAttribute("agent.organization")
+    status = factory.LazyAttribute(
+        lambda o: m.StatusDefinition.objects.get(organization=o.organization, code="ready")
+    )
+    started_at = factory.LazyFunction(lambda: timezone.now() - timedelta(minutes=5))
+    ended_at = factory.LazyFunction(timezone.now)
+    source = m.StatusSource.AGENT
+
+
+class ChannelFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.Channel
+
+    organization = factory.SubFactory(OrganizationFactory)
+    kind = m.Channel.Kind.WEBCHAT
+    name = factory.Sequence(lambda n: f"Channel {n}")
+    queue = factory.SubFactory(QueueFactory, organization=factory.SelfAttribute("..organization"))
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.Contact
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Faker("name", locale="es_ES")
+    phone = factory.Sequence(lambda n: f"+3460000{n:04d}")
+
+
+class ConversationFactory(factory.django.DjangoModelFactory):
+    """A queued conversation (use the services to assign or close it)."""
+
+    class Meta:
+        model = m.Conversation
+        skip_postgeneration_save = True
+
+    queue = factory.SubFactory(QueueFactory)
+    organization = factory.SelfAttribute("queue.organization")
+    contact = factory.SubFactory(ContactFactory, organization=factory.SelfAttribute("..organization"))
+    enqueued_at = factory.LazyFunction(timezone.now)
+    medium = factory.LazyAttribute(lambda o: "chat" if o.queue.kind == "chat" else "voice")
+
+
+class MessageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.Message
+
+    conversation = factory.SubFactory(ConversationFactory)
+    organization = factory.SelfAttribute("conversation.organization")
+    direction = m.Message.Direction.INBOUND
+    body = factory.Faker("sentence", locale="es_ES")
+    created_at = factory.LazyFunction(timezone.now)
+
+
+class AttachmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.Attachment
+
+    message = factory.SubFactory(MessageFactory)
+    organization = factory.SelfAttribute("message.organization")
+    file = factory.django.FileField(filename="nota.txt", data=b"hola")
+    kind = m.Attachment.Kind.DOCUMENT
+    content_type = "text/plain"
+    size = 4
+    original_name = "nota.txt"
+
+
+class OfferFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.Offer
+
+    conversation = factory.SubFactory(ConversationFactory)
+    organization = factory.SelfAttribute("conversation.organization")
+    agent = factory.SubFactory(AgentFactory, organization=factory.SelfAttribute("..organization"))
+    created_at = factory.LazyFunction(timezone.now)
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(seconds=20))
+
+
+class TagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.Tag
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"tag-{n}")
+
+
+class DispositionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.Disposition
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Resultado {n}")
+
+
+class CannedResponseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.CannedResponse
+
+    organization = factory.SubFactory(OrganizationFactory)
+    shortcut = factory.Sequence(lambda n: f"saludo{n}")
+    title = "Saludo"
+    body = "Hola, ¿en qué puedo ayudarte?"
+
+
+class PrerecordedMessageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.PrerecordedMessage
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Mensaje {n}")
+
+
+class TransferFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.Transfer
+
+    conversation = factory.SubFactory(ConversationFactory)
+    organization = factory.SelfAttribute("conversation.organization")
+    from_agent = factory.SubFactory(AgentFactory, organization=factory.SelfAttribute("..organization"))
+    to_queue = factory.SelfAttribute("conversation.queue")
+    mode = m.Transfer.Mode.BLIND
+    created_at = factory.LazyFunction(timezone.now)
+
+
+class AuditEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.AuditEntry
+
+    organization = factory.SubFactory(OrganizationFactory)
+    action = "test.action"
