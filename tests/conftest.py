@@ -81,3 +81,14 @@ def captured_events():
     events.listeners.append(seen.append)
     yield seen
     events.listeners.remove(seen.append)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """On CI every service is present: a skipped test means something is missing. Fail."""
+    if not ON_CI:
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = len(reporter.stats.get("skipped", [])) if reporter else 0
+    if skipped and session.exitstatus == 0:
+        reporter.write_line(f"CI: {skipped} test(s) skipped; on CI nothing may skip.", red=True)
+        session.exitstatus = 1

@@ -1,0 +1,202 @@
+"""A demo organization to try everything: `python manage.py seed_demo` (idempotent)."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from contactcenter.models import (
+    AgentSkill,
+    CannedResponse,
+    Channel,
+    Contact,
+    Conversation,
+    Disposition,
+    Organization,
+    QueueMembership,
+    Skill,
+    StatusDefinition,
+    Tag,
+    User,
+)
+from contactcenter.models import Queue as QueueModel
+from contactcenter.services import conversations, organizations, queues
+
+PASSWORD = "demo"
+USERS = [
+    ("owner", "owner", "Olga", "Martín"),
+    ("admin", "admin", "Adrián", "Castro"),
+    ("supervisor1", "supervisor", "Sofía", "Ruiz"),
+    ("supervisor2", "supervisor", "Sergio", "Navarro"),
+    ("agent1", "agent", "Ana", "López"),
+    ("agent2", "agent", "Luis", "Pérez"),
+    ("agent3", "agent", "Marta", "García"),
+    ("agent4", "agent", "Jorge", "Sánchez"),
+    ("agent5", "agent", "Lucía", "Romero"),
+    ("agent6", "agent", "Pablo", "Díaz"),
+    ("agent7", "agent", "Elena", "Torres"),
+    ("agent8", "agent", "Diego", "Vidal"),
+]
+QUEUES = [
+    # name, kind, after-service seconds, members, supervisors
+    ("Ventas", "chat", 15, ["agent1", "agent2", "agent3", "agent4", "agent5"], ["supervisor1"]),
+    ("Soporte", "voice", 30, ["agent4", "agent5", "agent6", "agent7", "agent8"], ["supervisor1"]),
+    ("Renovaciones", "campaign", 20, ["agent6", "agent7", "agent8"], ["supervisor2"]),
+]
+PAUSES = [("descanso", "Descanso", 15), ("capacitacion", "Capacitación", 60), ("vacaciones", "Vacaciones", None)]
+DISPOSITIONS = [
+    ("Venta realizada", False), ("Sin interés", False), ("Resuelto", False),
+    ("No contesta", True), ("Volver a llamar", True),
+]
+TAGS = [("VIP", "#b8860b"), ("Reclamo", "#c62828"), ("Nuevo cliente", "#2e7d32")]
+CANNED = [
+    ("saludo", "Saludo", "¡Hola! Soy {agente}, ¿en qué puedo ayudarte?"),
+    ("espera", "Un momento", "Dame un momento, por favor, que lo compruebo."),
+    ("despedida", "Despedida", "Gracias por escribirnos. ¡Que tengas un buen día!"),
+]
+CHANNELS = [
+    # public key, kind, name, queue, secret, provider settings
+    ("demo-web", "webchat", "Chat web", "Ventas", "demo-web-secret", {}),
+    ("demo-api", "api", "API", "Ventas", "demo-api-secret", {}),
+    ("demo-whatsapp", "whatsapp", "WhatsApp", "Ventas", "demo-app-secret",
+     {"verify_token": "demo-verify-token", "app_secret": "demo-app-secret", "phone_number_id": "100000000000001"}),
+    ("demo-sms", "sms", "SMS", "Ventas", "demo-sms-secret", {}),
+    ("demo-voice", "voice", "Teléfono", "Soporte", "demo-voice-secret", {}),
+]
+CONTACTS = [
+    ("Carmen Ortega", "+34600111222", "carmen@example.com"),
+    ("Javier Molina", "+34600222333", "javier@example.com"),
+    ("Rosa Delgado", "+34600333444", ""),
+    ("Andrés Ramos", "+34600444555", "andres@example.com"),
+    ("Isabel Herrera", "+34600555666", ""),
+    ("Tomás Cruz", "+34600666777", "tomas@example.com"),
+]
+
+
+class Command(BaseCommand):
+    help = "Create (or complete) the demo organization. Safe to run again."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--force", action="store_true", help="Run even with DEBUG off.")
+
+    def handle(self, *args, force=False, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError("seed_demo creates users with the password 'demo': it refuses to run with "
+                               "DEBUG off. Use --force if you really mean it.")
+        with transaction.atomic():
+            org = self.seed()
+        self.stdout.write(self.style.SUCCESS(f"Demo organization '{org.name}' ready."))
+        self.stdout.write("Logins (password 'demo'): " + ", ".join(u[0] for u in USERS))
+        self.stdout.write("Open http://127.0.0.1:8000/accounts/login/ — e.g. agent1 / demo, supervisor1 / demo")
+
+    def seed(self) -> Organization:
+        org = Organization.objects.filter(slug="demo").first()
+        if org is None:
+            org = organizations.organization_create(name="Demo", slug="demo")
+        organizations.organization_setup_defaults(organization=org)
+        users = {}
+        for username, role, first, last in USERS:
+            user = User.objects.filter(username=username).first()
+            if user is None:
+                user = organizations.user_create(
+                    organization=org, username=username, password=PASSWORD, role=role,
+                    first_name=first, last_name=last, email=f"{username}@demo.example",
+                )
+            users[username] = user
+        skills = {name: Skill.objects.get_or_create(organization=org, name=name)[0]
+                  for name in ("Español", "Inglés", "Facturación")}
+        for i, username in enumerate(u for u in users if u.startswith("agent")):
+            AgentSkill.objects.get_or_create(organization=org, agent=users[username], skill=skills["Español"],
+                                             defaults={"level": 8})
+            if i % 2 == 0:
+                AgentSkill.objects.get_or_create(organization=org, agent=users[username], skill=skills["Inglés"],
+                                                 defaults={"level": 5 + i % 4})
+        for code, name, minutes in PAUSES:
+            StatusDefinition.objects.get_or_create(
+                organization=org, code=code,
+                defaults={"kind": StatusDefinition.Kind.PAUSE, "name": name, "max_minutes": minutes},
+            )
+        dispositions = [Disposition.objects.get_or_create(organization=org, name=name,
+                                                          defaults={"reschedules": reschedules})[0]
+                        for name, reschedules in DISPOSITIONS]
+        for name, color in TAGS:
+            Tag.objects.get_or_create(organization=org, name=name, defaults={"color": color})
+        for shortcut, title, body in CANNED:
+            CannedResponse.objects.get_or_create(organization=org, owner=None, shortcut=shortcut,
+                                                 defaults={"title": title, "body": body})
+        CannedResponse.objects.get_or_create(
+            organization=org, owner=users["agent1"], shortcut="horario",
+            defaults={"title": "Horario", "body": "Nuestro horario es de 9 a 18 h, de lunes a viernes."},
+        )
+        queue_objs = {}
+        for name, kind, wrapup, members, supervisors in QUEUES:
+            queue, created = QueueModel.objects.get_or_create(
+                organization=org, name=name,
+                defaults={
+                    "kind": kind, "after_service_seconds": wrapup, "after_service_enforced": True,
+                    "auto_reply_outside_hours": "Nuestro horario es de 9 a 18 h; te responderemos en cuanto volvamos.",
+                    "auto_reply_no_agents": "Ahora mismo no hay agentes disponibles; tu mensaje queda en cola.",
+                    "auto_reply_queued": "Gracias por escribirnos. Tu posición en la cola es {position}.",
+                },
+            )
+            if created:
+                queue.required_skills.set([skills["Español"]])
+                queue.dispositions.set(dispositions)
+            for username in members:
+                queues.queue_member_add(queue=queue, user=users[username])
+            for username in supervisors:
+                queues.queue_member_add(queue=queue, user=users[username], role=QueueMembership.Role.SUPERVISOR)
+            queue_objs[name] = queue
+        channels = {}
+        for key, kind, name, queue_name, secret, provider in CHANNELS:
+            channel, _ = Channel.objects.get_or_create(
+                public_key=key,
+                defaults={"organization": org, "kind": kind, "name": name, "queue": queue_objs[queue_name],
+                          "secret": secret, "settings": provider},
+            )
+            channels[key] = channel
+        contacts = []
+        for i, (name, phone, email) in enumerate(CONTACTS):
+            contact, _ = Contact.objects.get_or_create(
+                organization=org, phone=phone,
+                defaults={"name": name, "email": email, "channel": channels["demo-web"], "external_id": f"demo-{i}"},
+            )
+            contacts.append(contact)
+        if not Conversation.objects.filter(organization=org).exists():
+            self.seed_conversations(org, queue_objs, channels, contacts, users)
+        return org
+
+    def seed_conversations(self, org, queue_objs, channels, contacts, users):
+        now = timezone.now()
+        waiting = [
+            (contacts[0], "Hola, quería información sobre la tarifa de fibra."),
+            (contacts[1], "¿Podéis llamarme? No me llega la factura."),
+            (contacts[2], "Buenas, ¿tenéis descuento para autónomos?"),
+        ]
+        for minutes, (contact, text) in zip((12, 7, 2), waiting, strict=True):
+            conversations.conversation_open(
+                queue=queue_objs["Ventas"], contact=contact, channel=channels["demo-web"], text=text,
+                now=now - timedelta(minutes=minutes),
+            )
+        # An earlier, finished conversation, so contacts have history.
+        old = Conversation.objects.create(
+            organization=org, queue=queue_objs["Ventas"], channel=channels["demo-web"], contact=contacts[0],
+            status=Conversation.Status.CLOSED, assignee=users["agent1"], enqueued_at=now - timedelta(days=2),
+            assigned_at=now - timedelta(days=2, minutes=-1), first_response_at=now - timedelta(days=2, minutes=-2),
+            closed_at=now - timedelta(days=2, minutes=-15), last_message_at=now - timedelta(days=2, minutes=-14),
+            last_message_excerpt="Perfecto, muchas gracias.",
+        )
+        from contactcenter.models import Message
+
+        for offset, direction, body in [
+            (0, "inbound", "Hola, ¿cuánto cuesta el plan básico?"),
+            (2, "outbound", "¡Hola Carmen! El plan básico cuesta 25 € al mes."),
+            (14, "inbound", "Perfecto, muchas gracias."),
+        ]:
+            Message.objects.create(
+                organization=org, conversation=old, direction=direction, body=body,
+                sender=users["agent1"] if direction == "outbound" else None,
+                created_at=old.enqueued_at + timedelta(minutes=offset),
+            )
