@@ -2,12 +2,52 @@
 own organization's rows; platform superusers see everything."""
 
 from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from contactcenter import models as m
 from contactcenter.admin_site import is_tenant_admin as _is_tenant_admin
 from contactcenter.services import organizations as org_services
+
+
+class TenantAdminAuthenticationForm(AdminAuthenticationForm):
+    """The admin login accepts platform superusers and organization owners/admins, who are not
+    `is_staff` (Django's admin login form would refuse them)."""
+
+    def confirm_login_allowed(self, user):
+        AuthenticationForm.confirm_login_allowed(self, user)
+        if not (user.is_superuser or _is_tenant_admin(user)):
+            raise ValidationError(
+                self.error_messages["invalid_login"],
+                code="invalid_login",
+                params={"username": self.username_field.verbose_name},
+            )
+
+
+admin.site.login_form = TenantAdminAuthenticationForm
+
+
+def tenant_form(form_class, organization_id):
+    """The admin's form with the row's organization known before validation, so the
+    per-organization unique constraints (names, codes) are a form error instead of a crash."""
+
+    class TenantForm(form_class):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            if hasattr(self.instance, "organization_id") and not self.instance.organization_id:
+                self.instance.organization_id = organization_id
+
+        def _get_validation_exclusions(self):
+            exclude = super()._get_validation_exclusions()
+            exclude.discard("organization")
+            return exclude
+
+    TenantForm.__name__ = form_class.__name__
+    TenantForm.__qualname__ = form_class.__qualname__
+    return TenantForm
 
 
 class TenantAdmin(admin.ModelAdmin):
@@ -47,9 +87,26 @@ class TenantAdmin(admin.ModelAdmin):
 
     def get_list_filter(self, request):
         filters = list(super().get_list_filter(request))
-        if not request.user.is_superuser:
-            filters = [f for f in filters if f != "organization"]
-        return filters
+        if request.user.is_superuser:
+            return filters
+        # A plain related filter lists every organization's rows (e.g. every queue's name);
+        # offer only the values present in the admin's own rows.
+        scoped = []
+        for item in filters:
+            if item == "organization":
+                continue
+            if isinstance(item, str) and "__" not in item:
+                field = self.model._meta.get_field(item)
+                if field.is_relation:
+                    item = (item, admin.RelatedOnlyFieldListFilter)
+            scoped.append(item)
+        return scoped
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if request.user.is_superuser:
+            return form
+        return tenant_form(form, request.user.organization_id)
 
     def _scope(self, request, queryset):
         if request.user.is_superuser or queryset is None:
@@ -77,6 +134,18 @@ class TenantAdmin(admin.ModelAdmin):
         if not request.user.is_superuser and hasattr(obj, "organization_id"):
             obj.organization_id = request.user.organization_id
         super().save_model(request, obj, form, change)
+
+
+class EngineRecordAdmin(TenantAdmin):
+    """Rows the services write (state machine, ledger, logins, offers, transfers, messages): an
+    edit here would skip the ledger, the capacity counters and the events, so they are read-only.
+    They still go away with the user, queue or conversation they belong to."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 class TenantInline(admin.TabularInline):
@@ -172,6 +241,23 @@ class UserAdmin(TenantAdmin, DjangoUserAdmin):
     def get_exclude(self, request, obj=None):
         return None
 
+    @staticmethod
+    def _may_manage(request, obj) -> bool:
+        """An organization admin does not take over a platform superuser, nor (unless they are an
+        owner themself) an owner: no password change, no edit, no delete."""
+        user = request.user
+        if user.is_superuser or obj is None:
+            return True
+        if obj.is_superuser:
+            return False
+        return not (obj.role == m.Role.OWNER and user.role != m.Role.OWNER)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._may_manage(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._may_manage(request, obj)
+
     def formfield_for_choice_field(self, db_field, request, **kwargs):
         field = super().formfield_for_choice_field(db_field, request, **kwargs)
         if db_field.name == "role" and not request.user.is_superuser and request.user.role != m.Role.OWNER:
@@ -204,7 +290,7 @@ class QueueMembershipAdmin(TenantAdmin):
 
 
 @admin.register(m.QueueLogin)
-class QueueLoginAdmin(TenantAdmin):
+class QueueLoginAdmin(EngineRecordAdmin):
     list_display = ["agent", "queue", "started_at", "ended_at", "logged_in_by", "is_unassigned"]
     list_filter = ["queue"]
 
@@ -222,18 +308,37 @@ class AgentSkillAdmin(TenantAdmin):
 
 @admin.register(m.StatusDefinition)
 class StatusDefinitionAdmin(TenantAdmin):
+    """Pause reasons are configured here; the 8 system statuses and the automatic "No answer"
+    pause are the engine's, so they are shown but not changed. New rows are pause reasons."""
+
     list_display = ["__str__", "kind", "code", "max_minutes", "is_active"]
     list_filter = ["kind"]
+    exclude = ["kind"]
+
+    @staticmethod
+    def _is_engines(obj) -> bool:
+        return obj is not None and (obj.kind == m.StatusDefinition.Kind.SYSTEM or obj.code == m.NO_ANSWER_CODE)
+
+    def get_readonly_fields(self, request, obj=None):
+        # The code is how the engine and the reports know a status: fixed once created.
+        return ["code"] if obj is not None else []
+
+    def has_change_permission(self, request, obj=None):
+        is_system = obj is not None and obj.kind == m.StatusDefinition.Kind.SYSTEM
+        return super().has_change_permission(request, obj) and not is_system
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not self._is_engines(obj)
 
 
 @admin.register(m.AgentState)
-class AgentStateAdmin(TenantAdmin):
+class AgentStateAdmin(EngineRecordAdmin):
     list_display = ["agent", "status", "since", "receive_new", "chat_load", "voice_load"]
     readonly_fields = ["chat_load", "voice_load", "wrapup_episode"]
 
 
 @admin.register(m.StatusInterval)
-class StatusIntervalAdmin(TenantAdmin):
+class StatusIntervalAdmin(EngineRecordAdmin):
     list_display = ["agent", "status", "started_at", "ended_at", "source", "changed_by", "reason"]
     list_filter = ["source"]
     date_hierarchy = "started_at"
@@ -263,26 +368,41 @@ class MessageInline(TenantInline):
 
 @admin.register(m.Conversation)
 class ConversationAdmin(TenantAdmin):
+    """Conversations are opened, routed, transferred and closed by the services; here only the
+    after-the-fact classification (tags, disposition, notes) can be corrected."""
+
     list_display = ["id", "contact", "queue", "status", "assignee", "enqueued_at", "closed_at"]
     list_filter = ["status", "medium", "queue"]
     search_fields = ["contact__name", "contact__phone"]
     filter_horizontal = ["tags"]
     inlines = [MessageInline]
+    editable_fields = {"tags", "disposition", "wrapup_notes"}
+
+    def get_readonly_fields(self, request, obj=None):
+        return [
+            field.name
+            for field in m.Conversation._meta.get_fields()
+            if field.concrete and field.editable and not field.auto_created
+            and field.name not in self.editable_fields and field.name != "organization"
+        ]
+
+    def has_add_permission(self, request):
+        return False
 
 
 @admin.register(m.Message)
-class MessageAdmin(TenantAdmin):
+class MessageAdmin(EngineRecordAdmin):
     list_display = ["conversation", "direction", "kind", "__str__", "created_at"]
     list_filter = ["direction", "kind"]
 
 
 @admin.register(m.Attachment)
-class AttachmentAdmin(TenantAdmin):
+class AttachmentAdmin(EngineRecordAdmin):
     list_display = ["original_name", "kind", "content_type", "size"]
 
 
 @admin.register(m.Offer)
-class OfferAdmin(TenantAdmin):
+class OfferAdmin(EngineRecordAdmin):
     list_display = ["conversation", "agent", "status", "created_at", "expires_at"]
 
 
@@ -307,17 +427,15 @@ class DispositionAdmin(TenantAdmin):
 
 
 @admin.register(m.Transfer)
-class TransferAdmin(TenantAdmin):
+class TransferAdmin(EngineRecordAdmin):
     list_display = ["conversation", "mode", "from_agent", "to_agent", "to_queue", "status", "created_at"]
 
 
 @admin.register(m.AuditEntry)
-class AuditEntryAdmin(TenantAdmin):
+class AuditEntryAdmin(EngineRecordAdmin):
     list_display = ["created_at", "actor", "action", "target_user", "queue", "reason"]
     list_filter = ["action"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+    def has_delete_permission(self, request, obj=None):
+        # The audit trail is not the audited's to erase; it goes only with its organization.
+        return request.user.is_superuser

@@ -22,3 +22,13 @@ class ContactCenterAdminSite(admin.AdminSite):
     def has_permission(self, request):
         user = request.user
         return bool(user.is_active and (user.is_superuser or is_tenant_admin(user)))
+
+    def logout(self, request, extra_context=None):
+        """Like the site's logout: the person also goes Offline and leaves every queue, so no
+        work is routed to someone who has gone."""
+        user = request.user
+        if request.method == "POST" and user.is_authenticated and getattr(user, "organization_id", None):
+            from contactcenter.services import agents as agent_services
+
+            agent_services.agent_sign_out(agent=user)
+        return super().logout(request, extra_context)

@@ -1,14 +1,102 @@
 """Access helpers: every view and consumer fetches what it touches through these. They return
-the object or raise Http404 (another organization's id, or not visible) / PermissionDenied."""
+the object, or raise Http404 (another organization's id, or not visible to this user) or
+PermissionDenied (visible, but not allowed)."""
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404
+
+from contactcenter.models import Conversation, Queue, QueueLogin, QueueMembership, Transfer, User
+from contactcenter.services.policies import user_can_supervise_queue
+
+
+def require_org_user(user) -> None:
+    if not (user.is_authenticated and user.is_active and user.organization_id):
+        raise PermissionDenied
 
 
 def require_supervising(user) -> None:
-    if not (user.is_authenticated and user.organization_id and user.is_supervising):
+    require_org_user(user)
+    if not user.is_supervising:
         raise PermissionDenied
 
 
 def require_org_admin(user) -> None:
-    if not (user.is_authenticated and user.organization_id and user.is_org_admin):
+    require_org_user(user)
+    if not user.is_org_admin:
         raise PermissionDenied
+
+
+def supervised_queue_ids(user: User) -> list[int]:
+    """Queues the user supervises: all for managers and up (or when the organization does not
+    limit supervisors), otherwise those they are assigned to as supervisor."""
+    if not user.is_supervising:
+        return []
+    queues = Queue.objects.filter(organization_id=user.organization_id)
+    if user.role == "supervisor" and user.organization.supervisors_limited_to_assigned_queues:
+        queues = queues.filter(memberships__user=user, memberships__role=QueueMembership.Role.SUPERVISOR)
+    return list(queues.values_list("pk", flat=True).distinct())
+
+
+def logged_in_queue_ids(user: User) -> list[int]:
+    return list(QueueLogin.objects.filter(agent=user, ended_at__isnull=True).values_list("queue_id", flat=True))
+
+
+def visible_conversations(user: User):
+    """Conversations a user may open in the workspace: their own (assigned now or before),
+    waiting ones in queues they are logged in to, and everything in queues they supervise."""
+    queue_ids = set(logged_in_queue_ids(user)) | set(supervised_queue_ids(user))
+    return Conversation.objects.filter(organization_id=user.organization_id).filter(
+        Q(assignee=user)
+        | Q(queue_id__in=queue_ids, status__in=(Conversation.Status.QUEUED, Conversation.Status.OFFERED))
+        | Q(queue_id__in=set(supervised_queue_ids(user)))
+        | Q(offers__agent=user, offers__status="pending")
+        | Q(transfers__to_agent=user, transfers__status="pending")
+    ).distinct()
+
+
+def conversation_for_agent(user: User, conversation_id: int) -> Conversation:
+    require_org_user(user)
+    conversation = (
+        visible_conversations(user)
+        .select_related("contact", "queue", "channel", "assignee", "disposition")
+        .filter(pk=conversation_id)
+        .first()
+    )
+    if conversation is None:
+        raise Http404
+    return conversation
+
+
+def queue_for_agent(user: User, queue_id: int) -> Queue:
+    require_org_user(user)
+    queue = Queue.objects.filter(organization_id=user.organization_id, pk=queue_id).first()
+    if queue is None:
+        raise Http404
+    return queue
+
+
+def queue_for_supervisor(user: User, queue_id: int) -> Queue:
+    require_supervising(user)
+    queue = Queue.objects.filter(organization_id=user.organization_id, pk=queue_id).first()
+    if queue is None or not user_can_supervise_queue(user, queue):
+        raise Http404
+    return queue
+
+
+def colleague_for_agent(user: User, agent_id: int) -> User:
+    require_org_user(user)
+    colleague = User.objects.filter(organization_id=user.organization_id, pk=agent_id, is_active=True).first()
+    if colleague is None:
+        raise Http404
+    return colleague
+
+
+def transfer_for_agent(user: User, transfer_id: int) -> Transfer:
+    require_org_user(user)
+    transfer = Transfer.objects.filter(
+        organization_id=user.organization_id, pk=transfer_id
+    ).filter(Q(to_agent=user) | Q(from_agent=user)).select_related("conversation").first()
+    if transfer is None:
+        raise Http404
+    return transfer

@@ -4,5 +4,34 @@ from workspace import views
 
 app_name = "workspace"
 urlpatterns = [
+    # the desk
     path("", views.index, name="index"),
+    path("conversations/<int:pk>/", views.conversation, name="conversation"),
+    path("conversations/<int:pk>/messages/", views.messages_before, name="messages"),
+    # status and queues
+    path("status/receive-new/", views.receive_new, name="receive-new"),
+    path("status/", views.set_status, name="status"),
+    path("queues/<int:queue_id>/login/", views.queue_login, name="queue-login"),
+    path("queues/<int:queue_id>/logout/", views.queue_logout, name="queue-logout"),
+    # taking, assigning, answering
+    path("conversations/<int:pk>/take/", views.take, name="take"),
+    path("conversations/<int:pk>/assign/", views.assign, name="assign"),
+    path("conversations/<int:pk>/answer/", views.offer_answer, name="answer"),
+    # working a conversation
+    path("conversations/<int:pk>/send/", views.send_message, name="send"),
+    path("conversations/<int:pk>/close/", views.close, name="close"),
+    path("conversations/<int:pk>/wrapup/", views.wrapup_save, name="wrapup"),
+    path("wrapup/ready/", views.wrapup_ready, name="wrapup-ready"),
+    path("conversations/<int:pk>/transfer/", views.transfer, name="transfer"),
+    path("conversations/<int:pk>/transfer/targets/", views.transfer_targets, name="transfer-targets"),
+    path("transfers/<int:transfer_id>/answer/", views.transfer_answer, name="transfer-answer"),
+    # canned responses
+    path("canned/", views.canned, name="canned"),
+    path("canned/<int:pk>/", views.canned_edit, name="canned-edit"),
+    path("canned/<int:pk>/delete/", views.canned_delete, name="canned-delete"),
+    # contact and tags
+    path("conversations/<int:pk>/contact/", views.contact_edit, name="contact"),
+    path("conversations/<int:pk>/contact/detail/", views.contact_detail, name="contact-detail"),
+    path("conversations/<int:pk>/tags/", views.tag_add, name="tag-add"),
+    path("conversations/<int:pk>/tags/<int:tag_id>/remove/", views.tag_remove, name="tag-remove"),
 ]

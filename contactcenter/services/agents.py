@@ -35,10 +35,17 @@ TRANSITIONS: dict[str, dict[str, frozenset[str]]] = {
         S.OFFLINE: frozenset({A, SY, SC}),
         **{s: frozenset({A, SV, SY, SC}) for s in _AWAKE - {S.ONLINE}},
     },
-    S.DND: {s: frozenset({A, SY, SC}) for s in _AWAKE - {S.DND}},
+    S.DND: {
+        **{s: frozenset({A, SY, SC}) for s in _AWAKE - {S.DND}},
+        # A supervisor ending after service early puts the agent back in their chosen DND.
+        S.AFTER_SERVICE: frozenset({A, SV, SY, SC}),
+    },
     S.READY: {s: frozenset({A, SV, SY, SC}) for s in _AWAKE - {S.READY}},
     S.IN_SERVICE: {s: frozenset({A, SV, SY}) for s in _AWAKE - {S.IN_SERVICE}},
-    S.AFTER_SERVICE: {s: frozenset({SY}) for s in _AWAKE},
+    S.AFTER_SERVICE: {
+        **{s: frozenset({SY}) for s in _AWAKE},
+        PAUSE: frozenset({A, SV, SY}),  # resuming a pause taken during after service
+    },
     S.DIALING: {s: frozenset({A, SY}) for s in {S.READY, S.ONLINE, S.DND, S.IN_SERVICE, PAUSE}},
     PAUSE: {s: frozenset({A, SV, SY, SC}) for s in _AWAKE},
     S.OFFLINE: {
@@ -161,8 +168,26 @@ def settle(state: AgentState, *, by: User | None, source: str, reason: str = "",
 
 
 def _check_not_banned(state: AgentState, source: str) -> None:
-    if state.status.code == S.BANNED and source != SV:
+    """A ban is lifted only by an administrator (agent_unban); no one else changes a banned status."""
+    if state.status.code != S.BANNED:
+        return
+    if source == A:
         raise NotAllowed(_("You are banned from receiving work. Only an administrator can lift it."))
+    raise NotAllowed(_("%(agent)s is banned. Only an administrator can lift the ban.")
+                     % {"agent": state.agent.display_name})
+
+
+def _drop_wrapup(state: AgentState, *, source: str) -> None:
+    """Signing out or a ban ends the after-service episode (a late task for it changes nothing:
+    the episode number stays). The caller saves the state."""
+    if state.wrapup_conversation_id is None and state.wrapup_deadline is None:
+        return
+    finished = state.wrapup_conversation_id
+    state.wrapup_conversation = None
+    state.wrapup_deadline = None
+    events.publish(events.WRAPUP_ENDED, organization_id=state.organization_id, agent_ids=[state.agent_id],
+                   conversation_ids=[finished] if finished else [], episode=state.wrapup_episode,
+                   source=source)
 
 
 def _check_actor(agent: User, by: User | None, source: str) -> None:
@@ -201,9 +226,13 @@ def agent_sign_out(*, agent: User, by: User | None = None, source: str = A, reas
         queues.queue_logout_all(agent=agent, by=by)
         return state
     state.receive_new = False
+    _drop_wrapup(state, source=source)
     queues.queue_logout_all(agent=agent, by=by)
-    _change(state, status_definition(agent.organization_id, S.OFFLINE), by=by or agent, source=source,
-            reason=reason or "logout")
+    if not _change(state, status_definition(agent.organization_id, S.OFFLINE), by=by or agent,
+                   source=source, reason=reason or "logout"):
+        state.save(update_fields=["receive_new", "wrapup_conversation", "wrapup_deadline"])
+    if source == SV:
+        audit(by, "agent.sign_out", target_user=agent, reason=reason)
     return state
 
 
@@ -241,9 +270,9 @@ def agent_set_unavailable(*, agent: User, dnd: bool, by: User | None = None) -> 
         state.save(update_fields=["receive_new", "prefers_dnd"])
         return state
     if state.status.is_pause:
-        # Leaving a pause by choosing Online/DND.
-        target = S.IN_SERVICE if state.chat_load + state.voice_load else (S.DND if dnd else S.ONLINE)
-        _change(state, status_definition(agent.organization_id, target), by=agent, source=A)
+        # Leaving a pause by choosing Online/DND (or back to after service / In service).
+        _change(state, status_definition(agent.organization_id, derived_status_code(state)), by=agent,
+                source=A)
         return state
     if not settle(state, by=agent, source=A):
         state.save(update_fields=["receive_new", "prefers_dnd"])
@@ -290,6 +319,7 @@ def agent_ban(*, agent: User, by: User, reason: str = "") -> AgentState:
 
     state = lock_state(agent)
     state.receive_new = False
+    _drop_wrapup(state, source=SV)
     queues.queue_logout_all(agent=agent, by=by)
     _change(state, status_definition(agent.organization_id, S.BANNED), by=by, source=SV, reason=reason)
     audit(by, "agent.ban", target_user=agent, reason=reason)

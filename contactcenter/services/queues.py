@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contactcenter import events
-from contactcenter.models import Queue, QueueLogin, QueueMembership, SystemStatus, User
+from contactcenter.models import Queue, QueueLogin, QueueMembership, User
 from contactcenter.services.errors import DomainError, NotAllowed
 from contactcenter.services.policies import user_can_supervise_queue
 
@@ -30,7 +30,9 @@ def queue_login(*, queue: Queue, agent: User, by: User | None = None) -> QueueLo
         raise DomainError(_("The queue %(queue)s is not active.") % {"queue": queue.name}, code="inactive")
     if not agent.is_active:
         raise DomainError(_("%(agent)s is deactivated.") % {"agent": agent.display_name}, code="inactive")
-    if agent.state.status.code == SystemStatus.BANNED:
+    from contactcenter.services.agents import is_banned
+
+    if is_banned(agent):  # the stored state, not a copy cached on the user object
         raise DomainError(_("%(agent)s is banned from receiving work.") % {"agent": agent.display_name},
                           code="banned")
     existing = QueueLogin.objects.filter(queue=queue, agent=agent, ended_at__isnull=True).first()

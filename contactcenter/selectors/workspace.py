@@ -1,0 +1,201 @@
+"""Reads for the agent workspace. Each list is a fixed number of queries, whatever its length."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.core.paginator import Paginator
+from django.db.models import Avg, Count, F, Max, Q
+from django.utils import timezone
+
+from contactcenter.models import (
+    AgentState,
+    CannedResponse,
+    Conversation,
+    Message,
+    Offer,
+    QueueLogin,
+    StatusDefinition,
+    SystemStatus,
+    Transfer,
+    User,
+)
+
+PAGE_SIZE = 25
+MESSAGES_PAGE = 20
+C = Conversation.Status
+
+
+@dataclass
+class PanelFigures:
+    """indigitall's four figures, over the queues the agent is logged in to."""
+
+    average_wait: timedelta | None
+    longest_wait: timedelta | None
+    waiting: int
+    agents_online: int
+
+
+def start_of_today() -> datetime:
+    return timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def panel_figures(queue_ids: list[int]) -> PanelFigures:
+    if not queue_ids:
+        return PanelFigures(None, None, 0, 0)
+    served = Conversation.objects.filter(
+        queue_id__in=queue_ids, assigned_at__gte=start_of_today()
+    ).aggregate(avg=Avg(F("assigned_at") - F("enqueued_at")), longest=Max(F("assigned_at") - F("enqueued_at")))
+    waiting = Conversation.objects.filter(queue_id__in=queue_ids, status__in=(C.QUEUED, C.OFFERED)).count()
+    online = (
+        QueueLogin.objects.filter(queue_id__in=queue_ids, ended_at__isnull=True)
+        .exclude(agent__state__status__code__in=(SystemStatus.OFFLINE, SystemStatus.BANNED))
+        .values("agent_id").distinct().count()
+    )
+    return PanelFigures(served["avg"], served["longest"], waiting, online)
+
+
+def _list_queryset():
+    return Conversation.objects.select_related("contact", "queue", "channel", "assignee")
+
+
+def assigned_page(user: User, page: int = 1):
+    """Asignado a mí: conversations assigned to the agent, calls ringing for them, and
+    conversations a colleague asks them to take (consult transfers)."""
+    qs = _list_queryset().filter(organization_id=user.organization_id).filter(
+        Q(assignee=user, status=C.ASSIGNED)
+        | Q(status=C.OFFERED, offers__agent=user, offers__status=Offer.Status.PENDING)
+        | Q(status=C.ASSIGNED, transfers__to_agent=user, transfers__status=Transfer.Status.PENDING)
+    ).distinct().order_by(F("last_message_at").desc(nulls_last=True), "-id")
+    return Paginator(qs, PAGE_SIZE).get_page(page)
+
+
+def unassigned_queue_ids(user: User) -> list[int]:
+    from permissions.access import logged_in_queue_ids, supervised_queue_ids
+
+    return sorted(set(logged_in_queue_ids(user)) | set(supervised_queue_ids(user)))
+
+
+def unassigned_page(user: User, *, sort: str = "newest", page: int = 1):
+    """Sin asignar: waiting conversations of the queues the agent is logged in to (and, for
+    supervisors, the queues they supervise)."""
+    queue_ids = unassigned_queue_ids(user)
+    order = "-enqueued_at" if sort == "newest" else "enqueued_at"
+    qs = _list_queryset().filter(
+        organization_id=user.organization_id, queue_id__in=queue_ids, status__in=(C.QUEUED, C.OFFERED)
+    ).order_by(order, "id")
+    return Paginator(qs, PAGE_SIZE).get_page(page)
+
+
+@dataclass
+class Colleague:
+    user: User
+    status: StatusDefinition
+    load: int
+    capacity: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.user.display_name} · {self.status.label} · {self.load}/{self.capacity}"
+
+
+def colleagues_by_queue(queues) -> dict[int, list[Colleague]]:
+    """Agents logged in to each queue, with status and load ("Luis · En servicio · 4/6")."""
+    queues = {q.pk: q for q in queues}
+    result: dict[int, list[Colleague]] = defaultdict(list)
+    if not queues:
+        return result
+    logins = (
+        QueueLogin.objects.filter(queue_id__in=queues, ended_at__isnull=True)
+        .select_related("agent__state__status")
+        .order_by("agent__first_name", "agent__username")
+    )
+    for login in logins:
+        queue = queues[login.queue_id]
+        state = login.agent.state
+        load = state.chat_load if queue.medium == "chat" else state.voice_load
+        result[queue.pk].append(Colleague(login.agent, state.status, load, queue.effective_capacity))
+    return result
+
+
+def transfer_targets(user: User, query: str = ""):
+    """Users and queues an agent can transfer to, with colleagues' status and load."""
+    from contactcenter.models import Queue
+
+    users = (
+        User.objects.filter(organization_id=user.organization_id, is_active=True)
+        .exclude(pk=user.pk)
+        .select_related("state__status")
+        .order_by("first_name", "username")
+    )
+    queues = Queue.objects.filter(organization_id=user.organization_id, is_active=True).annotate(
+        waiting=Count("conversations", filter=Q(conversations__status=C.QUEUED))
+    )
+    if query:
+        users = users.filter(
+            Q(first_name__icontains=query) | Q(last_name__icontains=query) | Q(username__icontains=query)
+            | Q(extension__icontains=query)
+        )
+        queues = queues.filter(name__icontains=query)
+    return list(users[:20]), list(queues[:20])
+
+
+def messages_window(conversation: Conversation, *, before_id: int | None = None, day=None,
+                    include_internal: bool = True):
+    """The 20 messages before a point (newest at the bottom), and whether older ones exist."""
+    qs = conversation.messages.select_related("sender").prefetch_related("attachments")
+    if not include_internal:
+        qs = qs.exclude(direction=Message.Direction.INTERNAL)
+    if day is not None:
+        start = timezone.make_aware(datetime.combine(day, datetime.min.time()))
+        window = list(qs.filter(created_at__gte=start).order_by("created_at", "id")[:MESSAGES_PAGE])
+        older = qs.filter(created_at__lt=start).exists()
+        return window, older
+    if before_id is not None:
+        pivot = qs.filter(pk=before_id).values("created_at").first()
+        if pivot:
+            qs = qs.filter(Q(created_at__lt=pivot["created_at"]) | Q(created_at=pivot["created_at"], pk__lt=before_id))
+    newest_first = list(qs.order_by("-created_at", "-id")[: MESSAGES_PAGE + 1])
+    older = len(newest_first) > MESSAGES_PAGE
+    return list(reversed(newest_first[:MESSAGES_PAGE])), older
+
+
+def contact_history(conversation: Conversation, limit: int = 10):
+    return list(
+        Conversation.objects.filter(contact_id=conversation.contact_id)
+        .exclude(pk=conversation.pk)
+        .select_related("queue", "assignee")
+        .order_by("-enqueued_at")[:limit]
+    )
+
+
+def canned_responses(user: User):
+    return list(
+        CannedResponse.objects.filter(organization_id=user.organization_id)
+        .filter(Q(owner__isnull=True) | Q(owner=user))
+        .order_by("shortcut")
+    )
+
+
+def pause_reasons(user: User):
+    return list(
+        StatusDefinition.objects.filter(
+            organization_id=user.organization_id, kind=StatusDefinition.Kind.PAUSE, is_active=True
+        ).exclude(code="no_answer")
+    )
+
+
+def agent_state(user: User) -> AgentState | None:
+    return AgentState.objects.select_related("status").filter(agent=user).first()
+
+
+def pending_offer(user: User, conversation: Conversation) -> Offer | None:
+    return Offer.objects.filter(conversation=conversation, agent=user, status=Offer.Status.PENDING).first()
+
+
+def pending_transfer_to(user: User, conversation: Conversation) -> Transfer | None:
+    return Transfer.objects.filter(conversation=conversation, to_agent=user, status=Transfer.Status.PENDING).select_related("from_agent").first()
+
+
+def unread_conversations(user: User) -> int:
+    return Conversation.objects.filter(assignee=user, status=C.ASSIGNED, unread_count__gt=0).count()

@@ -1,0 +1,90 @@
+// The workspace's small script: timers that tick from the server's start time, the canned
+// response picker, the tab title with unread conversations, and the attention sound.
+(function () {
+  "use strict";
+
+  function pad(n) { return String(n).padStart(2, "0"); }
+  function format(seconds) {
+    seconds = Math.max(0, Math.floor(seconds));
+    var h = Math.floor(seconds / 3600), m = Math.floor((seconds % 3600) / 60), s = seconds % 60;
+    return (h ? h + ":" + pad(m) : pad(m)) + ":" + pad(s);
+  }
+  function tick() {
+    var now = Date.now();
+    document.querySelectorAll("[data-since]").forEach(function (el) {
+      el.textContent = format((now - Date.parse(el.dataset.since)) / 1000);
+    });
+    document.querySelectorAll("[data-deadline]").forEach(function (el) {
+      el.textContent = format((Date.parse(el.dataset.deadline) - now) / 1000);
+    });
+  }
+  setInterval(tick, 1000);
+  document.addEventListener("DOMContentLoaded", tick);
+  document.addEventListener("htmx:afterSettle", tick);
+
+  // Canned responses: pick from the list, or type "/" and a shortcut.
+  document.addEventListener("click", function (event) {
+    var pick = event.target.closest(".canned-pick");
+    if (!pick) return;
+    var form = pick.closest("form");
+    var text = form.querySelector("textarea[name=text]");
+    text.value = pick.dataset.body;
+    text.focus();
+    var details = pick.closest("details");
+    if (details) details.open = false;
+    var list = form.querySelector(".canned-suggestions");
+    if (list) list.hidden = true;
+  });
+  document.addEventListener("input", function (event) {
+    var text = event.target;
+    if (!text.matches || !text.matches("#composer textarea[name=text]")) return;
+    var list = text.form.querySelector(".canned-suggestions");
+    var value = text.value;
+    if (!list) return;
+    if (value.charAt(0) !== "/" || value.indexOf(" ") !== -1) { list.hidden = true; return; }
+    var typed = value.slice(1).toLowerCase();
+    list.replaceChildren();
+    text.form.querySelectorAll(".canned-pick").forEach(function (pick) {
+      if (pick.dataset.shortcut.toLowerCase().indexOf(typed) !== 0) return;
+      var li = document.createElement("li");
+      var clone = pick.cloneNode(true);
+      clone.textContent = "/" + pick.dataset.shortcut + " — " + pick.dataset.body.slice(0, 60);
+      li.appendChild(clone);
+      list.appendChild(li);
+    });
+    list.hidden = list.children.length === 0;
+  });
+
+  // Attention: tab title with unread conversations, and a short sound when work arrives.
+  var baseTitle = document.title.replace(/^\(\d+\)\s*/, "");
+  var lastUnread = null;
+  function attention() {
+    var desk = document.getElementById("desk");
+    if (!desk) return;
+    var unread = parseInt(desk.dataset.unread || "0", 10);
+    document.title = (unread ? "(" + unread + ") " : "") + baseTitle;
+    if (lastUnread !== null && unread > lastUnread) ding();
+    lastUnread = unread;
+  }
+  function muted() { return window.localStorage.getItem("cc-muted") === "1"; }
+  function ding() {
+    if (muted()) return;
+    var audio = document.getElementById("ding");
+    if (audio) { audio.currentTime = 0; audio.play().catch(function () {}); }
+  }
+  window.ccDing = ding;
+  document.addEventListener("DOMContentLoaded", attention);
+  document.addEventListener("htmx:afterSettle", attention);
+  document.addEventListener("cc:ding", ding);
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest("[data-mute-toggle]");
+    if (!toggle) return;
+    window.localStorage.setItem("cc-muted", muted() ? "0" : "1");
+    toggle.setAttribute("aria-pressed", muted() ? "true" : "false");
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-mute-toggle]").forEach(function (t) {
+      t.setAttribute("aria-pressed", muted() ? "true" : "false");
+    });
+  });
+})();

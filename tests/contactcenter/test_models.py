@@ -1,0 +1,455 @@
+"""Every database constraint of the domain models: violated it raises IntegrityError, the valid
+case next to it is accepted. Plus a readable __str__ for every model.
+
+CHECK constraints are matched by name: both SQLite and PostgreSQL name them in the error.
+"""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.apps import apps
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from contactcenter import models as m
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+# The constraints proven below. A new constraint without a test here fails
+# test_every_model_constraint_is_covered_by_a_test.
+COVERED_CONSTRAINTS = {
+    "ledger_one_open_interval",
+    "ledger_interval_ends_after_start",
+    "status_unique_code",
+    "status_system_code_known",
+    "agentskill_unique",
+    "agentskill_level_1_10",
+    "skill_unique_name",
+    "tag_unique_name",
+    "disposition_unique_name",
+    "prerecorded_unique_name",
+    "channel_unique_name",
+    "queue_unique_name",
+    "canned_public_unique_shortcut",
+    "canned_personal_unique_shortcut",
+    "contact_unique_external_id",
+    "conversation_assigned_has_assignee",
+    "conversation_waiting_has_no_assignee",
+    "conversation_unique_external_id",
+    "message_unique_external_id",
+    "message_location_has_coordinates",
+    "offer_one_pending_per_agent",
+    "transfer_has_target",
+    "user_has_organization_unless_superuser",
+    "queue_capacity_positive",
+    "membership_unique",
+    "login_one_open",
+}
+
+
+def test_every_model_constraint_is_covered_by_a_test():
+    declared = {
+        constraint.name
+        for model in apps.get_app_config("contactcenter").get_models()
+        for constraint in model._meta.constraints
+    }
+    assert declared - COVERED_CONSTRAINTS == set(), "constraints without a test"
+    assert COVERED_CONSTRAINTS - declared == set(), "tests for constraints that no longer exist"
+
+
+# --- Status ledger --------------------------------------------------------------------------
+
+
+def _status(organization, code):
+    return m.StatusDefinition.objects.get(organization=organization, code=code)
+
+
+def test_an_agent_has_at_most_one_open_ledger_interval():
+    agent = f.AgentFactory()  # starts Offline with one open interval
+    assert m.StatusInterval.objects.filter(agent=agent, ended_at__isnull=True).count() == 1
+    with pytest.raises(IntegrityError), transaction.atomic():
+        f.StatusIntervalFactory(agent=agent, ended_at=None)
+
+
+def test_closed_ledger_intervals_and_other_agents_open_intervals_are_accepted():
+    agent = f.AgentFactory()
+    colleague = f.AgentFactory(organization=agent.organization)
+    f.StatusIntervalFactory(agent=agent)  # closed
+    f.StatusIntervalFactory(agent=agent)  # closed
+    assert m.StatusInterval.objects.filter(agent=agent).count() == 3
+    assert m.StatusInterval.objects.filter(agent=colleague, ended_at__isnull=True).count() == 1
+
+
+def test_a_ledger_interval_cannot_end_before_it_starts():
+    agent = f.AgentFactory()
+    start = timezone.now() - timedelta(minutes=1)
+    with pytest.raises(IntegrityError, match="ledger_interval_ends_after_start"), transaction.atomic():
+        f.StatusIntervalFactory(agent=agent, started_at=start, ended_at=start - timedelta(seconds=1))
+
+
+def test_a_ledger_interval_may_end_when_it_starts_or_later():
+    agent = f.AgentFactory()
+    start = timezone.now() - timedelta(minutes=1)
+    f.StatusIntervalFactory(agent=agent, started_at=start, ended_at=start)
+    f.StatusIntervalFactory(agent=agent, started_at=start, ended_at=start + timedelta(seconds=30))
+
+
+# --- Statuses -------------------------------------------------------------------------------
+
+
+def test_a_system_status_must_have_a_known_code():
+    org = f.OrganizationFactory()
+    with pytest.raises(IntegrityError, match="status_system_code_known"), transaction.atomic():
+        m.StatusDefinition.objects.create(
+            organization=org, kind=m.StatusDefinition.Kind.SYSTEM, code="lunch", name="Lunch"
+        )
+
+
+def test_a_pause_reason_may_have_any_code():
+    org = f.OrganizationFactory()
+    pause = m.StatusDefinition.objects.create(
+        organization=org, kind=m.StatusDefinition.Kind.PAUSE, code="lunch", name="Comida"
+    )
+    assert pause.is_pause
+
+
+def test_status_codes_are_unique_within_an_organization():
+    org = f.OrganizationFactory()  # already has the system status "ready"
+    with pytest.raises(IntegrityError), transaction.atomic():
+        f.PauseReasonFactory(organization=org, code="ready")
+    f.PauseReasonFactory(organization=org, code="training")
+    other = f.OrganizationFactory()
+    f.PauseReasonFactory(organization=other, code="training")
+
+
+# --- Names unique per organization ----------------------------------------------------------
+
+NAMED_FACTORIES = [
+    pytest.param(f.SkillFactory, "name", id="skill"),
+    pytest.param(f.TagFactory, "name", id="tag"),
+    pytest.param(f.DispositionFactory, "name", id="disposition"),
+    pytest.param(f.PrerecordedMessageFactory, "name", id="prerecorded"),
+    pytest.param(f.ChannelFactory, "name", id="channel"),
+    pytest.param(f.QueueFactory, "name", id="queue"),
+]
+
+
+@pytest.mark.parametrize(("factory", "field"), NAMED_FACTORIES)
+def test_names_are_unique_within_an_organization(factory, field):
+    org = f.OrganizationFactory()
+    factory(organization=org, **{field: "Ventas"})
+    with pytest.raises(IntegrityError), transaction.atomic():
+        factory(organization=org, **{field: "Ventas"})
+
+
+@pytest.mark.parametrize(("factory", "field"), NAMED_FACTORIES)
+def test_the_same_name_is_accepted_in_another_organization(factory, field):
+    first = factory(organization=f.OrganizationFactory(), **{field: "Ventas"})
+    second = factory(organization=f.OrganizationFactory(), **{field: "Ventas"})
+    assert first.organization_id != second.organization_id
+
+
+def test_organization_slugs_are_unique():
+    f.OrganizationFactory(slug="acme")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        f.OrganizationFactory(slug="acme")
+
+
+def test_channel_public_keys_are_unique():
+    channel = f.ChannelFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        f.ChannelFactory(public_key=channel.public_key)
+
+
+def test_usernames_are_unique_across_organizations():
+    f.AgentFactory(username="ana")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        f.AgentFactory(username="ana")
+
+
+# --- Users ----------------------------------------------------------------------------------
+
+
+def test_a_user_must_belong_to_an_organization_unless_superuser():
+    with pytest.raises(IntegrityError, match="user_has_organization_unless_superuser"), transaction.atomic():
+        m.User.objects.create_user(username="nadie", password="x", organization=None)
+
+
+def test_a_platform_superuser_may_have_no_organization():
+    root = m.User.objects.create_superuser(username="root", password="x", email="root@example.com")
+    assert root.organization_id is None
+
+
+# --- Queues ---------------------------------------------------------------------------------
+
+
+def test_queue_capacity_must_be_positive():
+    with pytest.raises(IntegrityError, match="queue_capacity_positive"), transaction.atomic():
+        f.QueueFactory(capacity=0)
+
+
+def test_queue_capacity_may_be_empty_or_at_least_one():
+    assert f.QueueFactory(capacity=None, kind="chat").effective_capacity == 6
+    assert f.QueueFactory(capacity=None, kind="voice").effective_capacity == 1
+    assert f.QueueFactory(capacity=1).effective_capacity == 1
+
+
+def test_a_user_is_a_member_of_a_queue_once_per_role():
+    membership = f.QueueMembershipFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        f.QueueMembershipFactory(queue=membership.queue, user=membership.user, role="agent")
+    f.QueueMembershipFactory(queue=membership.queue, user=membership.user, role="supervisor")
+
+
+def test_an_agent_has_at_most_one_open_login_per_queue():
+    login = f.QueueLoginFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        f.QueueLoginFactory(queue=login.queue, agent=login.agent)
+
+
+def test_ended_queue_logins_do_not_block_a_new_login():
+    login = f.QueueLoginFactory()
+    login.ended_at = timezone.now()
+    login.save()
+    f.QueueLoginFactory(queue=login.queue, agent=login.agent)
+    other_queue = f.QueueFactory(organization=login.organization)
+    f.QueueLoginFactory(queue=other_queue, agent=login.agent)
+    assert m.QueueLogin.objects.filter(agent=login.agent, ended_at__isnull=True).count() == 2
+
+
+# --- Skills ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("level", [0, 11])
+def test_agent_skill_level_outside_1_to_10_is_refused(level):
+    with pytest.raises(IntegrityError, match="agentskill_level_1_10"), transaction.atomic():
+        f.AgentSkillFactory(level=level)
+
+
+@pytest.mark.parametrize("level", [1, 10])
+def test_agent_skill_levels_1_and_10_are_accepted(level):
+    assert f.AgentSkillFactory(level=level).level == level
+
+
+def test_an_agent_has_a_skill_once():
+    agent_skill = f.AgentSkillFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        f.AgentSkillFactory(agent=agent_skill.agent, skill=agent_skill.skill)
+    f.AgentSkillFactory(agent=agent_skill.agent)  # another skill
+
+
+# --- Canned responses -----------------------------------------------------------------------
+
+
+def test_public_canned_shortcuts_are_unique_in_an_organization():
+    org = f.OrganizationFactory()
+    f.CannedResponseFactory(organization=org, shortcut="hola")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        f.CannedResponseFactory(organization=org, shortcut="hola")
+    f.CannedResponseFactory(organization=f.OrganizationFactory(), shortcut="hola")
+
+
+def test_personal_canned_shortcuts_are_unique_per_owner():
+    agent = f.AgentFactory()
+    f.CannedResponseFactory(organization=agent.organization, owner=agent, shortcut="hola")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        f.CannedResponseFactory(organization=agent.organization, owner=agent, shortcut="hola")
+
+
+def test_a_personal_shortcut_may_repeat_a_public_one_and_another_owners():
+    agent = f.AgentFactory()
+    colleague = f.AgentFactory(organization=agent.organization)
+    public = f.CannedResponseFactory(organization=agent.organization, shortcut="hola")
+    mine = f.CannedResponseFactory(organization=agent.organization, owner=agent, shortcut="hola")
+    theirs = f.CannedResponseFactory(organization=agent.organization, owner=colleague, shortcut="hola")
+    assert public.is_public and not mine.is_public and not theirs.is_public
+
+
+# --- Contacts and conversations -------------------------------------------------------------
+
+
+def test_contact_external_ids_are_unique_per_channel():
+    channel = f.ChannelFactory()
+    org = channel.organization
+    f.ContactFactory(organization=org, channel=channel, external_id="wa-34600")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        f.ContactFactory(organization=org, channel=channel, external_id="wa-34600")
+
+
+def test_contact_external_id_may_repeat_on_another_channel_or_be_empty():
+    channel = f.ChannelFactory()
+    org = channel.organization
+    other_channel = f.ChannelFactory(organization=org)
+    f.ContactFactory(organization=org, channel=channel, external_id="wa-34600")
+    f.ContactFactory(organization=org, channel=other_channel, external_id="wa-34600")
+    f.ContactFactory(organization=org, channel=channel, external_id="")
+    f.ContactFactory(organization=org, channel=channel, external_id="")
+
+
+def test_an_assigned_conversation_has_an_assignee():
+    with pytest.raises(IntegrityError, match="conversation_assigned_has_assignee"), transaction.atomic():
+        f.ConversationFactory(status=m.Conversation.Status.ASSIGNED, assignee=None)
+
+
+def test_an_assigned_conversation_with_an_assignee_is_accepted():
+    agent = f.AgentFactory()
+    queue = f.QueueFactory(organization=agent.organization)
+    conv = f.ConversationFactory(queue=queue, status=m.Conversation.Status.ASSIGNED, assignee=agent)
+    assert conv.assignee == agent
+
+
+@pytest.mark.parametrize("status", ["queued", "offered"])
+def test_a_waiting_conversation_has_no_assignee(status):
+    agent = f.AgentFactory()
+    queue = f.QueueFactory(organization=agent.organization)
+    with pytest.raises(IntegrityError, match="conversation_waiting_has_no_assignee"), transaction.atomic():
+        f.ConversationFactory(queue=queue, status=status, assignee=agent)
+
+
+@pytest.mark.parametrize("status", ["closed", "abandoned"])
+def test_a_finished_conversation_may_keep_its_assignee(status):
+    agent = f.AgentFactory()
+    queue = f.QueueFactory(organization=agent.organization)
+    assert f.ConversationFactory(queue=queue, status=status, assignee=agent).assignee == agent
+
+
+def test_conversation_external_ids_are_unique_per_channel():
+    channel = f.ChannelFactory()
+    f.ConversationFactory(queue=channel.queue, channel=channel, external_id="call-1")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        f.ConversationFactory(queue=channel.queue, channel=channel, external_id="call-1")
+
+
+def test_conversation_external_id_may_repeat_on_another_channel_or_be_empty():
+    channel = f.ChannelFactory()
+    other_channel = f.ChannelFactory(organization=channel.organization, queue=channel.queue)
+    f.ConversationFactory(queue=channel.queue, channel=channel, external_id="call-1")
+    f.ConversationFactory(queue=channel.queue, channel=other_channel, external_id="call-1")
+    f.ConversationFactory(queue=channel.queue, channel=channel, external_id="")
+    f.ConversationFactory(queue=channel.queue, channel=channel, external_id="")
+
+
+# --- Messages -------------------------------------------------------------------------------
+
+
+def test_message_external_ids_are_unique_in_an_organization():
+    conv = f.ConversationFactory()
+    other_conv = f.ConversationFactory(queue=conv.queue)
+    f.MessageFactory(conversation=conv, external_id="wamid.1")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        f.MessageFactory(conversation=other_conv, external_id="wamid.1")
+
+
+def test_message_external_id_may_repeat_in_another_organization_or_be_empty():
+    conv = f.ConversationFactory()
+    f.MessageFactory(conversation=conv, external_id="wamid.1")
+    f.MessageFactory(conversation=f.ConversationFactory(), external_id="wamid.1")
+    f.MessageFactory(conversation=conv, external_id="")
+    f.MessageFactory(conversation=conv, external_id="")
+
+
+@pytest.mark.parametrize(
+    ("latitude", "longitude"),
+    [(None, None), (Decimal("40.416775"), None), (None, Decimal("-3.703790"))],
+)
+def test_a_location_message_has_both_coordinates(latitude, longitude):
+    with pytest.raises(IntegrityError, match="message_location_has_coordinates"), transaction.atomic():
+        f.MessageFactory(kind=m.Message.Kind.LOCATION, latitude=latitude, longitude=longitude)
+
+
+def test_a_location_message_with_coordinates_and_a_text_message_without_are_accepted():
+    f.MessageFactory(
+        kind=m.Message.Kind.LOCATION, latitude=Decimal("40.416775"), longitude=Decimal("-3.703790")
+    )
+    f.MessageFactory(kind=m.Message.Kind.TEXT, latitude=None, longitude=None)
+
+
+# --- Offers and transfers -------------------------------------------------------------------
+
+
+def test_an_agent_has_one_pending_offer_per_conversation():
+    offer = f.OfferFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        f.OfferFactory(conversation=offer.conversation, agent=offer.agent)
+
+
+def test_past_offers_and_other_agents_offers_do_not_block_a_pending_offer():
+    offer = f.OfferFactory(status=m.Offer.Status.EXPIRED)
+    f.OfferFactory(conversation=offer.conversation, agent=offer.agent, status=m.Offer.Status.DECLINED)
+    f.OfferFactory(conversation=offer.conversation, agent=offer.agent)  # pending
+    colleague = f.AgentFactory(organization=offer.organization)
+    f.OfferFactory(conversation=offer.conversation, agent=colleague)  # simultaneous ringing
+    assert offer.conversation.offers.filter(status="pending").count() == 2
+
+
+def test_a_transfer_has_a_target():
+    with pytest.raises(IntegrityError, match="transfer_has_target"), transaction.atomic():
+        f.TransferFactory(to_agent=None, to_queue=None)
+
+
+def test_a_transfer_to_an_agent_or_to_a_queue_is_accepted():
+    to_queue = f.TransferFactory(to_agent=None)
+    assert to_queue.to_queue is not None
+    colleague = f.AgentFactory(organization=to_queue.organization)
+    to_agent = f.TransferFactory(conversation=to_queue.conversation, to_queue=None, to_agent=colleague)
+    assert to_agent.to_agent == colleague
+
+
+# --- __str__ ----------------------------------------------------------------------------------
+
+
+def _agent_state():
+    return f.AgentFactory(first_name="Ana", last_name="López").state
+
+
+STR_BUILDERS = {
+    m.Organization: lambda: f.OrganizationFactory(),
+    m.User: lambda: f.AgentFactory(first_name="", last_name=""),
+    m.Queue: lambda: f.QueueFactory(),
+    m.QueueMembership: lambda: f.QueueMembershipFactory(),
+    m.QueueLogin: lambda: f.QueueLoginFactory(),
+    m.StatusDefinition: lambda: f.PauseReasonFactory(),
+    m.AgentState: _agent_state,
+    m.StatusInterval: lambda: f.StatusIntervalFactory(),
+    m.Skill: lambda: f.SkillFactory(),
+    m.AgentSkill: lambda: f.AgentSkillFactory(),
+    m.Tag: lambda: f.TagFactory(),
+    m.Disposition: lambda: f.DispositionFactory(),
+    m.CannedResponse: lambda: f.CannedResponseFactory(),
+    m.PrerecordedMessage: lambda: f.PrerecordedMessageFactory(),
+    m.Channel: lambda: f.ChannelFactory(),
+    m.Contact: lambda: f.ContactFactory(name="", phone="", email=""),
+    m.Conversation: lambda: f.ConversationFactory(),
+    m.Message: lambda: f.MessageFactory(body=""),
+    m.Attachment: lambda: f.AttachmentFactory(),
+    m.Offer: lambda: f.OfferFactory(),
+    m.Transfer: lambda: f.TransferFactory(),
+    m.AuditEntry: lambda: f.AuditEntryFactory(),
+}
+
+
+def test_every_model_has_a_str_test():
+    models = set(apps.get_app_config("contactcenter").get_models())
+    assert models - set(STR_BUILDERS) == set()
+
+
+@pytest.mark.parametrize("model", list(STR_BUILDERS), ids=lambda model: model.__name__)
+def test_str_of_every_model_is_readable(model):
+    obj = STR_BUILDERS[model]()
+    obj.refresh_from_db()
+    text = str(obj)
+    assert isinstance(text, str)
+    assert text.strip()
+    assert "object (" not in text  # not Django's default "Model object (1)"
+
+
+def test_str_of_a_system_status_is_its_translated_label():
+    org = f.OrganizationFactory()
+    assert str(_status(org, "ready")) == str(m.SystemStatus.READY.label)
+
+
+def test_str_of_a_user_is_the_full_name_or_the_username():
+    assert str(f.AgentFactory(first_name="Ana", last_name="López")) == "Ana López"
+    assert str(f.AgentFactory(username="ana2", first_name="", last_name="")) == "ana2"

@@ -1,0 +1,71 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from contactcenter.models import Contact, Conversation
+from contactcenter.services.conversations import MAX_TEXT
+
+
+class MessageForm(forms.Form):
+    text = forms.CharField(label=_("Message"), max_length=MAX_TEXT, required=False,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+    internal = forms.BooleanField(label=_("Internal note"), required=False)
+
+    def clean_text(self):
+        return self.cleaned_data["text"].strip()
+
+
+class ContactForm(forms.ModelForm):
+    class Meta:
+        model = Contact
+        fields = ["name", "phone", "email", "notes"]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
+
+
+class DetailForm(forms.Form):
+    """A custom contact detail (key: value)."""
+
+    key = forms.CharField(label=_("Field"), max_length=40)
+    value = forms.CharField(label=_("Value"), max_length=200, required=False)
+
+
+class TagForm(forms.Form):
+    tag = forms.CharField(label=_("Tag"), max_length=60)
+
+    def clean_tag(self):
+        value = " ".join(self.cleaned_data["tag"].split())
+        if not value:
+            raise forms.ValidationError(_("Write a tag name."))
+        return value
+
+
+class WrapupForm(forms.ModelForm):
+    class Meta:
+        model = Conversation
+        fields = ["disposition", "wrapup_notes"]
+        widgets = {"wrapup_notes": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, queue=None, autosave_url: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["disposition"].queryset = queue.dispositions.filter(is_active=True) if queue else None
+        self.fields["disposition"].required = False
+        self.fields["wrapup_notes"].max_length = MAX_TEXT
+        if autosave_url:
+            # Saved as it is typed, so nothing is lost when the after-service time runs out.
+            for name, trigger in (("wrapup_notes", "input changed delay:600ms"), ("disposition", "change")):
+                self.fields[name].widget.attrs.update({
+                    "hx-post": autosave_url, "hx-trigger": trigger, "hx-target": "#wrapup-saved",
+                    "hx-swap": "innerHTML", "hx-vals": '{"autosave": "1"}',
+                })
+
+
+class TransferForm(forms.Form):
+    MODES = [("consult", _("Ask first")), ("blind", _("Transfer now"))]
+
+    target = forms.RegexField(regex=r"^(agent|queue):\d{1,12}$", label=_("Transfer to"),
+                              error_messages={"invalid": _("Choose an agent or a queue.")})
+    mode = forms.ChoiceField(choices=MODES, initial="blind", label=_("How"))
+    note = forms.CharField(max_length=300, required=False, label=_("Note for the colleague"))
+
+
+class AssignForm(forms.Form):
+    agent = forms.IntegerField(min_value=1, label=_("Assign to"))
