@@ -439,3 +439,9 @@ class AuditEntryAdmin(EngineRecordAdmin):
     def has_delete_permission(self, request, obj=None):
         # The audit trail is not the audited's to erase; it goes only with its organization.
         return request.user.is_superuser
+
+
+@admin.register(m.Device)
+class DeviceAdmin(TenantAdmin):
+    list_display = ["user", "browser", "connected_at", "last_seen_at", "disconnected_at"]
+    readonly_fields = ["channel_name", "session_key", "user_agent", "connected_at", "last_seen_at", "disconnected_at"]

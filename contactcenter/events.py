@@ -31,6 +31,8 @@ MESSAGE_CREATED = "message.created"
 WRAPUP_STARTED = "wrapup.started"
 WRAPUP_ENDED = "wrapup.ended"
 OFFER_ENDED = "offer.ended"
+DEVICE_CHANGED = "device.changed"
+SESSION_ENDED = "session.ended"  # a logout or a deactivation: that user's sockets close
 
 # Channel-layer message type: consumers implement `cc_event(self, message)`.
 LAYER_MESSAGE_TYPE = "cc.event"

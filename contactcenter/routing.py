@@ -1,4 +1,6 @@
-"""Joins the websocket URLs of the screens. The core never imports a screen except here,
-where the ASGI entry point needs the full list."""
+"""Joins the websocket URLs of the screens, for the ASGI entry point."""
 
-websocket_urlpatterns: list = []
+from supervision.routing import websocket_urlpatterns as supervision_ws
+from workspace.routing import websocket_urlpatterns as workspace_ws
+
+websocket_urlpatterns = [*workspace_ws, *supervision_ws]

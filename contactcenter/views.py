@@ -9,6 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from contactcenter.services import agents as agent_services
+from contactcenter.services import organizations as org_services
 
 
 class LoginView(auth_views.LoginView):
@@ -26,6 +27,7 @@ def logout(request):
     """Logging out sets the agent Offline and logs them out of every queue."""
     if request.user.is_authenticated and request.user.organization_id:
         agent_services.agent_sign_out(agent=request.user)
+        org_services.user_session_ended(user=request.user, session_key=request.session.session_key)
     auth_logout(request)
     return redirect(settings.LOGOUT_REDIRECT_URL)
 

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from contactcenter.models import Conversation, StatusDefinition, Tag, Transfer
+from contactcenter.models import Conversation, StatusDefinition, Tag
 from contactcenter.selectors import workspace as sel
 from contactcenter.services import agents as agent_services
 from contactcenter.services import contacts as contact_services
@@ -24,15 +24,8 @@ from contactcenter.services import queues as queue_services
 from contactcenter.services import routing
 from contactcenter.services.errors import DomainError, NotAllowed
 from permissions import access
-from workspace.forms import (
-    AssignForm,
-    ContactForm,
-    DetailForm,
-    MessageForm,
-    TagForm,
-    TransferForm,
-    WrapupForm,
-)
+from workspace import context
+from workspace.forms import AssignForm, ContactForm, DetailForm, MessageForm, TagForm, TransferForm, WrapupForm
 
 PAGE = "workspace/index.html"
 
@@ -40,64 +33,16 @@ PAGE = "workspace/index.html"
 # --- Context --------------------------------------------------------------------------------------
 
 
-def _int(value, default=1) -> int:
+def _int(value, default=1):
     try:
         return max(1, int(value))
     except (TypeError, ValueError):
         return default
 
 
-def desk_context(request, conversation: Conversation | None = None, *, message_form=None,
-                 contact_form=None, transfer_form=None) -> dict:
-    user = request.user
+def desk_context(request, conversation: Conversation | None = None, **forms) -> dict:
     params = request.POST if request.method == "POST" else request.GET
-    tab = params.get("tab") if params.get("tab") in ("assigned", "unassigned") else "assigned"
-    sort = params.get("sort") if params.get("sort") in ("newest", "oldest") else "newest"
-    state = sel.agent_state(user)
-    logged_in = access.logged_in_queue_ids(user)
-    assigned = sel.assigned_page(user, _int(params.get("page")) if tab == "assigned" else 1)
-    unassigned = sel.unassigned_page(user, sort=sort, page=_int(params.get("page")) if tab == "unassigned" else 1)
-    queues_on_page = {c.queue_id: c.queue for c in unassigned.object_list}
-    ctx = {
-        "tab": tab,
-        "sort": sort,
-        "state": state,
-        "pause_reasons": sel.pause_reasons(user),
-        "figures": sel.panel_figures(logged_in),
-        "assigned": assigned,
-        "unassigned": unassigned,
-        "colleagues": sel.colleagues_by_queue(queues_on_page.values()),
-        "member_queues": list(user.queue_memberships.filter(role="agent").select_related("queue")),
-        "logged_in_ids": set(logged_in),
-        "unread": sel.unread_conversations(user),
-        "conversation": conversation,
-    }
-    if conversation is not None:
-        window, older = sel.messages_window(conversation)
-        in_wrapup = state is not None and state.wrapup_conversation_id == conversation.pk
-        ctx.update({
-            "messages_list": window,
-            "has_older": older,
-            "message_form": message_form or MessageForm(),
-            "contact_form": contact_form or ContactForm(instance=conversation.contact, prefix="contact"),
-            "detail_form": DetailForm(prefix="detail"),
-            "transfer_form": transfer_form or TransferForm(),
-            "target_users": (targets := sel.transfer_targets(user))[0],
-            "target_queues": targets[1],
-            "canned": sel.canned_responses(user),
-            "history": sel.contact_history(conversation),
-            "all_tags": Tag.objects.filter(organization_id=user.organization_id).order_by("name"),
-            "is_mine": conversation.assignee_id == user.pk and conversation.status == Conversation.Status.ASSIGNED,
-            "offer": sel.pending_offer(user, conversation),
-            "incoming_transfer": sel.pending_transfer_to(user, conversation),
-            "outgoing_transfer": conversation.transfers.filter(from_agent=user, status=Transfer.Status.PENDING).first(),
-            "in_wrapup": in_wrapup,
-            "wrapup_form": WrapupForm(instance=conversation, queue=conversation.queue, prefix="wrapup",
-                                      autosave_url=reverse("workspace:wrapup", args=[conversation.pk]))
-            if in_wrapup else None,
-            "needs_disposition": in_wrapup and conv_services.needs_disposition(conversation),
-        })
-    return ctx
+    return context.desk_context(request.user, params, conversation, **forms)
 
 
 def _desk(request, conversation=None, status=200, **forms):
@@ -129,7 +74,9 @@ def _refused(request, exc: DomainError, conversation=None):
 def index(request):
     access.require_org_user(request.user)
     if request.htmx and request.GET.get("region") == "lists":
-        return render(request, PAGE + "#lists", desk_context(request))
+        p = context.view_params(request.GET)
+        return render(request, PAGE + "#lists", context.lists_context(request.user, tab=p["tab"], sort=p["sort"],
+                                                                      page=p["page"]))
     return _desk(request)
 
 

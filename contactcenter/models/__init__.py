@@ -1,7 +1,9 @@
 from .agents import NO_ANSWER_CODE, AgentState, StatusDefinition, StatusInterval, StatusSource, SystemStatus
 from .audit import AuditEntry
+from .campaigns import CampaignContact
 from .catalog import AgentSkill, CannedResponse, Disposition, PrerecordedMessage, Skill, Tag
 from .conversations import Attachment, Channel, Contact, Conversation, Message, Offer, Transfer
+from .devices import Device
 from .organizations import ADMIN_ROLES, SUPERVISING_ROLES, Organization, Role, User
 from .queues import Queue, QueueLogin, QueueMembership
 
@@ -13,10 +15,12 @@ __all__ = [
     "AgentState",
     "Attachment",
     "AuditEntry",
+    "CampaignContact",
     "CannedResponse",
     "Channel",
     "Contact",
     "Conversation",
+    "Device",
     "Disposition",
     "Message",
     "Offer",

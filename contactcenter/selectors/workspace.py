@@ -194,7 +194,11 @@ def pending_offer(user: User, conversation: Conversation) -> Offer | None:
 
 
 def pending_transfer_to(user: User, conversation: Conversation) -> Transfer | None:
-    return Transfer.objects.filter(conversation=conversation, to_agent=user, status=Transfer.Status.PENDING).select_related("from_agent").first()
+    return (
+        Transfer.objects.filter(conversation=conversation, to_agent=user, status=Transfer.Status.PENDING)
+        .select_related("from_agent")
+        .first()
+    )
 
 
 def unread_conversations(user: User) -> int:

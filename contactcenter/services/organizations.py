@@ -94,3 +94,36 @@ def user_setup_defaults(*, user: User) -> AgentState | None:
         reason="created",
     )
     return state
+
+
+def user_session_ended(*, user: User, session_key: str) -> None:
+    """A logout: that session's open sockets close."""
+    from contactcenter import events
+
+    events.publish(events.SESSION_ENDED, organization_id=user.organization_id, agent_ids=[user.pk],
+                   user_id=user.pk, session_key=session_key or "")
+
+
+@transaction.atomic
+def user_deactivate(*, user: User, by: User) -> User:
+    """Deactivation ends the user's work, sessions and sockets."""
+    from django.contrib.sessions.models import Session
+
+    from contactcenter import events
+    from contactcenter.services import agents
+    from contactcenter.services.errors import NotAllowed
+
+    if not (by.is_org_admin and by.organization_id == user.organization_id) or by.pk == user.pk:
+        raise NotAllowed(_("Only another administrator of the organization can deactivate this user."))
+    if user.is_active:
+        if AgentState.objects.filter(agent=user).exclude(status__code=SystemStatus.OFFLINE).exists():
+            agents.agent_sign_out(agent=user, by=by, source="supervisor", reason="deactivated")
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+            if str(session.get_decoded().get("_auth_user_id")) == str(user.pk):
+                session.delete()
+        agents.audit(by, "user.deactivate", target_user=user)
+    events.publish(events.SESSION_ENDED, organization_id=user.organization_id, agent_ids=[user.pk],
+                   user_id=user.pk, all_sessions=True)
+    return user

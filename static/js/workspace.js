@@ -58,13 +58,16 @@
   // Attention: tab title with unread conversations, and a short sound when work arrives.
   var baseTitle = document.title.replace(/^\(\d+\)\s*/, "");
   var lastUnread = null;
+  var lastAssigned = 0;
   function attention() {
-    var desk = document.getElementById("desk");
-    if (!desk) return;
-    var unread = parseInt(desk.dataset.unread || "0", 10);
+    var lists = document.getElementById("lists");
+    if (!lists) return;
+    var unread = parseInt(lists.dataset.unread || "0", 10);
+    var assigned = parseInt(lists.dataset.assigned || "0", 10);
     document.title = (unread ? "(" + unread + ") " : "") + baseTitle;
-    if (lastUnread !== null && unread > lastUnread) ding();
+    if (lastUnread !== null && (unread > lastUnread || assigned > lastAssigned)) ding();
     lastUnread = unread;
+    lastAssigned = assigned;
   }
   function muted() { return window.localStorage.getItem("cc-muted") === "1"; }
   function ding() {
@@ -75,6 +78,41 @@
   window.ccDing = ding;
   document.addEventListener("DOMContentLoaded", attention);
   document.addEventListener("htmx:afterSettle", attention);
+  document.addEventListener("htmx:wsAfterMessage", function () { tick(); attention(); });
+
+  // Live connection: a discreet banner while disconnected; a heartbeat keeps the device active.
+  // After every (re)connect and every swap of the desk, tell the server what the page shows,
+  // so it renders the right conversation.
+  var heartbeat = null;
+  var socket = null;
+  function sendState() {
+    var desk = document.getElementById("desk");
+    if (!socket || !desk) return;
+    socket.send(JSON.stringify({
+      open: desk.dataset.conversation || null, footer: desk.dataset.footer || "",
+      tab: desk.dataset.tab || "assigned", sort: desk.dataset.sort || "newest"
+    }));
+  }
+  document.addEventListener("htmx:wsOpen", function (event) {
+    var banner = document.getElementById("reconnecting");
+    if (banner) banner.hidden = true;
+    socket = event.detail.socketWrapper;
+    clearInterval(heartbeat);
+    heartbeat = setInterval(function () { socket.send("ping"); }, 20000);
+    sendState();
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (event.detail.target && event.detail.target.id === "desk") sendState();
+  });
+  document.addEventListener("htmx:wsAfterMessage", function () {
+    var messages = document.getElementById("messages");
+    if (messages) messages.scrollTop = messages.scrollHeight;
+  });
+  document.addEventListener("htmx:wsClose", function () {
+    clearInterval(heartbeat);
+    var banner = document.getElementById("reconnecting");
+    if (banner && document.getElementById("live")) banner.hidden = false;
+  });
   document.addEventListener("cc:ding", ding);
   document.addEventListener("click", function (event) {
     var toggle = event.target.closest("[data-mute-toggle]");

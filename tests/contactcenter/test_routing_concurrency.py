@@ -222,11 +222,12 @@ def routing_violations(organization) -> list[str]:
         if c["assigned_at"] is None or c["assignee_id"] is None:
             continue
         at, agent_id = c["assigned_at"], c["assignee_id"]
+        what = f"{c['medium']} {c['pk']} assigned at {at} to agent {agent_id}"
         if not any(
             login["started_at"] <= at and (login["ended_at"] is None or login["ended_at"] >= at)
             for login in logins[(agent_id, c["queue_id"])]
         ):
-            problems.append(f"conversation {c['pk']} assigned at {at} to agent {agent_id}, not logged in to the queue")
+            problems.append(f"{what}, not logged in to the queue")
         intervals = ledger[agent_id]
         own = [i for i, iv in enumerate(intervals)
                if iv.started_at == at and iv.reason == f"conversation {c['pk']}"]
@@ -237,8 +238,7 @@ def routing_violations(organization) -> list[str]:
             before = earlier[-1] if earlier else None
         if before is None or before.status.code not in routable:
             problems.append(
-                f"conversation {c['pk']} assigned at {at} to agent {agent_id} while "
-                f"{before.status.code if before else 'nothing'}")
+                f"{what} while {before.status.code if before else 'nothing'}")
 
     # Every agent's ledger tiles time: one open interval, each interval ends where the next starts.
     for agent_id, state in states.items():
@@ -258,10 +258,16 @@ def routing_violations(organization) -> list[str]:
     return problems
 
 
+def assert_no_violations(organization) -> None:
+    problems = routing_violations(organization)
+    assert not problems, f"{len(problems)} routing invariant violations:\n" + "\n".join(problems[:40])
+
+
 # --- The scenario -----------------------------------------------------------------------------------
 
 
 def test_routing_invariants_hold_under_concurrent_arrivals_and_churn(needs_postgres, assigned_events):
+    began = time.monotonic()
     org = f.OrganizationFactory()
     admin = f.AdminFactory(organization=org)
     sales = f.QueueFactory(organization=org, name="Ventas", kind="chat", capacity=CHAT_CAPACITY)
@@ -359,12 +365,17 @@ def test_routing_invariants_hold_under_concurrent_arrivals_and_churn(needs_postg
         with counts_lock:
             counts.update(done)
 
-    began = time.monotonic()
+    set_up = time.monotonic()
     with _ErrorLog() as errors:
         raised = run_threads([lambda i=i: worker(i) for i in range(WORKERS)])
+        ran = time.monotonic()
         routing.sweep()
-    elapsed = time.monotonic() - began
+    swept = time.monotonic()
 
+    print(
+        f"\n{sum(counts.values())} operations in {ran - set_up:.1f}s (set-up {set_up - began:.1f}s, "
+        f"sweep {swept - ran:.1f}s): {dict(sorted(counts.items()))}"
+    )
     assert not raised, "worker threads raised:\n" + "\n".join(e.__notes__[0] for e in raised)
     assert not errors.records, "errors were logged during the run:\n" + "\n".join(errors.describe())
     assert counts["arrival"] == WORKERS * ARRIVALS_PER_WORKER
@@ -376,10 +387,9 @@ def test_routing_invariants_hold_under_concurrent_arrivals_and_churn(needs_postg
     assert assigned.filter(medium="voice").count() > 10
     assert counts["close_one"] > 300 and counts["end_wrapup"] > 50, counts
 
-    assert routing_violations(org) == []
+    assert_no_violations(org)
     twice = {pk: n for pk, n in assigned_events.items() if n > 1}
     assert twice == {}, "conversations assigned more than once"
-    print(f"\n{sum(counts.values())} operations in {elapsed:.1f}s: {dict(sorted(counts.items()))}")
 
 
 # --- Focused races ----------------------------------------------------------------------------------
@@ -468,7 +478,7 @@ def test_many_threads_filling_an_agents_last_slot_never_push_it_over_capacity(ne
             conversations.conversation_close(conversation=conversation, by=admin)
         for conversation in Conversation.objects.filter(assignee=agent, status=C.ASSIGNED):
             conversations.conversation_close(conversation=conversation, by=agent)
-    assert routing_violations(org) == []
+    assert_no_violations(org)
 
 
 def test_agents_answering_the_same_ringing_call_at_once_only_one_gets_it(needs_postgres):
@@ -500,7 +510,7 @@ def test_agents_answering_the_same_ringing_call_at_once_only_one_gets_it(needs_p
         call.refresh_from_db()
         assert call.status == C.ASSIGNED and call.assignee_id == winner
         conversations.conversation_close(conversation=call, by=call.assignee)
-    assert routing_violations(org) == []
+    assert_no_violations(org)
 
 
 # --- Reproductions of engine bugs found by the scenario above ---------------------------------------

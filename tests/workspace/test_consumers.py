@@ -1,0 +1,141 @@
+"""The workspace websocket: who may connect, and which fragments each event sends."""
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.test import Client
+
+from contactcenter.asgi import application
+from contactcenter.models import Device
+from contactcenter.services import agents, conversations, queues
+from tests import factories as f
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
+
+def session_cookie(user) -> str:
+    client = Client()
+    client.force_login(user)
+    return client.cookies["sessionid"].value
+
+
+def communicator(path="/ws/workspace/", *, cookie=None, origin=b"http://testserver"):
+    headers = [(b"host", b"testserver")]
+    if origin is not None:
+        headers.append((b"origin", origin))
+    if cookie:
+        headers.append((b"cookie", f"sessionid={cookie}".encode()))
+    return WebsocketCommunicator(application, path, headers=headers)
+
+
+@pytest.fixture
+def ready_agent(personas):
+    agents.agent_sign_in(agent=personas.agent)
+    queues.queue_login(queue=personas.queue, agent=personas.agent)
+    agents.agent_set_receive_new(agent=personas.agent, on=True)
+    return personas.agent
+
+
+async def receive_all(comm, timeout=1.0) -> str:
+    """Everything the consumer sends until it is quiet."""
+    html = ""
+    while not await comm.receive_nothing(timeout=timeout):
+        html += await comm.receive_from()
+        timeout = 0.3
+    return html
+
+
+async def test_anonymous_socket_is_refused(personas):
+    comm = communicator()
+    connected, _ = await comm.connect()
+    assert not connected
+
+
+async def test_socket_without_origin_is_refused(personas):
+    cookie = await sync_to_async(session_cookie)(personas.agent)
+    comm = communicator(cookie=cookie, origin=None)
+    connected, _ = await comm.connect()
+    assert not connected
+
+
+async def test_socket_from_a_foreign_origin_is_refused(personas):
+    cookie = await sync_to_async(session_cookie)(personas.agent)
+    comm = communicator(cookie=cookie, origin=b"https://evil.example")
+    connected, _ = await comm.connect()
+    assert not connected
+
+
+async def test_connect_sends_a_full_refresh_and_registers_a_device(personas, ready_agent):
+    cookie = await sync_to_async(session_cookie)(ready_agent)
+    comm = communicator(cookie=cookie)
+    connected, _ = await comm.connect()
+    assert connected
+    html = await receive_all(comm)
+    assert 'id="agent-bar"' in html and 'id="lists"' in html
+    assert await sync_to_async(Device.objects.filter(user=ready_agent, disconnected_at__isnull=True).count)() == 1
+    await comm.disconnect()
+    assert await sync_to_async(Device.objects.filter(user=ready_agent, disconnected_at__isnull=True).count)() == 0
+
+
+async def test_a_new_conversation_reaches_the_agents_list(personas, ready_agent):
+    cookie = await sync_to_async(session_cookie)(ready_agent)
+    comm = communicator(cookie=cookie)
+    assert (await comm.connect())[0]
+    await receive_all(comm)
+    contact = await sync_to_async(f.ContactFactory)(organization=personas.organization, name="Rita Cliente")
+    await sync_to_async(conversations.conversation_open)(queue=personas.queue, contact=contact, text="Hola")
+    html = await receive_all(comm)
+    assert 'id="lists"' in html and "Rita Cliente" in html
+    await comm.disconnect()
+
+
+async def test_a_customer_message_is_appended_to_the_open_conversation(personas, ready_agent):
+    contact = await sync_to_async(f.ContactFactory)(organization=personas.organization)
+    conv = await sync_to_async(conversations.conversation_open)(queue=personas.queue, contact=contact, text="Hola")
+    cookie = await sync_to_async(session_cookie)(ready_agent)
+    comm = communicator(f"/ws/workspace/?c={conv.pk}", cookie=cookie)
+    assert (await comm.connect())[0]
+    await receive_all(comm)
+    await sync_to_async(conversations.message_receive)(conversation=conv, text="¿Seguís ahí?")
+    html = await receive_all(comm)
+    assert 'hx-swap-oob="beforeend"' in html and "¿Seguís ahí?" in html
+    await comm.disconnect()
+
+
+async def test_a_socket_closes_when_its_user_is_deactivated(personas, ready_agent):
+    cookie = await sync_to_async(session_cookie)(ready_agent)
+    comm = communicator(cookie=cookie)
+    assert (await comm.connect())[0]
+    await receive_all(comm)
+    ready_agent.is_active = False
+    await sync_to_async(ready_agent.save)()
+    await comm.send_to(text_data="ping")
+    output = await comm.receive_output(timeout=2)
+    assert output["type"] == "websocket.close"
+
+
+async def test_a_socket_closes_within_seconds_when_its_session_logs_out(personas, ready_agent):
+    client = Client()
+    await sync_to_async(client.force_login)(ready_agent)
+    comm = communicator(cookie=client.cookies["sessionid"].value)
+    assert (await comm.connect())[0]
+    await receive_all(comm)
+    await sync_to_async(client.post)("/accounts/logout/")
+    output = await comm.receive_output(timeout=2)
+    while output["type"] == "websocket.send":
+        output = await comm.receive_output(timeout=2)
+    assert output["type"] == "websocket.close"
+
+
+async def test_a_socket_closes_when_an_admin_deactivates_its_user(personas, ready_agent):
+    from contactcenter.services.organizations import user_deactivate
+
+    cookie = await sync_to_async(session_cookie)(ready_agent)
+    comm = communicator(cookie=cookie)
+    assert (await comm.connect())[0]
+    await receive_all(comm)
+    await sync_to_async(user_deactivate)(user=ready_agent, by=personas.admin)
+    output = await comm.receive_output(timeout=2)
+    while output["type"] == "websocket.send":
+        output = await comm.receive_output(timeout=2)
+    assert output["type"] == "websocket.close"

@@ -1,0 +1,106 @@
+"""What each region of the desk needs. Views render the whole page or the desk; the websocket
+consumer renders single regions from the same partials with the same context."""
+
+from django.urls import reverse
+
+from contactcenter.models import Conversation, Tag, Transfer, User
+from contactcenter.selectors import workspace as sel
+from contactcenter.services import conversations as conv_services
+from permissions import access
+from workspace.forms import ContactForm, DetailForm, MessageForm, TransferForm, WrapupForm
+
+TABS = ("assigned", "unassigned")
+SORTS = ("newest", "oldest")
+
+
+def as_page(value, default=1) -> int:
+    try:
+        return max(1, int(value))
+    except (TypeError, ValueError):
+        return default
+
+
+def view_params(params) -> dict:
+    """tab, sort and page from a query string or a form, with safe defaults."""
+    return {
+        "tab": params.get("tab") if params.get("tab") in TABS else "assigned",
+        "sort": params.get("sort") if params.get("sort") in SORTS else "newest",
+        "page": as_page(params.get("page")),
+    }
+
+
+def bar_context(user: User) -> dict:
+    logged_in = access.logged_in_queue_ids(user)
+    return {
+        "state": sel.agent_state(user),
+        "pause_reasons": sel.pause_reasons(user),
+        "figures": sel.panel_figures(logged_in),
+        "member_queues": list(user.queue_memberships.filter(role="agent").select_related("queue")),
+        "logged_in_ids": set(logged_in),
+    }
+
+
+def lists_context(user: User, *, tab: str, sort: str, page: int = 1, conversation=None) -> dict:
+    assigned = sel.assigned_page(user, page if tab == "assigned" else 1)
+    unassigned = sel.unassigned_page(user, sort=sort, page=page if tab == "unassigned" else 1)
+    queues_on_page = {c.queue_id: c.queue for c in unassigned.object_list}
+    return {
+        "tab": tab,
+        "sort": sort,
+        "assigned": assigned,
+        "unassigned": unassigned,
+        "colleagues": sel.colleagues_by_queue(queues_on_page.values()),
+        "unread": sel.unread_conversations(user),
+        "conversation": conversation,
+    }
+
+
+def conversation_context(user: User, conversation: Conversation, *, state=None, message_form=None,
+                         contact_form=None, transfer_form=None) -> dict:
+    state = state if state is not None else sel.agent_state(user)
+    window, older = sel.messages_window(conversation)
+    in_wrapup = state is not None and state.wrapup_conversation_id == conversation.pk
+    users, queues = sel.transfer_targets(user)
+    ctx = {
+        "conversation": conversation,
+        "state": state,
+        "messages_list": window,
+        "has_older": older,
+        "message_form": message_form or MessageForm(),
+        "contact_form": contact_form or ContactForm(instance=conversation.contact, prefix="contact"),
+        "detail_form": DetailForm(prefix="detail"),
+        "transfer_form": transfer_form or TransferForm(),
+        "target_users": users,
+        "target_queues": queues,
+        "canned": sel.canned_responses(user),
+        "history": sel.contact_history(conversation),
+        "all_tags": Tag.objects.filter(organization_id=user.organization_id).order_by("name"),
+        "is_mine": conversation.assignee_id == user.pk and conversation.status == Conversation.Status.ASSIGNED,
+        "offer": sel.pending_offer(user, conversation),
+        "incoming_transfer": sel.pending_transfer_to(user, conversation),
+        "outgoing_transfer": conversation.transfers.filter(from_agent=user, status=Transfer.Status.PENDING)
+        .select_related("to_agent").first(),
+        "in_wrapup": in_wrapup,
+        "wrapup_form": WrapupForm(instance=conversation, queue=conversation.queue, prefix="wrapup",
+                                  autosave_url=reverse("workspace:wrapup", args=[conversation.pk]))
+        if in_wrapup else None,
+        "needs_disposition": in_wrapup and conv_services.needs_disposition(conversation),
+    }
+    ctx["footer_mode"] = footer_mode(ctx)
+    return ctx
+
+
+def footer_mode(ctx: dict) -> str:
+    """What the bottom of the conversation shows: the wrap-up form, the composer, or nothing."""
+    if ctx.get("in_wrapup"):
+        return "wrapup"
+    return "composer" if ctx.get("is_mine") else "none"
+
+
+def desk_context(user: User, params, conversation: Conversation | None = None, **forms) -> dict:
+    p = view_params(params)
+    ctx = {**bar_context(user), **lists_context(user, tab=p["tab"], sort=p["sort"], page=p["page"],
+                                                 conversation=conversation)}
+    if conversation is not None:
+        ctx.update(conversation_context(user, conversation, state=ctx["state"], **forms))
+    return ctx
