@@ -264,9 +264,40 @@ class UserAdmin(TenantAdmin, DjangoUserAdmin):
             field.choices = [c for c in field.choices if c[0] != m.Role.OWNER]
         return field
 
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if obj is None or obj.pk != request.user.pk:
+            return form
+
+        class OwnAccountForm(form):
+            def clean_is_active(self):
+                if not self.cleaned_data.get("is_active"):
+                    raise ValidationError(_("You cannot deactivate your own account."))
+                return True
+
+        return OwnAccountForm
+
     def save_model(self, request, obj, form, change):
+        # Unticking "active" is a deactivation: the person also goes Offline, leaves every
+        # queue and loses their sessions (the service does it and audits it).
+        deactivating = change and not obj.is_active and "is_active" in form.changed_data
+        if deactivating:
+            obj.is_active = True
         super().save_model(request, obj, form, change)
         org_services.user_setup_defaults(user=obj)
+        if not deactivating:
+            return
+        actor = request.user
+        if actor.is_org_admin and actor.organization_id == obj.organization_id:
+            org_services.user_deactivate(user=obj, by=actor)
+            return
+        # A platform superuser: no organization role to act with, so the system signs them out.
+        from contactcenter.services import agents as agent_services
+
+        if m.AgentState.objects.filter(agent=obj).exclude(status__code=m.SystemStatus.OFFLINE).exists():
+            agent_services.agent_sign_out(agent=obj, source="system", reason="deactivated")
+        obj.is_active = False
+        obj.save(update_fields=["is_active"])
 
 
 class QueueMembershipInline(TenantInline):
@@ -442,6 +473,20 @@ class AuditEntryAdmin(EngineRecordAdmin):
 
 
 @admin.register(m.Device)
-class DeviceAdmin(TenantAdmin):
+class DeviceAdmin(EngineRecordAdmin):
     list_display = ["user", "browser", "connected_at", "last_seen_at", "disconnected_at"]
     readonly_fields = ["channel_name", "session_key", "user_agent", "connected_at", "last_seen_at", "disconnected_at"]
+
+
+@admin.register(m.CampaignContact)
+class CampaignContactAdmin(TenantAdmin):
+    """A campaign's list: contacts are added (or imported) here; who has them, the calls made
+    and their outcome are the services' to write."""
+
+    list_display = ["contact", "queue", "status", "attempts", "next_attempt_at", "last_disposition",
+                    "assigned_to", "position"]
+    list_filter = ["status", "queue", "last_disposition"]
+    search_fields = ["contact__name", "contact__phone"]
+    autocomplete_fields = ["contact"]
+    readonly_fields = ["status", "attempts", "last_disposition", "call_outcome", "assigned_to", "conversation",
+                       "created_at", "updated_at"]

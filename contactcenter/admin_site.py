@@ -28,7 +28,11 @@ class ContactCenterAdminSite(admin.AdminSite):
         work is routed to someone who has gone."""
         user = request.user
         if request.method == "POST" and user.is_authenticated and getattr(user, "organization_id", None):
+            from contactcenter.models import AgentState
             from contactcenter.services import agents as agent_services
+            from contactcenter.services import organizations as org_services
 
-            agent_services.agent_sign_out(agent=user)
+            if AgentState.objects.filter(agent=user).exists():
+                agent_services.agent_sign_out(agent=user)
+            org_services.user_session_ended(user=user, session_key=request.session.session_key)
         return super().logout(request, extra_context)

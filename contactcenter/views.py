@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from contactcenter.models import AgentState
 from contactcenter.services import agents as agent_services
 from contactcenter.services import organizations as org_services
 
@@ -17,8 +18,11 @@ class LoginView(auth_views.LoginView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        if self.request.user.organization_id:
-            agent_services.agent_sign_in(agent=self.request.user)
+        user = self.request.user
+        if user.organization_id:
+            # A user made outside the services (createsuperuser, a shell) has no agent state yet.
+            org_services.user_setup_defaults(user=user)
+            agent_services.agent_sign_in(agent=user)
         return response
 
 
@@ -26,7 +30,8 @@ class LoginView(auth_views.LoginView):
 def logout(request):
     """Logging out sets the agent Offline and logs them out of every queue."""
     if request.user.is_authenticated and request.user.organization_id:
-        agent_services.agent_sign_out(agent=request.user)
+        if AgentState.objects.filter(agent=request.user).exists():
+            agent_services.agent_sign_out(agent=request.user)
         org_services.user_session_ended(user=request.user, session_key=request.session.session_key)
     auth_logout(request)
     return redirect(settings.LOGOUT_REDIRECT_URL)

@@ -254,3 +254,22 @@ class AuditEntryFactory(factory.django.DjangoModelFactory):
 
     organization = factory.SubFactory(OrganizationFactory)
     action = "test.action"
+
+
+class CampaignFactory(QueueFactory):
+    """A queue of kind campaign."""
+
+    name = factory.Sequence(lambda n: f"Campaña {n}")
+    kind = m.Queue.Kind.CAMPAIGN
+
+
+class CampaignContactFactory(factory.django.DjangoModelFactory):
+    """A pending contact of a campaign."""
+
+    class Meta:
+        model = m.CampaignContact
+
+    queue = factory.SubFactory(CampaignFactory)
+    organization = factory.SelfAttribute("queue.organization")
+    contact = factory.SubFactory(ContactFactory, organization=factory.SelfAttribute("..organization"))
+    position = factory.Sequence(lambda n: n)

@@ -188,6 +188,16 @@ def test_a_platform_superuser_without_organization_goes_to_the_admin(client, db)
     assert _logged_in_user_id(client) == str(root.pk)
 
 
+def test_a_user_made_without_the_services_gets_an_agent_state_at_login(client, personas):
+    user = m.User.objects.create_user(
+        username="manual", password="demo", organization=personas.organization, role="agent"
+    )
+    assert not m.AgentState.objects.filter(agent=user).exists()
+    response = client.post(LOGIN, {"username": "manual", "password": "demo"})
+    assert response.status_code == 302
+    assert _status(user) == "online"
+
+
 def test_a_banned_agent_logs_in_but_stays_banned(client, personas):
     agent_services.agent_ban(agent=personas.agent, by=personas.admin, reason="pruebas")
     response = client.post(LOGIN, {"username": "ana", "password": "demo"})
@@ -234,6 +244,14 @@ def test_logout_of_one_agent_leaves_colleagues_alone(client, personas):
     client.post("/accounts/logout/")
     assert _status(p.colleague) == "online"
     assert m.QueueLogin.objects.filter(agent=p.colleague, ended_at__isnull=True).count() == 1
+
+
+def test_logout_of_a_user_without_agent_state_works(client, personas):
+    user = m.User.objects.create_user(username="manual", password="demo", organization=personas.organization)
+    client.force_login(user)
+    response = client.post("/accounts/logout/")
+    assert response.status_code == 302
+    assert _logged_in_user_id(client) is None
 
 
 def test_logout_when_not_logged_in_just_goes_to_login(client, db):

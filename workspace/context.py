@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from contactcenter.models import Conversation, Tag, Transfer, User
 from contactcenter.selectors import workspace as sel
+from contactcenter.services import attachments as attachment_services
 from contactcenter.services import conversations as conv_services
 from permissions import access
 from workspace.forms import ContactForm, DetailForm, MessageForm, TransferForm, WrapupForm
@@ -73,6 +74,8 @@ def conversation_context(user: User, conversation: Conversation, *, state=None, 
         "target_users": users,
         "target_queues": queues,
         "canned": sel.canned_responses(user),
+        "upload_rules": attachment_services.allowed_summary(),
+        "upload_accept": attachment_services.ACCEPT,
         "history": sel.contact_history(conversation),
         "all_tags": Tag.objects.filter(organization_id=user.organization_id).order_by("name"),
         "is_mine": conversation.assignee_id == user.pk and conversation.status == Conversation.Status.ASSIGNED,

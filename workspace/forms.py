@@ -6,12 +6,29 @@ from contactcenter.services.conversations import MAX_TEXT
 
 
 class MessageForm(forms.Form):
+    """Text, a file (with the text as caption) or a location; internal notes never reach the customer."""
+
     text = forms.CharField(label=_("Message"), max_length=MAX_TEXT, required=False,
                            widget=forms.Textarea(attrs={"rows": 2}))
     internal = forms.BooleanField(label=_("Internal note"), required=False)
+    file = forms.FileField(label=_("Attach a file"), required=False)
+    latitude = forms.DecimalField(label=_("Latitude"), required=False, min_value=-90, max_value=90,
+                                  max_digits=12, decimal_places=8)
+    longitude = forms.DecimalField(label=_("Longitude"), required=False, min_value=-180, max_value=180,
+                                   max_digits=12, decimal_places=8)
+    location_label = forms.CharField(label=_("Place"), max_length=200, required=False)
 
     def clean_text(self):
         return self.cleaned_data["text"].strip()
+
+    def clean(self):
+        data = super().clean()
+        lat, lng = data.get("latitude"), data.get("longitude")
+        if (lat is None) != (lng is None):
+            raise forms.ValidationError(_("A location needs both latitude and longitude."))
+        if not self.errors and not (data.get("text") or data.get("file") or lat is not None):
+            self.add_error("text", _("Write a message, attach a file or share a location."))
+        return data
 
 
 class ContactForm(forms.ModelForm):

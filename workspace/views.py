@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from contactcenter.models import Conversation, StatusDefinition, Tag
 from contactcenter.selectors import workspace as sel
 from contactcenter.services import agents as agent_services
+from contactcenter.services import attachments as attachment_services
 from contactcenter.services import contacts as contact_services
 from contactcenter.services import conversations as conv_services
 from contactcenter.services import queues as queue_services
@@ -230,16 +231,28 @@ def offer_answer(request, pk: int):
 @login_required
 @require_POST
 def send_message(request, pk: int):
+    """Text, a file (the text is its caption) or a location. A refused file keeps the typed text."""
     conversation = access.conversation_for_agent(request.user, pk)
-    form = MessageForm(request.POST)
+    form = MessageForm(request.POST, request.FILES)
     if form.is_valid():
+        data = form.cleaned_data
         try:
-            conv_services.message_send(conversation=conversation, sender=request.user,
-                                       text=form.cleaned_data["text"], internal=form.cleaned_data["internal"])
+            if data["file"]:
+                attachment_services.message_send_attachment(
+                    conversation=conversation, sender=request.user, upload=data["file"], caption=data["text"],
+                    internal=data["internal"])
+            elif data["latitude"] is not None:
+                attachment_services.message_send_location(
+                    conversation=conversation, sender=request.user, latitude=data["latitude"],
+                    longitude=data["longitude"], label=data["location_label"] or data["text"],
+                    internal=data["internal"])
+            else:
+                conv_services.message_send(conversation=conversation, sender=request.user,
+                                           text=data["text"], internal=data["internal"])
         except DomainError as exc:
             if isinstance(exc, NotAllowed):
                 raise PermissionDenied(exc.message) from None
-            form.add_error("text", exc.message)
+            form.add_error("file" if data["file"] else "text", exc.message)
     if form.errors:
         # Nothing typed is lost: the form comes back with the text and the error.
         return _desk(request, conversation, status=422 if request.htmx else 200, message_form=form)

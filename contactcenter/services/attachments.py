@@ -428,9 +428,12 @@ def validate_upload(upload: IO[bytes]) -> ValidUpload:
     size = _size(upload)
     if size <= 0:
         raise DomainError(_("The file “%(name)s” is empty.") % {"name": name}, code="file_empty")
-    largest = max(ALLOWED.values(), key=lambda rule: rule.max_bytes)
-    if size > largest.max_bytes:  # before reading it: no file this large is ever accepted
-        raise _too_large(name, size, largest.max_bytes, largest.label)
+    if size > max_upload_bytes():  # refused before reading it: no file this large is accepted
+        raise DomainError(
+            _("“%(name)s” is too large (%(size)s). No file can be larger than %(max)s.")
+            % {"name": name, "size": format_size(size), "max": format_size(max_upload_bytes())},
+            code="file_too_large",
+        )
     kind, content_type = detect(upload, name=name)
     file_type = _file_type(content_type)[1]
     ext = _split_extension(name)[1]

@@ -50,7 +50,9 @@ def conversation_open(
     now=None,
 ) -> Conversation:
     """A customer writes or calls: the conversation waits in the queue and routing runs on commit."""
-    if contact.organization_id != queue.organization_id or (channel and channel.organization_id != queue.organization_id):
+    if contact.organization_id != queue.organization_id or (
+        channel and channel.organization_id != queue.organization_id
+    ):
         raise DomainError(_("The contact, channel and queue must belong to one organization."))
     now = now or timezone.now()
     medium = Conversation.Medium.CHAT if queue.medium == "chat" else Conversation.Medium.VOICE
@@ -208,9 +210,9 @@ def conversation_close(*, conversation: Conversation, by: User, now=None) -> Con
     was_assigned = conversation.status == C.ASSIGNED
     assignee_id = conversation.assignee_id
     if conversation.status == C.OFFERED:
+        # The caller hung up while it rang: the offers end, the call does not wait again.
         for offer_id in conversation.offers.filter(status="pending").values_list("pk", flat=True):
-            routing._end_offer(offer_id, "withdrawn")
-        conversation.refresh_from_db()
+            routing._end_offer(offer_id, "withdrawn", requeue=False)
     conversation.status = C.CLOSED if was_assigned else C.ABANDONED
     conversation.closed_at = now
     if conversation.medium == Conversation.Medium.VOICE:
@@ -304,10 +306,10 @@ def wrapup_end(*, agent: User, by: User | None = None, source: str = "agent", ep
     return True
 
 
-def wrapup_expire(*, agent_id: int, episode: int) -> bool:
+def wrapup_expire(*, agent_id: int, episode: int, now=None) -> bool:
     """The Celery task and the sweep: end the episode if it is still this one and overdue."""
     state = AgentState.objects.filter(agent_id=agent_id, wrapup_episode=episode).select_related("agent").first()
-    if state is None or state.wrapup_deadline is None or state.wrapup_deadline > timezone.now():
+    if state is None or state.wrapup_deadline is None or state.wrapup_deadline > (now or timezone.now()):
         return False
     return wrapup_end(agent=state.agent, source="system", episode=episode)
 
@@ -373,6 +375,7 @@ def conversation_transfer(*, conversation: Conversation, by: User, to_agent: Use
 
 def _move(conversation: Conversation, transfer: Transfer, *, by: User, now) -> None:
     from_id = conversation.assignee_id
+    from_queue_id = conversation.queue_id
     target_queue = transfer.to_queue or conversation.queue
     ids = [from_id] + ([transfer.to_agent_id] if transfer.to_agent_id else [])
     states = routing.lock_states(ids)
@@ -404,36 +407,41 @@ def _move(conversation: Conversation, transfer: Transfer, *, by: User, now) -> N
         routing.route_queue_on_commit(target_queue.pk)
     transfer.resolved_at = now
     transfer.save(update_fields=["status", "resolved_at"])
+    if conversation.status == C.QUEUED:
+        events.publish(events.CONVERSATION_QUEUED, organization_id=conversation.organization_id,
+                       queue_ids=[target_queue.pk], conversation_ids=[conversation.pk])
     _system_message(conversation, text)
     agent_services.settle(states[from_id], by=None, source="system", reason=f"transferred {conversation.pk}")
     if agent_services.is_routable(states[from_id]):
         routing.route_for_agent_on_commit(from_id)
     events.publish(events.CONVERSATION_TRANSFERRED, organization_id=conversation.organization_id,
-                   agent_ids=[i for i in ids if i], queue_ids=[target_queue.pk], conversation_ids=[conversation.pk],
+                   agent_ids=[i for i in ids if i], queue_ids=list(dict.fromkeys([from_queue_id, target_queue.pk])),
+                   conversation_ids=[conversation.pk],
                    transfer_id=transfer.pk, status=transfer.status)
 
 
-@transaction.atomic
 def transfer_accept(*, transfer: Transfer, agent: User) -> Transfer:
-    transfer = Transfer.objects.select_for_update().get(pk=transfer.pk)
-    if transfer.to_agent_id != agent.pk:
-        raise NotAllowed(_("This transfer is not for you."))
-    if transfer.status != Transfer.Status.PENDING:
-        raise DomainError(_("This transfer is no longer pending."), code="gone")
-    conversation = routing.lock_conversation(transfer.conversation_id, agent.organization_id)
-    if conversation.status != C.ASSIGNED or conversation.assignee_id != transfer.from_agent_id:
+    with transaction.atomic():
+        transfer = Transfer.objects.select_for_update().get(pk=transfer.pk)
+        if transfer.to_agent_id != agent.pk:
+            raise NotAllowed(_("This transfer is not for you."))
+        if transfer.status != Transfer.Status.PENDING:
+            raise DomainError(_("This transfer is no longer pending."), code="gone")
+        conversation = routing.lock_conversation(transfer.conversation_id, agent.organization_id)
+        if conversation.status == C.ASSIGNED and conversation.assignee_id == transfer.from_agent_id:
+            states = routing.lock_states([agent.pk])
+            why_not = routing.agent_is_eligible(states[agent.pk], conversation.queue, manual=True)
+            if why_not:
+                raise DomainError(why_not, code="ineligible")
+            transfer.status = Transfer.Status.ACCEPTED
+            transfer.save(update_fields=["status"])
+            _move(conversation, transfer, by=transfer.from_agent, now=timezone.now())
+            return transfer
+        # The cancellation is committed; only then is the user told.
         transfer.status = Transfer.Status.CANCELLED
         transfer.resolved_at = timezone.now()
         transfer.save(update_fields=["status", "resolved_at"])
-        raise DomainError(_("The conversation changed hands before you accepted."), code="gone")
-    states = routing.lock_states([agent.pk])
-    why_not = routing.agent_is_eligible(states[agent.pk], conversation.queue, manual=True)
-    if why_not:
-        raise DomainError(why_not, code="ineligible")
-    transfer.status = Transfer.Status.ACCEPTED
-    transfer.save(update_fields=["status"])
-    _move(conversation, transfer, by=transfer.from_agent, now=timezone.now())
-    return transfer
+    raise DomainError(_("The conversation changed hands before you accepted."), code="gone")
 
 
 @transaction.atomic

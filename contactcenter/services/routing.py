@@ -26,6 +26,7 @@ from contactcenter.models import (
     QueueLogin,
     QueueMembership,
     SystemStatus,
+    Transfer,
     User,
 )
 from contactcenter.services import agents as agent_services
@@ -91,6 +92,18 @@ def eligible_states(queue: Queue, *, conversation: Conversation | None = None):
                     conversation_id=conversation.pk,
                     agent_id=OuterRef("agent_id"),
                     status__in=(Offer.Status.DECLINED, Offer.Status.EXPIRED),
+                )
+            )
+        )
+        # Whoever transferred it back into the queue is not given it again (a failed blind
+        # transfer does not return to the sender); they can still take it by hand.
+        qs = qs.exclude(
+            Exists(
+                Transfer.objects.filter(
+                    conversation_id=conversation.pk,
+                    from_agent_id=OuterRef("agent_id"),
+                    status__in=(Transfer.Status.COMPLETED, Transfer.Status.FAILED),
+                    resolved_at__gte=conversation.enqueued_at,
                 )
             )
         )
@@ -167,25 +180,51 @@ def route_queue(queue_id: int, *, limit: int = 1000) -> int:
     return done
 
 
-def _route_one(queue_id: int) -> int | None:
-    """One routing step in its own transaction. None: nothing more to do now."""
-    with transaction.atomic():
+# How far down the line the router looks past conversations no free agent may take (e.g. a call
+# the only free agent declined): those must not block the ones behind them.
+LOOKAHEAD = 50
+
+
+def _next_routable(queue: Queue) -> tuple[Conversation, list[int]] | None:
+    """The first waiting conversation (priority, then FIFO) that some eligible agent may take,
+    locked (SKIP LOCKED: concurrent routers work on different conversations), with its
+    candidates in strategy order."""
+    waiting = (
+        Conversation.objects.filter(queue_id=queue.pk, status=C.QUEUED)
+        .order_by("-priority", "enqueued_at", "id")
+        .values_list("pk", flat=True)[:LOOKAHEAD]
+    )
+    anyone_checked = False
+    for conversation_id in waiting:
         conversation = (
             Conversation.objects.select_for_update(skip_locked=True)
-            .filter(queue_id=queue_id, status=C.QUEUED)
-            .order_by("-priority", "enqueued_at", "id")
+            .filter(pk=conversation_id, status=C.QUEUED)
             .first()
         )
         if conversation is None:
-            return None
-        queue = Queue.objects.select_related("organization").get(pk=queue_id)
-        if not queue.is_active:
-            return None
+            continue
         candidates = list(
             _ordered(eligible_states(queue, conversation=conversation), queue).values_list("agent_id", flat=True)[:50]
         )
-        if not candidates:
+        if candidates:
+            return conversation, candidates
+        if not anyone_checked:
+            if not eligible_states(queue).exists():
+                return None  # no agent is free for this queue at all
+            anyone_checked = True
+    return None
+
+
+def _route_one(queue_id: int) -> int | None:
+    """One routing step in its own transaction. None: nothing more to do now."""
+    with transaction.atomic():
+        queue = Queue.objects.select_related("organization").get(pk=queue_id)
+        if not queue.is_active:
             return None
+        found = _next_routable(queue)
+        if found is None:
+            return None
+        conversation, candidates = found
         if queue.strategy == Queue.Strategy.SIMULTANEOUS and queue.medium == "voice":
             offered = 0
             for agent_id in candidates:
@@ -333,12 +372,12 @@ def offer_decline(*, offer_id: int, agent: User) -> None:
     _end_offer(offer.pk, Offer.Status.DECLINED)
 
 
-def offer_expire(*, offer_id: int) -> bool:
+def offer_expire(*, offer_id: int, now=None) -> bool:
     """Task and sweep: a pending offer past its time goes back to the queue and the agent is
     paused with "No answer" (agents who walk away stop receiving work)."""
     with transaction.atomic():
         offer = Offer.objects.filter(pk=offer_id, status=Offer.Status.PENDING).first()
-        if offer is None or offer.expires_at > timezone.now():
+        if offer is None or offer.expires_at > (now or timezone.now()):
             return False
         if not _end_offer(offer.pk, Offer.Status.EXPIRED):
             return False
@@ -349,7 +388,8 @@ def offer_expire(*, offer_id: int) -> bool:
     return True
 
 
-def _end_offer(offer_id: int, status: str) -> bool:
+def _end_offer(offer_id: int, status: str, *, requeue: bool = True) -> bool:
+    """End one pending offer. With `requeue`, a call no longer ringing anyone waits again."""
     offer = Offer.objects.get(pk=offer_id)
     conversation = lock_conversation(offer.conversation_id)
     offer.refresh_from_db()
@@ -361,7 +401,7 @@ def _end_offer(offer_id: int, status: str) -> bool:
     offer.save(update_fields=["status", "resolved_at"])
     release_locked(states[offer.agent_id], Conversation.Medium.VOICE)
     _publish_offer_ended(offer)
-    if conversation.status == C.OFFERED and not Offer.objects.filter(
+    if requeue and conversation.status == C.OFFERED and not Offer.objects.filter(
         conversation=conversation, status=Offer.Status.PENDING
     ).exists():
         conversation.status = C.QUEUED
@@ -392,10 +432,10 @@ def sweep(now=None) -> dict:
     for agent_id, episode in AgentState.objects.filter(
         status__code=S.AFTER_SERVICE, wrapup_deadline__lte=now
     ).values_list("agent_id", "wrapup_episode"):
-        ended_wrapups += conversations.wrapup_expire(agent_id=agent_id, episode=episode)
+        ended_wrapups += conversations.wrapup_expire(agent_id=agent_id, episode=episode, now=now)
     expired_offers = 0
     for offer_id in Offer.objects.filter(status=Offer.Status.PENDING, expires_at__lte=now).values_list("pk", flat=True):
-        expired_offers += offer_expire(offer_id=offer_id)
+        expired_offers += offer_expire(offer_id=offer_id, now=now)
     routed = 0
     for queue_id in Conversation.objects.filter(status=C.QUEUED).values_list("queue_id", flat=True).distinct():
         routed += route_queue(queue_id)

@@ -1,10 +1,13 @@
 """The administration site is tenant-scoped: an organization's admin (role admin, neither staff
 nor superuser) sees, links and creates only their own organization's rows."""
 
+import uuid
+
 import pytest
 from django.contrib import admin
 from django.contrib.admin.utils import quote
 from django.urls import reverse
+from django.utils import timezone
 
 from contactcenter import models as m
 from tests import factories as f
@@ -20,6 +23,18 @@ def _conversation(org):
 
 def _agent(org):
     return f.AgentFactory(organization=org)
+
+
+def _device(org):
+    now = timezone.now()
+    return m.Device.objects.create(
+        organization=org,
+        user=_agent(org),
+        channel_name=f"specific.{uuid.uuid4().hex}",
+        user_agent="Mozilla/5.0 Chrome/130.0",
+        connected_at=now,
+        last_seen_at=now,
+    )
 
 
 # One row of every registered contact-center model, in a given organization.
@@ -46,6 +61,8 @@ ROW_BUILDERS = {
     m.Disposition: lambda org: f.DispositionFactory(organization=org),
     m.Transfer: lambda org: f.TransferFactory(conversation=_conversation(org)),
     m.AuditEntry: lambda org: f.AuditEntryFactory(organization=org, action="queue.login_agent"),
+    m.Device: _device,
+    m.CampaignContact: lambda org: f.CampaignContactFactory(queue=f.CampaignFactory(organization=org)),
 }
 MODELS = list(ROW_BUILDERS)
 
@@ -444,6 +461,7 @@ ENGINE_MODELS = [
     m.Message,
     m.Attachment,
     m.AuditEntry,
+    m.Device,
 ]
 
 
@@ -533,6 +551,15 @@ def test_an_org_admin_cannot_add_a_system_status(admin_client_of_org, personas):
     assert m.StatusDefinition.objects.filter(organization=personas.organization, code="ready").count() == 1
 
 
+def test_admin_logout_of_a_superuser_without_agent_state_works(client, personas):
+    root = m.User.objects.create_superuser(
+        username="root", password="demo", email="r@example.com", organization=personas.organization
+    )
+    client.force_login(root)
+    assert client.post(reverse("admin:logout")).status_code == 302
+    assert "_auth_user_id" not in client.session
+
+
 def test_admin_logout_signs_the_agent_out(admin_client_of_org, personas):
     from contactcenter.services import agents as agent_services
 
@@ -542,3 +569,61 @@ def test_admin_logout_signs_the_agent_out(admin_client_of_org, personas):
     personas.admin.state.refresh_from_db()
     assert personas.admin.state.status.code == "offline"
     assert "_auth_user_id" not in admin_client_of_org.session
+
+
+# --- Deactivation -------------------------------------------------------------------------------
+
+
+def _user_change_post(user, **changes):
+    data = {
+        "username": user.username,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "email": user.email,
+        "extension": user.extension,
+        "role": user.role,
+        "is_active": "on",
+    }
+    data.update(changes)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def test_deactivating_an_agent_in_the_admin_signs_them_out_of_every_queue(
+    admin_client_of_org, personas, client
+):
+    from contactcenter.services import agents as agent_services
+    from contactcenter.services import queues as queue_services
+
+    agent = personas.agent
+    agent_services.agent_sign_in(agent=agent)
+    queue_services.queue_login(queue=personas.queue, agent=agent)
+    response = admin_client_of_org.post(_change_url(agent), _user_change_post(agent, is_active=None))
+    assert response.status_code == 302
+    agent.refresh_from_db()
+    assert agent.is_active is False
+    assert agent.state.status.code == "offline"
+    assert not m.QueueLogin.objects.filter(agent=agent, ended_at__isnull=True).exists()
+    assert m.AuditEntry.objects.filter(action="user.deactivate", target_user=agent, actor=personas.admin).exists()
+
+
+def test_an_org_admin_cannot_deactivate_their_own_account(admin_client_of_org, personas):
+    me = personas.admin
+    response = admin_client_of_org.post(_change_url(me), _user_change_post(me, is_active=None))
+    assert response.status_code == 200
+    assert "is_active" in response.context["adminform"].form.errors
+    me.refresh_from_db()
+    assert me.is_active is True
+
+
+def test_a_superuser_deactivating_an_agent_also_signs_them_out(client, superuser, personas):
+    from contactcenter.services import agents as agent_services
+
+    agent = personas.agent
+    agent_services.agent_sign_in(agent=agent)
+    client.force_login(superuser)
+    data = _user_change_post(agent, is_active=None, organization=str(personas.organization.pk))
+    response = client.post(_change_url(agent), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    agent.refresh_from_db()
+    assert agent.is_active is False
+    assert agent.state.status.code == "offline"

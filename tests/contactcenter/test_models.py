@@ -4,6 +4,7 @@ case next to it is accepted. Plus a readable __str__ for every model.
 CHECK constraints are matched by name: both SQLite and PostgreSQL name them in the error.
 """
 
+import uuid
 from datetime import timedelta
 from decimal import Decimal
 
@@ -46,6 +47,10 @@ COVERED_CONSTRAINTS = {
     "queue_capacity_positive",
     "membership_unique",
     "login_one_open",
+    "campaign_contact_unique",
+    "campaign_contact_attempts_positive",
+    "campaign_contact_in_progress_has_agent",
+    "campaign_contact_one_in_progress_per_agent",
 }
 
 
@@ -397,6 +402,78 @@ def test_a_transfer_to_an_agent_or_to_a_queue_is_accepted():
     assert to_agent.to_agent == colleague
 
 
+# --- Campaigns --------------------------------------------------------------------------------
+
+
+def test_a_contact_is_in_a_campaign_once():
+    entry = f.CampaignContactFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        f.CampaignContactFactory(queue=entry.queue, contact=entry.contact)
+    other_campaign = f.CampaignFactory(organization=entry.organization)
+    f.CampaignContactFactory(queue=other_campaign, contact=entry.contact)
+
+
+def test_campaign_attempts_cannot_be_negative():
+    with pytest.raises(IntegrityError), transaction.atomic():
+        f.CampaignContactFactory(attempts=-1)
+    assert f.CampaignContactFactory(attempts=0).attempts == 0
+
+
+def test_a_campaign_contact_in_progress_has_an_agent():
+    with pytest.raises(IntegrityError, match="campaign_contact_in_progress_has_agent"), transaction.atomic():
+        f.CampaignContactFactory(status="in_progress", assigned_to=None)
+
+
+def test_a_campaign_contact_in_progress_with_an_agent_is_accepted():
+    campaign = f.CampaignFactory()
+    agent = f.AgentFactory(organization=campaign.organization)
+    entry = f.CampaignContactFactory(queue=campaign, status="in_progress", assigned_to=agent)
+    assert entry.assigned_to == agent
+
+
+def test_an_agent_works_one_contact_of_a_campaign_at_a_time():
+    campaign = f.CampaignFactory()
+    agent = f.AgentFactory(organization=campaign.organization)
+    f.CampaignContactFactory(queue=campaign, status="in_progress", assigned_to=agent)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        f.CampaignContactFactory(queue=campaign, status="in_progress", assigned_to=agent)
+
+
+def test_an_agent_may_have_finished_contacts_and_work_another_campaign():
+    campaign = f.CampaignFactory()
+    agent = f.AgentFactory(organization=campaign.organization)
+    f.CampaignContactFactory(queue=campaign, status="in_progress", assigned_to=agent)
+    f.CampaignContactFactory(queue=campaign, status="done", assigned_to=agent)
+    f.CampaignContactFactory(queue=campaign, status="done", assigned_to=agent)
+    other_campaign = f.CampaignFactory(organization=campaign.organization)
+    f.CampaignContactFactory(queue=other_campaign, status="in_progress", assigned_to=agent)
+    colleague = f.AgentFactory(organization=campaign.organization)
+    f.CampaignContactFactory(queue=campaign, status="in_progress", assigned_to=colleague)
+
+
+# --- Devices -----------------------------------------------------------------------------------
+
+
+def _device(user=None, channel_name=None, user_agent="Mozilla/5.0 (X11; Linux) Chrome/130.0"):
+    user = user or f.AgentFactory()
+    now = timezone.now()
+    return m.Device.objects.create(
+        organization=user.organization,
+        user=user,
+        channel_name=channel_name or f"specific.{uuid.uuid4().hex}",
+        user_agent=user_agent,
+        connected_at=now,
+        last_seen_at=now,
+    )
+
+
+def test_a_socket_channel_name_belongs_to_one_device():
+    device = _device()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        _device(user=device.user, channel_name=device.channel_name)
+    _device(user=device.user)  # a second tab
+
+
 # --- __str__ ----------------------------------------------------------------------------------
 
 
@@ -427,6 +504,8 @@ STR_BUILDERS = {
     m.Offer: lambda: f.OfferFactory(),
     m.Transfer: lambda: f.TransferFactory(),
     m.AuditEntry: lambda: f.AuditEntryFactory(),
+    m.Device: lambda: _device(user_agent=""),
+    m.CampaignContact: lambda: f.CampaignContactFactory(),
 }
 
 

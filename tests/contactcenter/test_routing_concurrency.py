@@ -12,6 +12,7 @@ import threading
 import time
 import traceback
 from collections import Counter, defaultdict
+from unittest import mock
 
 import pytest
 from django.db import connection, transaction
@@ -321,19 +322,21 @@ def test_routing_invariants_hold_under_concurrent_arrivals_and_churn(needs_postg
             if row:
                 routing.offer_decline(offer_id=row[0], agent=my_agents[row[1]])
 
+        # Agents spend most of their time available: ~25% paused, ~20% not receiving new, ~30% of
+        # queue logins off, so that routing keeps finding agents and queues keep draining.
         def pause_or_resume():
             agent = my_agents[rnd.choice(agent_ids)]
             if AgentState.objects.filter(agent=agent, status__kind="pause").exists():
                 agents.agent_resume(agent=agent)
-            else:
+            elif rnd.random() < 0.35:
                 agents.agent_pause(agent=agent, reason=my_pause)
 
         def toggle_receive_new():
-            agents.agent_set_receive_new(agent=my_agents[rnd.choice(agent_ids)], on=rnd.random() < 0.6)
+            agents.agent_set_receive_new(agent=my_agents[rnd.choice(agent_ids)], on=rnd.random() < 0.8)
 
         def queue_login_logout():
             agent, queue = my_agents[rnd.choice(agent_ids)], rnd.choice(list(my_queues.values()))
-            if rnd.random() < 0.5:
+            if rnd.random() < 0.3:
                 queues.queue_logout(queue=queue, agent=agent)
             else:
                 queues.queue_login(queue=queue, agent=agent)
@@ -519,8 +522,8 @@ def test_agents_answering_the_same_ringing_call_at_once_only_one_gets_it(needs_p
 def test_locking_an_agent_whose_status_just_changed_still_finds_the_agent(needs_postgres):
     """PostgreSQL re-checks a FOR UPDATE query's joins against the row version it waited for:
     a lock taken together with a join to the status drops the row if a concurrent transaction
-    changed the agent's status, so closing a chat raised KeyError and agent actions said
-    "This user has no agent state"."""
+    changed the agent's status (conversation_close then raised KeyError, agent actions said
+    "This user has no agent state")."""
     org = f.OrganizationFactory()
     agent = f.AgentFactory(organization=org)
     agents.agent_sign_in(agent=agent)
@@ -536,8 +539,94 @@ def test_locking_an_agent_whose_status_just_changed_still_finds_the_agent(needs_
     def lock_meanwhile():
         holding.wait()
         with transaction.atomic():
-            found["lock_states"] = list(routing.lock_states([agent.pk]))
-        holding.clear()
+            found["locked"] = list(routing.lock_states([agent.pk]))
 
     assert run_threads([change_status, lock_meanwhile]) == []
-    assert found["lock_states"] == [agent.pk]
+    assert found["locked"] == [agent.pk]
+
+
+@pytest.mark.parametrize("since_it_rang", ["paused", "entered after service", "logged out of the queue"])
+def test_an_agent_who_became_ineligible_while_the_phone_rang_cannot_answer_it(needs_postgres, since_it_rang):
+    org = f.OrganizationFactory()
+    chats = f.QueueFactory(organization=org, kind="chat", after_service_seconds=30)
+    calls = f.QueueFactory(organization=org, kind="voice")
+    agent = ready_agent(org, [chats, calls])
+    chat = conversations.conversation_open(queue=chats, contact=f.ContactFactory(organization=org))
+    call = conversations.conversation_open(queue=calls, contact=f.ContactFactory(organization=org))
+    offer = Offer.objects.get(conversation=call, agent=agent, status=Offer.Status.PENDING)
+    if since_it_rang == "paused":
+        agents.agent_pause(agent=agent, reason=f.PauseReasonFactory(organization=org))
+    elif since_it_rang == "entered after service":
+        conversations.conversation_close(conversation=chat, by=agent)
+    else:
+        queues.queue_logout(queue=calls, agent=agent)
+
+    with pytest.raises(DomainError) as refused:
+        routing.offer_accept(offer_id=offer.pk, agent=agent)
+
+    assert refused.value.code == "ineligible"
+    call.refresh_from_db()
+    assert call.status == C.OFFERED and call.assignee_id is None
+    assert_no_violations(org)
+
+
+def test_closing_a_chat_never_backdates_the_agents_status_before_an_assignment(needs_postgres):
+    """conversation_close read the clock before waiting for the agent's lock: a chat assigned
+    meanwhile then fell inside the After service interval the close wrote afterwards."""
+    org = f.OrganizationFactory()
+    queue = f.QueueFactory(organization=org, kind="chat", capacity=CHAT_CAPACITY, after_service_seconds=30)
+    agent = ready_agent(org, [queue])
+    first = conversations.conversation_open(queue=queue, contact=f.ContactFactory(organization=org))
+    second = f.ConversationFactory(queue=queue)  # waiting, not routed yet
+    holding = threading.Event()
+
+    def assign_while_the_close_waits():
+        me = User.objects.get(pk=agent.pk)
+        with transaction.atomic():
+            routing.lock_states([agent.pk])
+            holding.set()
+            time.sleep(0.5)  # the close has read its clock and waits for the agent
+            conversations.conversation_assign(conversation=second, agent=me, by=me)
+
+    def close():
+        holding.wait()
+        conversations.conversation_close(conversation=first, by=User.objects.get(pk=agent.pk))
+
+    assert run_threads([assign_while_the_close_waits, close]) == []
+    assert_no_violations(org)
+
+
+def test_an_agent_logging_out_of_a_queue_gets_no_chat_from_it_at_the_same_time(needs_postgres):
+    """queue_logout ended the login without the agent's lock: the router, checking the login
+    under that lock, could assign after the logout's time but before its commit."""
+    org = f.OrganizationFactory()
+    queue = f.QueueFactory(organization=org, kind="chat", capacity=CHAT_CAPACITY)
+    agent = ready_agent(org, [queue])
+    waiting = f.ConversationFactory(queue=queue)  # not routed yet
+    logging_out = threading.Event()
+
+    def log_out_slowly():
+        with transaction.atomic():
+            queues.queue_logout(queue=queue, agent=User.objects.get(pk=agent.pk))
+            logging_out.set()
+            time.sleep(0.5)  # the router runs before this commits
+
+    def route():
+        logging_out.wait()
+        routing.route_queue(queue.pk)
+
+    assert run_threads([log_out_slowly, route]) == []
+    waiting.refresh_from_db()
+    assert waiting.status == C.QUEUED  # the agent was logging out: not theirs
+    assert_no_violations(org)
+
+
+def test_the_sweep_routes_each_waiting_queue_once():
+    """The sweep's DISTINCT queue ids kept the model's default ordering, so it routed the same
+    queue once per waiting conversation (seconds of work per sweep with a backlog)."""
+    queue = f.QueueFactory(kind="chat")
+    for _ in range(5):
+        f.ConversationFactory(queue=queue)
+    with mock.patch.object(routing, "route_queue", wraps=routing.route_queue) as route_queue:
+        routing.sweep()
+    assert route_queue.call_count == 1

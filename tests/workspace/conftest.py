@@ -3,6 +3,7 @@ services (routing runs on commit), clients logged in as each persona, and small 
 the desk HTML."""
 
 import re
+from html import unescape
 from dataclasses import dataclass
 
 import pytest
@@ -56,16 +57,18 @@ class Desk:
             agents.agent_set_receive_new(agent=agent, on=False)
 
     def arrive(self, queue: Queue, text: str = "Hola", *, contact=None, route: bool = True,
-               now=None, name: str | None = None) -> Conversation:
+               now=None, name: str | None = None, channel=None) -> Conversation:
         """A customer writes into the queue. With route=False nothing runs on commit, so the
         conversation waits in "Sin asignar" whoever is ready."""
         if contact is None:
             contact = f.ContactFactory(organization=queue.organization, **({"name": name} if name else {}))
         if route:
             with self.commit():
-                conversation = conversations.conversation_open(queue=queue, contact=contact, text=text, now=now)
+                conversation = conversations.conversation_open(queue=queue, contact=contact, text=text, now=now,
+                                                               channel=channel)
         else:
-            conversation = conversations.conversation_open(queue=queue, contact=contact, text=text, now=now)
+            conversation = conversations.conversation_open(queue=queue, contact=contact, text=text, now=now,
+                                                           channel=channel)
         conversation.refresh_from_db()
         return conversation
 
@@ -149,7 +152,8 @@ def is_desk_partial(response) -> bool:
 
 
 def flashes(response) -> list[str]:
-    return [re.sub(r"\s+", " ", m).strip() for m in re.findall(r'<p class="flash-[^"]*">(.*?)</p>', html(response), re.S)]
+    found = re.findall(r'<p class="flash-[^"]*">(.*?)</p>', html(response), re.S)
+    return [unescape(re.sub(r"\s+", " ", m).strip()) for m in found]
 
 
 def list_items(response, list_id: str) -> list[str]:
@@ -160,7 +164,7 @@ def list_items(response, list_id: str) -> list[str]:
     end = body.find("</aside>", start)
     section = body[start:end]
     starts = [m.start() for m in re.finditer(r'<li class="conv-item', section)]
-    return [section[a:b] for a, b in zip(starts, starts[1:] + [len(section)], strict=True)]
+    return [section[a:b] for a, b in zip(starts, [*starts[1:], len(section)], strict=False)]
 
 
 def item_ids(response, list_id: str) -> list[int]:
