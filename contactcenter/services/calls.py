@@ -292,8 +292,7 @@ def call_remote_hangup(*, conversation: Conversation) -> Conversation:
         return conversation_services.conversation_close(conversation=conversation, by=conversation.assignee)
     # Queued or ringing: the caller gave up waiting.
     for offer_id in conversation.offers.filter(status="pending").values_list("pk", flat=True):
-        routing._end_offer(offer_id, "withdrawn")
-    conversation.refresh_from_db()
+        routing._end_offer(offer_id, "withdrawn", requeue=False)
     conversation.status = C.ABANDONED
     conversation.closed_at = timezone.now()
     conversation.call_state = CS.ENDED

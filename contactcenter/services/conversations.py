@@ -228,7 +228,17 @@ def conversation_close(*, conversation: Conversation, by: User, now=None) -> Con
         if queue.after_service_seconds > 0 and state.status.code not in (S.OFFLINE, S.BANNED):
             _wrapup_start(state, conversation, queue, now=now)
         else:
-            agent_services.settle(state, by=None, source="system", reason=f"closed {conversation.pk}", now=now)
+            still_dialing = Conversation.objects.filter(
+                assignee_id=assignee_id, status=C.ASSIGNED, call_state=Conversation.CallState.DIALING
+            ).exists()
+            if state.status.code == S.DIALING and not still_dialing:
+                # settle() leaves Dialing alone; the call that held the agent there is gone.
+                agent_services._change(
+                    state, agent_services.status_definition(state.organization_id,
+                                                            agent_services.derived_status_code(state)),
+                    by=None, source="system", reason=f"closed {conversation.pk}", now=now)
+            else:
+                agent_services.settle(state, by=None, source="system", reason=f"closed {conversation.pk}", now=now)
             if agent_services.is_routable(state):
                 routing.route_for_agent_on_commit(assignee_id)
     return conversation
@@ -352,6 +362,8 @@ def conversation_transfer(*, conversation: Conversation, by: User, to_agent: Use
     conversation = routing.lock_conversation(conversation.pk, by.organization_id)
     if conversation.status != C.ASSIGNED or conversation.assignee_id != by.pk:
         raise NotAllowed(_("Only the agent handling a conversation can transfer it."))
+    if conversation.call_state == Conversation.CallState.DIALING:
+        raise DomainError(_("Wait until the call is answered to transfer it."), code="dialing")
     if to_agent is not None and to_agent.pk == by.pk:
         raise DomainError(_("You already have this conversation."), code="self")
     now = timezone.now()

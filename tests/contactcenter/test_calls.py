@@ -482,11 +482,14 @@ def test_answering_a_call_offered_to_someone_else_is_refused(engine, personas, v
     assert list(backend.commands) == []
 
 
-def test_a_caller_who_hangs_up_while_ringing_abandons_the_call(engine, personas, voice_queue, backend):
+def test_a_caller_who_hangs_up_while_ringing_abandons_the_call(engine, personas, voice_queue, backend,
+                                                               captured_events):
     agent = personas.agent
     engine.make_ready(agent, voice_queue)
     conversation = engine.arrive(voice_queue)
+    captured_events.clear()
     engine.call(backend.simulate_hangup, conversation=conversation)
+    assert [e.type for e in captured_events if e.type.startswith("conversation.")] == ["conversation.closed"]
     conversation.refresh_from_db()
     assert conversation.status == Conversation.Status.ABANDONED
     assert conversation.call_state == CS.ENDED
