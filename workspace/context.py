@@ -3,9 +3,11 @@ consumer renders single regions from the same partials with the same context."""
 
 from django.urls import reverse
 
-from contactcenter.models import Conversation, Tag, Transfer, User
+from contactcenter.connectors import voice
+from contactcenter.models import CampaignContact, Conversation, PrerecordedMessage, Queue, Tag, Transfer, User
 from contactcenter.selectors import workspace as sel
 from contactcenter.services import attachments as attachment_services
+from contactcenter.services import campaigns
 from contactcenter.services import conversations as conv_services
 from permissions import access
 from workspace.forms import ContactForm, DetailForm, MessageForm, TransferForm, WrapupForm
@@ -32,13 +34,35 @@ def view_params(params) -> dict:
 
 def bar_context(user: User) -> dict:
     logged_in = access.logged_in_queue_ids(user)
+    member_queues = list(user.queue_memberships.filter(role="agent").select_related("queue"))
+    logged_in_queues = list(Queue.objects.filter(pk__in=logged_in).order_by("name"))
     return {
         "state": sel.agent_state(user),
         "pause_reasons": sel.pause_reasons(user),
         "figures": sel.panel_figures(logged_in),
-        "member_queues": list(user.queue_memberships.filter(role="agent").select_related("queue")),
+        "member_queues": member_queues,
+        "other_queues": [q for q in logged_in_queues if q.pk not in {m.queue_id for m in member_queues}],
         "logged_in_ids": set(logged_in),
+        "dial_queues": [q for q in logged_in_queues if q.kind != Queue.Kind.CHAT],
+        "campaigns": campaign_panels(user, [q for q in logged_in_queues if q.kind == Queue.Kind.CAMPAIGN]),
     }
+
+
+def campaign_panels(user: User, campaign_queues) -> list[dict]:
+    """For each campaign the agent is logged in to: progress, and the contact they preview."""
+    panels = []
+    for queue in campaign_queues:
+        entry = (
+            CampaignContact.objects.filter(queue=queue, assigned_to=user, status=CampaignContact.Status.IN_PROGRESS)
+            .select_related("contact", "last_disposition").first()
+        )
+        history = []
+        if entry is not None:
+            history = list(Conversation.objects.filter(contact_id=entry.contact_id).select_related("queue")
+                           .order_by("-enqueued_at")[:5])
+        panels.append({"queue": queue, "progress": campaigns.campaign_progress(queue), "entry": entry,
+                       "history": history})
+    return panels
 
 
 def lists_context(user: User, *, tab: str, sort: str, page: int = 1, conversation=None) -> dict:
@@ -88,7 +112,12 @@ def conversation_context(user: User, conversation: Conversation, *, state=None, 
                                   autosave_url=reverse("workspace:wrapup", args=[conversation.pk]))
         if in_wrapup else None,
         "needs_disposition": in_wrapup and conv_services.needs_disposition(conversation),
+        "campaign_entry": CampaignContact.objects.filter(conversation=conversation).first()
+        if conversation.queue.kind == Queue.Kind.CAMPAIGN else None,
     }
+    if conversation.medium == Conversation.Medium.VOICE:
+        ctx["prerecorded"] = list(PrerecordedMessage.objects.filter(organization_id=user.organization_id))
+        ctx["simulated_voice"] = isinstance(voice.get_backend(), voice.SimulatedVoiceBackend)
     ctx["footer_mode"] = footer_mode(ctx)
     return ctx
 

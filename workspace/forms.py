@@ -56,6 +56,12 @@ class TagForm(forms.Form):
 
 
 class WrapupForm(forms.ModelForm):
+    callback_at = forms.DateTimeField(
+        label=_("Call back at"), required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("Only with a disposition that reschedules (e.g. Volver a llamar)."),
+    )
+
     class Meta:
         model = Conversation
         fields = ["disposition", "wrapup_notes"]

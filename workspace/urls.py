@@ -1,6 +1,6 @@
 from django.urls import path
 
-from workspace import views
+from workspace import views, views_calls
 
 app_name = "workspace"
 urlpatterns = [
@@ -25,6 +25,14 @@ urlpatterns = [
     path("conversations/<int:pk>/transfer/", views.transfer, name="transfer"),
     path("conversations/<int:pk>/transfer/targets/", views.transfer_targets, name="transfer-targets"),
     path("transfers/<int:transfer_id>/answer/", views.transfer_answer, name="transfer-answer"),
+    # calls and campaigns
+    path("calls/", views_calls.dial, name="dial"),
+    path("conversations/<int:pk>/call/play/", views_calls.call_play, name="call-play"),
+    path("conversations/<int:pk>/call/simulate/<slug:event>/", views_calls.call_simulate, name="call-simulate"),
+    path("conversations/<int:pk>/call/<slug:action>/", views_calls.call_action, name="call-action"),
+    path("campaigns/<int:queue_id>/next/", views_calls.campaign_next, name="campaign-next"),
+    path("campaigns/contacts/<int:entry_id>/call/", views_calls.campaign_call, name="campaign-call"),
+    path("campaigns/contacts/<int:entry_id>/skip/", views_calls.campaign_skip, name="campaign-skip"),
     # canned responses
     path("canned/", views.canned, name="canned"),
     path("canned/<int:pk>/", views.canned_edit, name="canned-edit"),

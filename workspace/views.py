@@ -15,14 +15,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from contactcenter.models import Conversation, StatusDefinition, Tag
+from contactcenter.models import CampaignContact, Conversation, StatusDefinition, Tag
 from contactcenter.selectors import workspace as sel
 from contactcenter.services import agents as agent_services
 from contactcenter.services import attachments as attachment_services
+from contactcenter.services import calls, campaigns, routing
 from contactcenter.services import contacts as contact_services
 from contactcenter.services import conversations as conv_services
 from contactcenter.services import queues as queue_services
-from contactcenter.services import routing
 from contactcenter.services.errors import DomainError, NotAllowed
 from permissions import access
 from workspace import context
@@ -216,7 +216,7 @@ def offer_answer(request, pk: int):
         return _back(request)
     try:
         if request.POST.get("answer") == "accept":
-            routing.offer_accept(offer_id=offer.pk, agent=request.user)
+            calls.call_answer(offer_id=offer.pk, agent=request.user)
         else:
             routing.offer_decline(offer_id=offer.pk, agent=request.user)
     except DomainError as exc:
@@ -283,11 +283,19 @@ def wrapup_save(request, pk: int):
     if not form.is_valid():
         messages.error(request, _("Check the wrap-up form."))
         return _back(request, conversation)
+    entry = CampaignContact.objects.filter(conversation=conversation, assigned_to=request.user).first()
     try:
-        conv_services.conversation_set_disposition(
-            conversation=conversation, by=request.user, disposition=form.cleaned_data["disposition"],
-            notes=form.cleaned_data["wrapup_notes"],
-        )
+        if entry is not None and form.cleaned_data["disposition"] is not None:
+            # A campaign call: the outcome also finishes or reschedules the contact.
+            campaigns.campaign_disposition(agent=request.user, campaign_contact=entry,
+                                           disposition=form.cleaned_data["disposition"],
+                                           notes=form.cleaned_data["wrapup_notes"],
+                                           callback_at=form.cleaned_data.get("callback_at"))
+        else:
+            conv_services.conversation_set_disposition(
+                conversation=conversation, by=request.user, disposition=form.cleaned_data["disposition"],
+                notes=form.cleaned_data["wrapup_notes"],
+            )
         if request.POST.get("ready") == "1":
             conv_services.wrapup_end(agent=request.user, by=request.user, source="agent")
     except DomainError as exc:
