@@ -6,13 +6,14 @@ conversation.<id>. Events carry a type and ids only; consumers decide what their
 and render fragments themselves. Delivery is at most once: consumers refresh on (re)connect.
 """
 
+import asyncio
 import logging
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
@@ -100,14 +101,40 @@ def publish(
     return event
 
 
+# Embedded mode: the in-memory channel layer lives on the server's event loop. A thread that is
+# not serving a request (the in-process Celery worker, a test) must hand its sends to that loop.
+_server_loop: asyncio.AbstractEventLoop | None = None
+
+
+def remember_server_loop(loop: asyncio.AbstractEventLoop) -> None:
+    global _server_loop
+    _server_loop = loop
+
+
+def _on_foreign_thread() -> bool:
+    if _server_loop is None or _server_loop.is_closed() or not _server_loop.is_running():
+        return False
+    try:
+        return asyncio.get_running_loop() is not _server_loop
+    except RuntimeError:
+        # No loop here: inside a request's sync thread asgiref routes back to the server loop;
+        # anywhere else (Celery, tests) we must hand over explicitly.
+        from asgiref.sync import SyncToAsync
+
+        return getattr(SyncToAsync.threadlocal, "main_event_loop", None) is None
+
+
 def _send(event: Event) -> None:
     layer = get_channel_layer()
     if layer is not None:
         message = event.as_message()
-        group_send = async_to_sync(layer.group_send)
+        in_memory = isinstance(layer, InMemoryChannelLayer)
         for group in event.groups:
             try:
-                group_send(group, message)
+                if in_memory and _on_foreign_thread():
+                    asyncio.run_coroutine_threadsafe(layer.group_send(group, message), _server_loop).result(5)
+                else:
+                    async_to_sync(layer.group_send)(group, message)
             except Exception:  # a lost event heals on the next refresh; never break the caller
                 logger.exception("could not publish %s to %s", event.type, group)
     for listener in list(listeners):

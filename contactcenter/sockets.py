@@ -137,6 +137,8 @@ class LiveConsumer(WebsocketConsumer):
         return render_to_string(template, context, request=self.request)
 
     def send_html(self, *fragments: str) -> None:
-        html = "".join(f for f in fragments if f)
-        if html:
-            self.send(text_data=html)
+        # One frame per fragment: the browser parses each on its own, so table rows (<tr>,
+        # <tbody>) keep their table context instead of being dropped after a <section>.
+        for fragment in fragments:
+            if fragment and fragment.strip():
+                self.send(text_data=fragment)

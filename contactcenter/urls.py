@@ -1,7 +1,5 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.views.static import serve
 
 from contactcenter import views
 
@@ -18,7 +16,5 @@ urlpatterns = [
     path("workspace/", include("workspace.urls")),
     path("supervision/", include("supervision.urls")),
     path("", include("permissions.urls")),
+    path("media/<path:path>", views.media, name="media"),
 ]
-
-if settings.DEBUG:
-    urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]

@@ -77,3 +77,23 @@ def healthz(request):
             checks["redis"] = f"error: {exc.__class__.__name__}"
     healthy = all(value == "ok" for value in checks.values())
     return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503)
+
+
+@login_required
+@require_GET
+def media(request, path: str):
+    """Uploaded files are private: only users of the file's organization get them."""
+    from pathlib import Path
+
+    from django.http import FileResponse, Http404
+
+    prefix = f"org-{request.user.organization_id}/"
+    if not request.user.organization_id or not path.startswith(prefix) or ".." in Path(path).parts:
+        raise Http404
+    full = (Path(settings.MEDIA_ROOT) / path).resolve()
+    if not full.is_relative_to(Path(settings.MEDIA_ROOT).resolve()) or not full.is_file():
+        raise Http404
+    response = FileResponse(full.open("rb"))
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; media-src 'self'; sandbox"
+    return response

@@ -52,6 +52,8 @@ def visible_conversations(user: User):
         | Q(queue_id__in=set(supervised_queue_ids(user)))
         | Q(offers__agent=user, offers__status="pending")
         | Q(transfers__to_agent=user, transfers__status="pending")
+        # read-only afterwards: what they handled before a transfer
+        | Q(transfers__from_agent=user)
     ).distinct()
 
 

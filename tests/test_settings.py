@@ -111,11 +111,6 @@ def test_a_mysql_database_url_fails_clearly():
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="settings.py: a DATABASE_URL without a known scheme raises KeyError('ENGINE') "
-    "instead of ImproperlyConfigured (lead: check the scheme before env.db_url)",
-)
 def test_a_database_url_without_a_scheme_fails_clearly():
     _fails_with(_start(DEBUG="0", SECRET_KEY=GOOD_KEY, DATABASE_URL="nonsense"), "DATABASE_URL")
 

@@ -437,7 +437,9 @@ def sweep(now=None) -> dict:
     for offer_id in Offer.objects.filter(status=Offer.Status.PENDING, expires_at__lte=now).values_list("pk", flat=True):
         expired_offers += offer_expire(offer_id=offer_id, now=now)
     routed = 0
-    for queue_id in Conversation.objects.filter(status=C.QUEUED).values_list("queue_id", flat=True).distinct():
+    # order_by(): without it the model's ordering joins the DISTINCT (one run per conversation).
+    waiting_queues = Conversation.objects.filter(status=C.QUEUED).order_by().values_list("queue_id", flat=True)
+    for queue_id in waiting_queues.distinct():
         routed += route_queue(queue_id)
     return {"wrapups": ended_wrapups, "offers": expired_offers, "routed": routed}
 

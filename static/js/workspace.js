@@ -106,7 +106,13 @@
   });
   document.addEventListener("htmx:wsAfterMessage", function () {
     var messages = document.getElementById("messages");
-    if (messages) messages.scrollTop = messages.scrollHeight;
+    if (!messages) return;
+    // A message can arrive twice (the reply's own response and the live event): keep one.
+    var seen = {};
+    messages.querySelectorAll("[id^=msg-]").forEach(function (el) {
+      if (seen[el.id]) el.remove(); else seen[el.id] = true;
+    });
+    messages.scrollTop = messages.scrollHeight;
   });
   document.addEventListener("htmx:wsClose", function () {
     clearInterval(heartbeat);

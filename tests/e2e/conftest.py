@@ -83,3 +83,117 @@ def page(browser, live_server, transactional_db):
     new_page.problems = problems
     yield new_page
     context.close()
+
+
+# --- A real ASGI server (Daphne) for pages with live updates ---------------------------------------
+# pytest-django's live_server speaks WSGI only (no websockets). Daphne runs here in a thread of
+# the test process, so events published by a test (a simulated customer, a Celery task run by
+# the test) reach the same in-memory channel layer in embedded mode, or Redis when configured.
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings():
+    """The server's threads need the test database too: a file, not SQLite's in-memory one."""
+    import tempfile
+
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3"):
+        db.setdefault("TEST", {})["NAME"] = os.path.join(tempfile.mkdtemp(prefix="cc-e2e-"), "test.sqlite3")
+
+
+class _DaphneThread:
+    def __init__(self):
+        self.url = None
+        self._server = None
+
+    def start(self) -> str:
+        if self.url:
+            return self.url
+        import socket
+        import threading
+        import time
+
+        from daphne.endpoints import build_endpoint_description_strings
+        from daphne.server import Server
+
+        from contactcenter.asgi import application
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        self._server = Server(
+            application=application,
+            endpoints=build_endpoint_description_strings(host="127.0.0.1", port=port),
+            signal_handlers=False,
+            verbosity=0,
+        )
+        threading.Thread(target=self._server.run, name="daphne", daemon=True).start()
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("Daphne did not start")
+        self.url = f"http://127.0.0.1:{port}"
+        return self.url
+
+    def stop(self):
+        if self._server is not None:
+            from twisted.internet import reactor
+
+            reactor.callFromThread(reactor.stop)
+
+
+@pytest.fixture(scope="session")
+def _daphne():
+    server = _DaphneThread()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def asgi_url(_daphne, transactional_db):
+    return _daphne.start()
+
+
+@pytest.fixture
+def new_page(browser, asgi_url):
+    """Open pages on the ASGI server; each call is a fresh context (another person)."""
+    contexts = []
+
+    def make(locale="es-ES"):
+        context = browser.new_context(base_url=asgi_url, locale=locale)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        problems: list[str] = []
+        page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+        page.on("pageerror", lambda exc: problems.append(str(exc)))
+        page.problems = problems
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def log_in(page, username: str, password: str = "demo") -> None:
+    page.goto("/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click('form[action="/accounts/login/"] button[type="submit"]')
+    page.wait_for_load_state()
+
+
+@pytest.fixture
+def celery_worker_in_process():
+    """The embedded Celery worker and beat (threads of this process, in-memory broker), as
+    `make run` has them: wrap-up deadlines fire for real."""
+    from contactcenter.embedded import start_worker_and_beat
+
+    start_worker_and_beat()

@@ -3,8 +3,8 @@ services (routing runs on commit), clients logged in as each persona, and small 
 the desk HTML."""
 
 import re
-from html import unescape
 from dataclasses import dataclass
+from html import unescape
 
 import pytest
 from django.conf import settings
@@ -174,6 +174,7 @@ def item_ids(response, list_id: str) -> list[int]:
 def snapshot() -> dict:
     """Everything a workspace action could change, in both organizations."""
     from contactcenter.models import (
+        CampaignContact,
         CannedResponse,
         Contact,
         Message,
@@ -201,4 +202,6 @@ def snapshot() -> dict:
             "agent_id", "status_id", "receive_new", "prefers_dnd", "chat_load", "voice_load",
             "wrapup_conversation_id")),
         "logins": list(QueueLogin.objects.order_by("pk").values_list("pk", "queue_id", "agent_id", "ended_at")),
+        "campaign_contacts": list(CampaignContact.objects.order_by("pk").values_list(
+            "pk", "status", "assigned_to_id", "attempts", "conversation_id")),
     }

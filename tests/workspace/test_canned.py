@@ -130,7 +130,8 @@ def test_with_the_toggle_an_agent_edits_and_deletes_a_public_response(personas, 
 def test_an_admin_manages_public_responses_without_the_toggle(personas, public):
     admin = client_for(personas.admin)
     assert 'data-testid="canned-public"' in html(admin.get(PAGE))
-    assert admin.post(PAGE, {"shortcut": "aviso", "title": "Aviso", "body": "Cerrado", "public": "1"}).status_code == 302
+    response = admin.post(PAGE, {"shortcut": "aviso", "title": "Aviso", "body": "Cerrado", "public": "1"})
+    assert response.status_code == 302
     assert CannedResponse.objects.get(shortcut="aviso").owner_id is None
     assert admin.post(delete_url(public)).status_code == 302
 

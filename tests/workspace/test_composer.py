@@ -70,3 +70,17 @@ def test_a_bad_location_is_refused_with_a_clear_error(client, personas, open_cha
     assert response.status_code == 422
     assert 'data-testid="composer-error"' in response.content.decode()
     assert not Message.objects.filter(conversation=open_chat, kind="location").exists()
+
+
+def test_attachments_are_served_only_to_their_organization(client, personas, open_chat):
+    client.force_login(personas.agent)
+    image = SimpleUploadedFile("foto.png", files.png(), content_type="image/png")
+    client.post(f"/workspace/conversations/{open_chat.pk}/send/", {"file": image})
+    url = Attachment.objects.get().file.url
+    assert client.get(url).status_code == 200
+    client.force_login(personas.outsider)
+    assert client.get(url).status_code == 404
+    client.logout()
+    assert client.get(url).status_code == 302
+    client.force_login(personas.agent)
+    assert client.get("/media/org-1/../../etc/passwd").status_code == 404

@@ -32,7 +32,6 @@ from contactcenter.models import (
     Contact,
     Conversation,
     Message,
-    Organization,
     Queue,
     QueueLogin,
     QueueMembership,
@@ -340,7 +339,7 @@ class Command(BaseCommand):
         growth.sort(key=lambda g: g[0], reverse=True)
         self.stdout.write("")
         self.stdout.write(f"queries whose time grew most ({small:,} -> {large:,} conversations, median ms):")
-        for delta, t_small, t_large, name, sql in growth[:6]:
+        for _delta, t_small, t_large, name, sql in growth[:6]:
             self.stdout.write(f"  {t_small * 1000:6.2f} -> {t_large * 1000:6.2f}  [{name}] {short_sql(sql)}")
         ratio = sum(r["median"] for r in a.values()) / sum(r["median"] for r in b.values())
         queries_large = sum(r["queries"] for r in a.values())
