@@ -6,7 +6,9 @@ queues. One of them is measured: their "Asignado a mí" list, "Sin asignar", an 
 middleware stack and templates), first with 100 conversations in the organization, then with
 10,000. What the measured agent sees is the same size in both (their 6 chats, full pages of
 waiting chats); only the organization around them grows. For each page: the median server time
-of ~15 runs and the number of queries.
+of ~15 runs and the number of queries; also the median time spent in SQL, the items listed (the
+same in both rounds, or the comparison is off), the page size, and the queries whose time grew
+most, to show where a miss comes from.
 
 The summary line compares the two: the ratio of the summed medians (target <= 1.5) and the total
 query counts (target: equal).
@@ -297,7 +299,8 @@ class Command(BaseCommand):
                     timings.append(time.perf_counter() - t0)
                 sql_runs.append(executed)
             with CaptureQueriesContext(connection) as ctx:
-                size = len(self.get(client, path, headers).content)
+                body = self.get(client, path, headers).content
+            size, items = len(body), body.count(b'data-testid="conv-item"')
             per_query = [
                 (sql, statistics.median(run[i][1] for run in sql_runs))
                 for i, (sql, _t) in enumerate(sql_runs[0])
@@ -307,6 +310,7 @@ class Command(BaseCommand):
                 "sql": statistics.median(sum(t for _sql, t in run) for run in sql_runs),
                 "queries": len(ctx),
                 "bytes": size,
+                "items": items,
                 "per_query": per_query,
             }
         return results
@@ -322,7 +326,7 @@ class Command(BaseCommand):
         a, b = results[large], results[small]
         self.stdout.write("")
         header = (f"{'page':<22} {'ms @' + format(small, ','):>10} {'ms @' + format(large, ','):>11} {'ratio':>6} "
-                  f"{'sql ms':>13} {'queries':>9} {'KB':>5}")
+                  f"{'sql ms':>13} {'queries':>9} {'items':>7} {'KB':>5}")
         self.stdout.write(header)
         self.stdout.write("-" * len(header))
         for name in b:
@@ -330,7 +334,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{name:<22} {b[name]['median'] * 1000:>10.1f} {a[name]['median'] * 1000:>11.1f} {ratio:>6.2f} "
                 f"{b[name]['sql'] * 1000:>6.1f} {a[name]['sql'] * 1000:>6.1f} "
-                f"{b[name]['queries']:>4} {a[name]['queries']:>4} {a[name]['bytes'] / 1024:>5.0f}")
+                f"{b[name]['queries']:>4} {a[name]['queries']:>4} {b[name]['items']:>3} {a[name]['items']:>3} "
+                f"{a[name]['bytes'] / 1024:>5.0f}")
         growth = []
         for name in b:
             if len(a[name]["per_query"]) == len(b[name]["per_query"]):
