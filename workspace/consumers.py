@@ -53,7 +53,14 @@ class WorkspaceConsumer(LiveConsumer):
         with translation.override(self.language):
             self.refresh()
 
+    def visible_or_none(self, conversation_id: int | None) -> int | None:
+        """A conversation id the page claims to show counts only if this user may see it."""
+        if conversation_id and access.visible_conversations(self.user).filter(pk=conversation_id).exists():
+            return conversation_id
+        return None
+
     def wanted_groups(self) -> set[str]:
+        self.conversation_id = self.visible_or_none(self.conversation_id)
         groups = {events.agent_group(self.user.pk)}
         groups |= {events.queue_group(q) for q in sel.unassigned_queue_ids(self.user)}
         if self.conversation_id:
@@ -100,6 +107,8 @@ class WorkspaceConsumer(LiveConsumer):
         return "".join(parts)
 
     def render_message(self, message_id: int) -> str:
+        if self.open_conversation() is None:
+            return ""
         message = (
             Message.objects.filter(pk=message_id, conversation_id=self.conversation_id)
             .select_related("sender", "conversation__contact").prefetch_related("attachments").first()

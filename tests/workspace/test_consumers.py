@@ -139,3 +139,41 @@ async def test_a_socket_closes_when_an_admin_deactivates_its_user(personas, read
     while output["type"] == "websocket.send":
         output = await comm.receive_output(timeout=2)
     assert output["type"] == "websocket.close"
+
+
+async def test_each_event_updates_the_regions_it_changes(personas, ready_agent):
+    """agent.status → #agent-bar and #lists; wrap-up started → #conv-footer with the form;
+    wrap-up ended → #conv-footer without it and the bar back to Ready."""
+    queue = personas.queue
+    queue.after_service_seconds = 30
+    await sync_to_async(queue.save)()
+    contact = await sync_to_async(f.ContactFactory)(organization=personas.organization)
+    conv = await sync_to_async(conversations.conversation_open)(queue=queue, contact=contact, text="Hola")
+    cookie = await sync_to_async(session_cookie)(ready_agent)
+    comm = communicator(f"/ws/workspace/?c={conv.pk}&footer=composer", cookie=cookie)
+    assert (await comm.connect())[0]
+    await receive_all(comm)
+
+    await sync_to_async(conversations.conversation_close)(conversation=conv, by=ready_agent)
+    html = await receive_all(comm)
+    assert 'id="agent-bar"' in html and "status-after_service" in html
+    assert 'id="conv-footer" data-mode="wrapup"' in html
+
+    await sync_to_async(conversations.wrapup_end)(agent=ready_agent, by=ready_agent, source="agent")
+    html = await receive_all(comm)
+    assert "status status-ready" in html
+    assert 'id="conv-footer" data-mode="none"' in html
+    await comm.disconnect()
+
+
+async def test_a_colleagues_socket_hears_nothing_of_my_conversation(personas, ready_agent):
+    contact = await sync_to_async(f.ContactFactory)(organization=personas.organization)
+    conv = await sync_to_async(conversations.conversation_open)(queue=personas.queue, contact=contact, text="Hola")
+    cookie = await sync_to_async(session_cookie)(personas.colleague)  # not logged in to the queue
+    comm = communicator(f"/ws/workspace/?c={conv.pk}", cookie=cookie)
+    assert (await comm.connect())[0]
+    first = await receive_all(comm)
+    assert "Hola" not in first  # the conversation is not visible to Luis: no pane is rendered
+    await sync_to_async(conversations.message_receive)(conversation=conv, text="Privado")
+    assert "Privado" not in await receive_all(comm)
+    await comm.disconnect()

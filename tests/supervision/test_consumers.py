@@ -1,0 +1,108 @@
+"""The supervision websocket: supervisors hear only the queues and agents they may see."""
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.test import Client
+
+from contactcenter.asgi import application
+from contactcenter.services import agents, conversations, queues
+from tests import factories as f
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
+
+def session_cookie(user) -> str:
+    client = Client()
+    client.force_login(user)
+    return client.cookies["sessionid"].value
+
+
+async def connect(user):
+    cookie = await sync_to_async(session_cookie)(user)
+    comm = WebsocketCommunicator(application, "/ws/supervision/", headers=[
+        (b"host", b"testserver"), (b"origin", b"http://testserver"), (b"cookie", f"sessionid={cookie}".encode())])
+    connected, _ = await comm.connect()
+    return comm, connected
+
+
+async def drain(comm, timeout=1.0) -> str:
+    html = ""
+    while not await comm.receive_nothing(timeout=timeout):
+        html += await comm.receive_from()
+        timeout = 0.3
+    return html
+
+
+@pytest.fixture
+def two_queues(personas):
+    """Sofía supervises Ventas (where Ana works); Soporte has its own agent, Pablo."""
+    soporte = personas.other_queue
+    pablo = f.AgentFactory(organization=personas.organization, username="pablo", first_name="Pablo")
+    f.QueueMembershipFactory(queue=soporte, user=pablo)
+    return {"ventas": personas.queue, "soporte": soporte, "pablo": pablo}
+
+
+async def test_an_agent_cannot_open_the_supervision_socket(personas):
+    comm, connected = await connect(personas.agent)
+    assert not connected
+
+
+async def test_a_supervisor_sees_the_status_change_of_an_agent_of_their_queue(personas, two_queues):
+    comm, connected = await connect(personas.supervisor)
+    assert connected
+    html = await drain(comm)
+    assert f'id="agent-{personas.agent.pk}"' in html
+    assert f'id="agent-{two_queues["pablo"].pk}"' not in html
+    await sync_to_async(agents.agent_sign_in)(agent=personas.agent)
+    html = await drain(comm)
+    assert f'id="agent-{personas.agent.pk}"' in html and "status-online" in html
+    await comm.disconnect()
+
+
+async def test_a_supervisor_limited_to_assigned_queues_hears_nothing_of_another_queue(personas, two_queues):
+    comm, connected = await connect(personas.supervisor)
+    assert connected
+    await drain(comm)
+    pablo = two_queues["pablo"]
+    await sync_to_async(agents.agent_sign_in)(agent=pablo)
+    await sync_to_async(queues.queue_login)(queue=two_queues["soporte"], agent=pablo)
+    contact = await sync_to_async(f.ContactFactory)(organization=personas.organization)
+    await sync_to_async(conversations.conversation_open)(queue=two_queues["soporte"], contact=contact)
+    assert await drain(comm) == ""
+    await comm.disconnect()
+
+
+async def test_without_the_limit_a_supervisor_sees_every_queue(personas, two_queues):
+    org = personas.organization
+    org.supervisors_limited_to_assigned_queues = False
+    await sync_to_async(org.save)()
+    comm, connected = await connect(personas.supervisor)
+    assert connected
+    html = await drain(comm)
+    assert f'id="agent-{two_queues["pablo"].pk}"' in html
+    await sync_to_async(agents.agent_sign_in)(agent=two_queues["pablo"])
+    assert "status-online" in await drain(comm)
+    await comm.disconnect()
+
+
+async def test_a_new_conversation_updates_the_queue_figures(personas, two_queues):
+    comm, connected = await connect(personas.supervisor)
+    assert connected
+    await drain(comm)
+    contact = await sync_to_async(f.ContactFactory)(organization=personas.organization)
+    await sync_to_async(conversations.conversation_open)(queue=personas.queue, contact=contact, text="Hola")
+    html = await drain(comm)
+    assert 'id="overview-figures"' in html and f'id="queue-{personas.queue.pk}"' in html
+    await comm.disconnect()
+
+
+async def test_another_organizations_manager_hears_nothing(personas, two_queues):
+    outsider_manager = await sync_to_async(f.UserFactory)(organization=personas.outsider.organization,
+                                                          role="manager", username="mara")
+    comm, connected = await connect(outsider_manager)
+    assert connected
+    await drain(comm)
+    await sync_to_async(agents.agent_sign_in)(agent=personas.agent)
+    assert await drain(comm) == ""
+    await comm.disconnect()
