@@ -830,7 +830,12 @@ def test_a_consult_transfer_accepted_by_the_colleague_moves_the_chat(personas, d
     assert (chat.status, chat.assignee_id) == (C.ASSIGNED, p.colleague.pk)
     assert Transfer.objects.get(pk=transfer.pk).status == "completed"
     assert desk.state(p.agent).chat_load == 0 and desk.state(p.colleague).chat_load == 1
-    assert ana.get(url("conversation", chat.pk)).status_code == 404
+    page = ana.get(url("conversation", chat.pk))
+    assert page.status_code in (200, 404)  # read-only history for the sender, or not visible at all
+    assert 'data-testid="composer-text"' not in html(page) and 'data-testid="close"' not in html(page)
+    before = snapshot()
+    assert ana.post(url("send", chat.pk), {"text": "Sigo yo"}).status_code in (403, 404)
+    assert snapshot() == before
 
 
 @PLAIN_AND_HTMX
