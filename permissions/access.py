@@ -70,6 +70,21 @@ def conversation_for_agent(user: User, conversation_id: int) -> Conversation:
     return conversation
 
 
+def conversation_for_taking(user: User, conversation_id: int) -> Conversation:
+    """Asignarme / Asignar a…: a conversation of a queue the user is logged in to or supervises,
+    whatever its status now, so one taken a moment ago answers "someone already took it"."""
+    require_org_user(user)
+    queue_ids = set(logged_in_queue_ids(user)) | set(supervised_queue_ids(user))
+    conversation = (
+        Conversation.objects.filter(organization_id=user.organization_id, queue_id__in=queue_ids, pk=conversation_id)
+        .select_related("contact", "queue", "channel", "assignee", "disposition")
+        .first()
+    )
+    if conversation is None:
+        raise Http404
+    return conversation
+
+
 def queue_for_agent(user: User, queue_id: int) -> Queue:
     require_org_user(user)
     queue = Queue.objects.filter(organization_id=user.organization_id, pk=queue_id).first()

@@ -68,13 +68,11 @@ def campaign_panels(user: User, campaign_queues) -> list[dict]:
 def lists_context(user: User, *, tab: str, sort: str, page: int = 1, conversation=None) -> dict:
     assigned = sel.assigned_page(user, page if tab == "assigned" else 1)
     unassigned = sel.unassigned_page(user, sort=sort, page=page if tab == "unassigned" else 1)
-    queues_on_page = {c.queue_id: c.queue for c in unassigned.object_list}
     return {
         "tab": tab,
         "sort": sort,
         "assigned": assigned,
         "unassigned": unassigned,
-        "colleagues": sel.colleagues_by_queue(queues_on_page.values()),
         "unread": sel.unread_conversations(user),
         "conversation": conversation,
     }

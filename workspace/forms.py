@@ -85,7 +85,8 @@ class TransferForm(forms.Form):
     MODES = [("consult", _("Ask first")), ("blind", _("Transfer now"))]
 
     target = forms.RegexField(regex=r"^(agent|queue):\d{1,12}$", label=_("Transfer to"),
-                              error_messages={"invalid": _("Choose an agent or a queue.")})
+                              error_messages={"invalid": _("Choose an agent or a queue."),
+                                              "required": _("Choose an agent or a queue.")})
     mode = forms.ChoiceField(choices=MODES, initial="blind", label=_("How"))
     note = forms.CharField(max_length=300, required=False, label=_("Note for the colleague"))
 

@@ -16,6 +16,7 @@ urlpatterns = [
     # taking, assigning, answering
     path("conversations/<int:pk>/take/", views.take, name="take"),
     path("conversations/<int:pk>/assign/", views.assign, name="assign"),
+    path("conversations/<int:pk>/assign/options/", views.assign_options, name="assign-options"),
     path("conversations/<int:pk>/answer/", views.offer_answer, name="answer"),
     # working a conversation
     path("conversations/<int:pk>/send/", views.send_message, name="send"),

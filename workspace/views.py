@@ -177,7 +177,7 @@ def queue_logout(request, queue_id: int):
 @require_POST
 def take(request, pk: int):
     """Asignarme."""
-    conversation = access.conversation_for_agent(request.user, pk)
+    conversation = access.conversation_for_taking(request.user, pk)
     try:
         conv_services.conversation_assign(conversation=conversation, agent=request.user, by=request.user)
     except DomainError as exc:
@@ -188,10 +188,28 @@ def take(request, pk: int):
 
 
 @login_required
+@require_GET
+def assign_options(request, pk: int):
+    """The colleagues logged in to the conversation's queue ("Luis · En servicio · 4/6"), loaded
+    when "Asignar a…" opens (a page of its own without JavaScript)."""
+    conversation = access.conversation_for_taking(request.user, pk)
+    if conversation.status != Conversation.Status.QUEUED:
+        raise Http404
+    ctx = {
+        "conversation_to_assign": conversation,
+        "colleagues": sel.colleagues_by_queue([conversation.queue], exclude=request.user).get(conversation.queue_id, []),
+        "tab": context.view_params(request.GET)["tab"],
+    }
+    if request.htmx:
+        return render(request, PAGE + "#assign-form", ctx)
+    return render(request, "workspace/assign.html", ctx)
+
+
+@login_required
 @require_POST
 def assign(request, pk: int):
     """Asignar a… a colleague logged in to the conversation's queue."""
-    conversation = access.conversation_for_agent(request.user, pk)
+    conversation = access.conversation_for_taking(request.user, pk)
     form = AssignForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose a colleague."))
@@ -481,7 +499,10 @@ def canned(request):
         messages.success(request, _("Canned response saved."))
         return redirect("workspace:canned")
     if request.GET.get("edit"):
-        return _canned_page(request, editing=_canned_for(request, _int(request.GET["edit"], default=0)))
+        item = _canned_for(request, _int(request.GET["edit"], default=0))
+        if item.is_public and not catalog.may_manage_public_canned(request.user):
+            raise PermissionDenied
+        return _canned_page(request, editing=item)
     return _canned_page(request)
 
 

@@ -148,6 +148,9 @@ class Conversation(OrganizationOwned):
             models.Index(fields=["queue", "status", "-priority", "enqueued_at"], name="conv_routing"),
             models.Index(fields=["assignee", "status"], name="conv_assignee_status"),
             models.Index(fields=["organization", "status", "-last_message_at"], name="conv_org_recent"),
+            models.Index(fields=["queue", "assigned_at"], name="conv_queue_assigned"),
+            models.Index(fields=["organization", "enqueued_at"], name="conv_waiting",
+                         condition=Q(status__in=["queued", "offered"])),
         ]
         constraints = [
             models.CheckConstraint(

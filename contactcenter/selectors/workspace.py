@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.paginator import Paginator
-from django.db.models import Avg, Count, F, Max, Q
+from django.db.models import Avg, Count, F, Max, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from contactcenter.models import (
@@ -62,11 +63,15 @@ def _list_queryset():
 def assigned_page(user: User, page: int = 1):
     """Asignado a mí: conversations assigned to the agent, calls ringing for them, and
     conversations a colleague asks them to take (consult transfers)."""
+    ringing = list(
+        Offer.objects.filter(agent=user, status=Offer.Status.PENDING).values_list("conversation_id", flat=True)
+    )
+    asked = list(
+        Transfer.objects.filter(to_agent=user, status=Transfer.Status.PENDING).values_list("conversation_id", flat=True)
+    )
     qs = _list_queryset().filter(organization_id=user.organization_id).filter(
-        Q(assignee=user, status=C.ASSIGNED)
-        | Q(status=C.OFFERED, offers__agent=user, offers__status=Offer.Status.PENDING)
-        | Q(status=C.ASSIGNED, transfers__to_agent=user, transfers__status=Transfer.Status.PENDING)
-    ).distinct().order_by(F("last_message_at").desc(nulls_last=True), "-id")
+        Q(assignee=user, status=C.ASSIGNED) | Q(pk__in=ringing, status=C.OFFERED) | Q(pk__in=asked, status=C.ASSIGNED)
+    ).order_by(F("last_message_at").desc(nulls_last=True), "-id")
     return Paginator(qs, PAGE_SIZE).get_page(page)
 
 
@@ -99,7 +104,7 @@ class Colleague:
         return f"{self.user.display_name} · {self.status.label} · {self.load}/{self.capacity}"
 
 
-def colleagues_by_queue(queues) -> dict[int, list[Colleague]]:
+def colleagues_by_queue(queues, *, exclude: User | None = None) -> dict[int, list[Colleague]]:
     """Agents logged in to each queue, with status and load ("Luis · En servicio · 4/6")."""
     queues = {q.pk: q for q in queues}
     result: dict[int, list[Colleague]] = defaultdict(list)
@@ -110,6 +115,8 @@ def colleagues_by_queue(queues) -> dict[int, list[Colleague]]:
         .select_related("agent__state__status")
         .order_by("agent__first_name", "agent__username")
     )
+    if exclude is not None:
+        logins = logins.exclude(agent_id=exclude.pk)
     for login in logins:
         queue = queues[login.queue_id]
         state = login.agent.state
@@ -128,8 +135,12 @@ def transfer_targets(user: User, query: str = ""):
         .select_related("state__status")
         .order_by("first_name", "username")
     )
+    waiting = (
+        Conversation.objects.filter(queue=OuterRef("pk"), status=C.QUEUED)
+        .order_by().values("queue").annotate(n=Count("pk")).values("n")
+    )
     queues = Queue.objects.filter(organization_id=user.organization_id, is_active=True).annotate(
-        waiting=Count("conversations", filter=Q(conversations__status=C.QUEUED))
+        waiting=Coalesce(Subquery(waiting), 0)
     )
     if query:
         users = users.filter(

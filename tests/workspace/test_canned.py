@@ -149,8 +149,6 @@ def test_without_the_toggle_a_public_response_cannot_be_edited_or_deleted(person
     assert snapshot() == before
 
 
-@pytest.mark.xfail(reason="bug: ?edit=<id> of a public response opens the edit form for an agent who may "
-                          "not edit it (the save then fails with 403)", strict=True)
 def test_without_the_toggle_the_edit_form_of_a_public_response_is_not_offered(ana, public):
     assert ana.get(PAGE, {"edit": public.pk}).status_code == 403
 

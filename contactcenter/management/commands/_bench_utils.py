@@ -144,6 +144,7 @@ class Sock:
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     close_code: int | None = None
     error: str = ""
+    connect_seconds: float | None = None  # from the handshake's start to the refresh being in
 
     @property
     def is_open(self) -> bool:
@@ -202,6 +203,7 @@ class SocketPool:
 
         async def one(sock: Sock) -> None:
             async with gate:
+                started = time.perf_counter()
                 try:
                     sock.ws = await connect(
                         self.ws_base + sock.path,
@@ -214,6 +216,7 @@ class SocketPool:
                     self.readers.add(task)
                     task.add_done_callback(self.readers.discard)
                     await asyncio.wait_for(sock.ready.wait(), self.ready_timeout)
+                    sock.connect_seconds = time.perf_counter() - started
                 except Exception as exc:  # noqa: BLE001 - counted and reported
                     detail = f" (closed {sock.close_code})" if sock.close_code is not None else ""
                     sock.error = f"{type(exc).__name__}: {exc}{detail}"

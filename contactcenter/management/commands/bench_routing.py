@@ -11,7 +11,6 @@ table in the same database: routing is reported as a ratio of that raw write rat
 import math
 import random
 import secrets
-import statistics
 import threading
 import time
 from collections import Counter
@@ -30,11 +29,12 @@ from contactcenter.models import (
     Queue,
     QueueMembership,
     StatusInterval,
+    User,
 )
 from contactcenter.services import agents as agent_services
 from contactcenter.services import conversations, routing
-from contactcenter.services import queues as queue_services
 from contactcenter.services import organizations as org_services
+from contactcenter.services import queues as queue_services
 
 MAX_CAPACITY = 50  # the queue form's limit: a bench must not need more per agent
 
@@ -46,7 +46,7 @@ def run_threads(count: int, target: Callable[[int], None]) -> list[BaseException
     def run(i: int) -> None:
         try:
             target(i)
-        except BaseException as exc:  # noqa: BLE001 - reported by the caller
+        except BaseException as exc:  # reported by the caller
             errors.append(exc)
         finally:
             connection.close()
@@ -80,15 +80,15 @@ VIOLATION_QUERIES = {
         WHERE organization_id = %(org)s AND status = 'accepted'
         GROUP BY conversation_id HAVING count(*) > 1
     """,
-    "capacity breach (an agent holds more open chats than the queue allows)": """
+    "capacity breach (an agent holds more open chats than its queues allow)": """
         SELECT c.assignee_id FROM contactcenter_conversation c
         JOIN contactcenter_queue q ON q.id = c.queue_id
         WHERE c.organization_id = %(org)s AND c.status = 'assigned' AND c.medium = 'chat'
-        GROUP BY c.assignee_id HAVING count(*) > min(coalesce(q.capacity, 6))
+        GROUP BY c.assignee_id HAVING count(*) > max(coalesce(q.capacity, 6))
         UNION ALL
         SELECT s.agent_id FROM contactcenter_agentstate s
         WHERE s.organization_id = %(org)s
-          AND s.chat_load > (SELECT min(coalesce(capacity, 6)) FROM contactcenter_queue
+          AND s.chat_load > (SELECT max(coalesce(capacity, 6)) FROM contactcenter_queue
                              WHERE organization_id = %(org)s AND kind = 'chat')
     """,
     "ineligible agent (not logged in to the queue when assigned)": """
@@ -117,7 +117,7 @@ VIOLATION_QUERIES = {
             SELECT agent_id, ended_at, lead(started_at) OVER w AS next_start, lead(id) OVER w AS next_id
             FROM contactcenter_statusinterval WHERE organization_id = %(org)s
             WINDOW w AS (PARTITION BY agent_id ORDER BY started_at, id)) t
-        WHERE next_id IS NOT NULL AND ended_at IS DISTINCT FROM next_start
+        WHERE next_id IS NOT NULL AND (ended_at IS NULL OR ended_at <> next_start)
     """,
 }
 
@@ -137,51 +137,63 @@ class Command(BaseCommand):
         parser.add_argument("--raw-seconds", type=float, default=3.0, help="Duration of the raw UPDATE run.")
         parser.add_argument("--seed", type=int, default=None)
         parser.add_argument("--keep", action="store_true", help="Keep the bench organization afterwards.")
-        parser.add_argument("--allow-sqlite", action="store_true",
-                            help="Run on SQLite anyway (its writers are serialized: the figures mean little).")
+        parser.add_argument(
+            "--allow-sqlite",
+            action="store_true",
+            help="Run on SQLite anyway (its writers are serialized: the figures mean little).",
+        )
 
-    def handle(self, *args, agents, conversations: int, workers, queues: int, raw_seconds, seed, keep,
-               allow_sqlite, **options):
-        if not settings.IS_POSTGRES and not allow_sqlite:
+    def handle(self, *args, **options):
+        agents, count, workers = options["agents"], options["conversations"], options["workers"]
+        queues, raw_seconds, keep = options["queues"], options["raw_seconds"], options["keep"]
+        if not settings.IS_POSTGRES and not options["allow_sqlite"]:
             raise CommandError(
                 "bench_routing measures routing under concurrency and is meant for PostgreSQL, but "
                 "DATABASE_URL points to SQLite. Set DATABASE_URL=postgres://… (and run migrate), or "
                 "pass --allow-sqlite to run it anyway."
             )
-        for name, value, low in (("--agents", agents, 1), ("--conversations", conversations, 1),
-                                 ("--workers", workers, 1), ("--queues", queues, 1)):
-            if value < low:
-                raise CommandError(f"{name} must be at least {low}.")
+        for name, value in (("--agents", agents), ("--conversations", count), ("--workers", workers),
+                            ("--queues", queues)):  # fmt: skip
+            if value < 1:
+                raise CommandError(f"{name} must be at least 1.")
         if raw_seconds <= 0:
             raise CommandError("--raw-seconds must be positive.")
         # Every conversation must find a free slot, so that routing, not capacity, is measured.
-        capacity = max(2, math.ceil(1.5 * conversations / agents))
+        capacity = max(2, math.ceil(1.5 * count / agents))
         if capacity > MAX_CAPACITY:
             raise CommandError(
-                f"{conversations} conversations for {agents} agents need {capacity} chats per agent "
+                f"{count} conversations for {agents} agents need {capacity} chats per agent "
                 f"(at most {MAX_CAPACITY}): add agents or open fewer conversations."
             )
-        self.rng = random.Random(seed)
+        self.rng = random.Random(options["seed"])
         self.workers = workers
         slug = f"bench-{secrets.token_hex(4)}"
         out = self.stdout.write
-        out(f"bench_routing on {connection.vendor} {connection.settings_dict.get('NAME')}: {agents} agents, "
-            f"{conversations} conversations, {workers} workers, {queues} chat queues (capacity {capacity})")
+        out(
+            f"bench_routing on {connection.vendor} {connection.settings_dict.get('NAME')}: {agents} agents, "
+            f"{count} conversations, {workers} workers, {queues} chat queues (capacity {capacity})"
+        )
         started = time.monotonic()
         organization = org_services.organization_create(name=f"Bench {slug}", slug=slug)
         try:
             queue_list = self.set_up(organization, agents=agents, queues=queues, capacity=capacity)
             out(f"set-up: organization {slug}, {agents} agents ready in {time.monotonic() - started:.1f} s")
             raw = self.bench_raw_update(raw_seconds)
-            out(f"raw update: {raw['count']} transactions in {raw['seconds']:.2f} s = {raw['rate']:.0f}/s, "
+            out(
+                f"raw update: {raw['count']} transactions in {raw['seconds']:.2f} s = {raw['rate']:.0f}/s, "
                 f"p50 {raw['p50']:.2f} ms, p99 {raw['p99']:.2f} ms "
-                f"(one row per thread; one shared hot row: {raw['hot_rate']:.0f}/s, p99 {raw['hot_p99']:.2f} ms)")
-            result = self.bench_routing(organization, queue_list, conversations)
-            out(f"routing: {result['opened']} conversations opened by {workers} threads in "
+                f"(one row per thread; one shared hot row: {raw['hot_rate']:.0f}/s, p99 {raw['hot_p99']:.2f} ms)"
+            )
+            result = self.bench_routing(organization, queue_list, count)
+            out(
+                f"routing: {result['opened']} conversations opened by {workers} threads in "
                 f"{result['seconds']:.2f} s, {result['assigned']} assigned ({result['rate']:.1f} assignments/s), "
-                f"{result['waiting']} still waiting when the threads ended")
-            out(f"routing latency (enqueued_at -> assigned_at): p50 {result['p50']:.1f} ms, "
-                f"p90 {result['p90']:.1f} ms, p99 {result['p99']:.1f} ms, max {result['max']:.1f} ms")
+                f"{result['waiting']} still waiting when the threads ended"
+            )
+            out(
+                f"routing latency (enqueued_at -> assigned_at): p50 {result['p50']:.1f} ms, "
+                f"p90 {result['p90']:.1f} ms, p99 {result['p99']:.1f} ms, max {result['max']:.1f} ms"
+            )
             if result["errors"]:
                 out(self.style.ERROR(f"{len(result['errors'])} worker errors, first: {result['errors'][0]!r}"))
             violations = self.find_violations(organization, result["assigned_twice"])
@@ -194,17 +206,26 @@ class Command(BaseCommand):
             else:
                 self.tear_down(organization)
         ratio = result["rate"] / raw["rate"] if raw["rate"] else 0.0
-        out(f"targets: ratio {ratio:.2f} (>= 0.3), p99 {result['p99']:.1f} ms <= 20 x raw p99 = "
-            f"{20 * raw['p99']:.1f} ms, violations {total} (= 0)")
-        out(f"routing: {result['rate']:.1f} assignments/s, ratio to raw update {ratio:.2f}, "
-            f"p99 {result['p99']:.1f} ms (raw update p99 {raw['p99']:.2f} ms), violations {total}")
+        out(
+            f"targets: ratio {ratio:.2f} (>= 0.3), p99 {result['p99']:.1f} ms <= 20 x raw p99 = "
+            f"{20 * raw['p99']:.1f} ms, violations {total} (= 0)"
+        )
+        out(
+            f"routing: {result['rate']:.1f} assignments/s, ratio to raw update {ratio:.2f}, "
+            f"p99 {result['p99']:.1f} ms (raw update p99 {raw['p99']:.2f} ms), violations {total}"
+        )
 
     # --- Set-up and tear-down -------------------------------------------------------------------
 
     def set_up(self, organization: Organization, *, agents: int, queues: int, capacity: int) -> list[Queue]:
         queue_list = [
-            Queue.objects.create(organization=organization, name=f"Bench chat {i + 1}", kind=Queue.Kind.CHAT,
-                                 capacity=capacity, strategy=Queue.Strategy.LEAST_BUSY)
+            Queue.objects.create(
+                organization=organization,
+                name=f"Bench chat {i + 1}",
+                kind=Queue.Kind.CHAT,
+                capacity=capacity,
+                strategy=Queue.Strategy.LEAST_BUSY,
+            )
             for i in range(queues)
         ]
         agent_ids = [
@@ -218,9 +239,7 @@ class Command(BaseCommand):
         )
 
         def make_ready(index: int) -> None:
-            from contactcenter.models import User
-
-            for agent in User.objects.filter(pk__in=agent_ids[index::self.workers]).select_related("organization"):
+            for agent in User.objects.filter(pk__in=agent_ids[index :: self.workers]).select_related("organization"):
                 agent_services.agent_sign_in(agent=agent)
                 for queue in queue_list:
                     queue_services.queue_login(queue=queue, agent=agent)
@@ -248,7 +267,7 @@ class Command(BaseCommand):
         table = f"bench_routing_scratch_{secrets.token_hex(4)}"
         with connection.cursor() as cursor:
             cursor.execute(f"CREATE TABLE {table} (id integer PRIMARY KEY, n bigint NOT NULL DEFAULT 0)")
-            cursor.execute(f"INSERT INTO {table} (id) SELECT generate_series(0, %s)", [self.workers])
+            cursor.executemany(f"INSERT INTO {table} (id) VALUES (%s)", [[i] for i in range(self.workers + 1)])
         try:
             spread = self._run_updates(table, seconds, hot=False)
             hot = self._run_updates(table, seconds, hot=True)
@@ -279,8 +298,13 @@ class Command(BaseCommand):
         if errors:
             raise CommandError(f"the raw update run failed: {errors[0]!r}")
         flat = [1000 * v for thread in latencies for v in thread]
-        return {"count": len(flat), "seconds": elapsed, "rate": len(flat) / seconds,
-                "p50": percentile(flat, 50), "p99": percentile(flat, 99)}
+        return {
+            "count": len(flat),
+            "seconds": elapsed,
+            "rate": len(flat) / seconds,
+            "p50": percentile(flat, 50),
+            "p99": percentile(flat, 99),
+        }
 
     # --- Routing --------------------------------------------------------------------------------
 
@@ -300,7 +324,7 @@ class Command(BaseCommand):
         barrier = threading.Barrier(self.workers)
 
         def run(index: int) -> None:
-            mine = plan[index::self.workers]
+            mine = plan[index :: self.workers]
             connection.ensure_connection()
             barrier.wait()
             for contact, queue in mine:
@@ -313,16 +337,18 @@ class Command(BaseCommand):
             elapsed = time.perf_counter() - began
         finally:
             events.listeners.remove(listen)
-        rows = list(
-            Conversation.objects.filter(organization=organization).values_list("enqueued_at", "assigned_at")
-        )
+        rows = list(Conversation.objects.filter(organization=organization).values_list("enqueued_at", "assigned_at"))
         latencies = [1000 * (a - e).total_seconds() for e, a in rows if a is not None]
         waiting = sum(1 for _, a in rows if a is None)
         if waiting:
             routing.sweep()  # what the periodic sweep would do; not counted in the figures
         return {
-            "opened": len(rows), "assigned": len(latencies), "waiting": waiting, "seconds": elapsed,
-            "rate": len(latencies) / elapsed, "errors": errors,
+            "opened": len(rows),
+            "assigned": len(latencies),
+            "waiting": waiting,
+            "seconds": elapsed,
+            "rate": len(latencies) / elapsed,
+            "errors": errors,
             "p50": percentile(latencies, 50) if latencies else math.nan,
             "p90": percentile(latencies, 90) if latencies else math.nan,
             "p99": percentile(latencies, 99) if latencies else math.nan,
