@@ -17,3 +17,4 @@ def setup_periodic_tasks(sender, **kwargs):
     sender.add_periodic_task(
         settings.ROUTING_SWEEP_SECONDS, sender.signature("contactcenter.tasks.sweep"), name="sweep"
     )
+    sender.add_periodic_task(60.0, sender.signature("contactcenter.tasks.devices_sweep"), name="devices_sweep")

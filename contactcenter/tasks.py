@@ -41,3 +41,11 @@ def schedule_wrapup_expiry(agent_id: int, episode: int, deadline) -> None:
 def schedule_offer_expiry(offer) -> None:
     offer_id, eta = offer.pk, offer.expires_at
     transaction.on_commit(lambda: offer_expire.apply_async(args=[offer_id], eta=eta), robust=True)
+
+
+@shared_task(name="contactcenter.tasks.devices_sweep", ignore_result=True)
+def devices_sweep() -> int:
+    """Devices whose heartbeat stopped (a closed laptop, a killed server) become inactive."""
+    from contactcenter.services.devices import devices_sweep as run
+
+    return run()
