@@ -38,7 +38,7 @@ run: venv
 # Exit code 5 ("no tests collected") is not a failure here.
 test: venv
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
-	$(VENV)/bin/pytest -m "not browser" $(PYTEST_ARGS) || [ $$? -eq 5 ]
+	$(VENV)/bin/pytest -m "not browser" -n $${PYTEST_WORKERS:-2} $(PYTEST_ARGS) || [ $$? -eq 5 ]
 	$(VENV)/bin/pytest -m browser -p no:asyncio $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 lint: venv

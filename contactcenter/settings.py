@@ -164,7 +164,10 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": env.str("CHANNELS_PREFIX", "cc")},
+            # Parallel test workers share one Redis: each gets its own prefix so that their
+            # groups (org.1, agent.3...) never cross.
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": env.str("CHANNELS_PREFIX", "cc")
+                       + (f"-{env.str('PYTEST_XDIST_WORKER', '')}" if TESTING else "")},
         }
     }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}

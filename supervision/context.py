@@ -2,6 +2,7 @@
 
 from contactcenter.models import Queue, User
 from contactcenter.selectors import supervision as sel
+from contactcenter.services import campaigns
 from permissions import access
 
 
@@ -17,6 +18,7 @@ def figures_context(user: User, queues: list[Queue] | None = None) -> dict:
         "voice_figures": [f for f in figures if f.queue.kind == Queue.Kind.VOICE],
         "chat_figures": [f for f in figures if f.queue.kind == Queue.Kind.CHAT],
         "campaign_figures": [f for f in figures if f.queue.kind == Queue.Kind.CAMPAIGN],
+        "campaign_progress": [(q, campaigns.campaign_progress(q)) for q in queues if q.kind == Queue.Kind.CAMPAIGN],
     }
 
 

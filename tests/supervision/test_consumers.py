@@ -106,3 +106,13 @@ async def test_another_organizations_manager_hears_nothing(personas, two_queues)
     await sync_to_async(agents.agent_sign_in)(agent=personas.agent)
     assert await drain(comm) == ""
     await comm.disconnect()
+
+
+def test_the_overview_shows_campaign_progress(client, personas):
+    campaign = f.CampaignFactory(organization=personas.organization, name="Renovaciones")
+    f.QueueMembershipFactory(queue=campaign, user=personas.supervisor, role="supervisor")
+    f.CampaignContactFactory(queue=campaign)
+    f.CampaignContactFactory(queue=campaign, attempts=1, status="done")
+    client.force_login(personas.supervisor)
+    body = client.get("/supervision/").content.decode()
+    assert 'data-testid="campaign-progress"' in body and "Renovaciones" in body

@@ -258,18 +258,14 @@ class SocketPool:
             await asyncio.sleep(min(0.1, seconds - idle + 0.01))
         return False
 
-    async def close(self, kinds: Iterable[str], *, concurrency: int = 100) -> None:
-        gate = asyncio.Semaphore(concurrency)
-
+    async def close(self, socks: Iterable[Sock]) -> None:
         async def one(sock: Sock) -> None:
-            async with gate:
-                try:
-                    await sock.ws.close()
-                except Exception:  # noqa: BLE001 - closing anyway
-                    pass
+            try:
+                await sock.ws.close()
+            except Exception:  # noqa: BLE001 - closing anyway
+                pass
 
-        for kind in kinds:
-            await asyncio.gather(*(one(s) for s in self.socks if s.kind == kind and s.ws is not None))
+        await asyncio.gather(*(one(s) for s in socks if s.ws is not None))
 
     def open_count(self) -> int:
         return sum(1 for s in self.socks if s.is_open)

@@ -69,7 +69,8 @@ from contactcenter.services import organizations as org_services
 MISSING_AFTER = 5.0  # seconds: a fragment not in by then is missing
 PAUSE_BETWEEN = 0.05  # seconds between two changes (the tail frames of one settle)
 WARMUP_CHANGES = 3
-IDLE_HOLD = 5.0  # seconds the idle sockets are held before counting them
+IDLE_HOLD = 12.0  # seconds the idle sockets are held before counting them (> 2 x Redis' 5 s BZPOPMIN)
+CLOSE_BATCH = 25  # agent sockets closed at once at the end
 IDLE_CHANGES = 50  # at most this many measured changes in --idle mode
 REDIS_ROUND_TRIPS = 1000
 BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -136,7 +137,7 @@ class Command(BaseCommand):
         self.server: subprocess.Popen | None = None
         self.server_log: Path | None = None
         self.sockets = self.app = None
-        result: dict = {}
+        self.server_errors = 0
         try:
             agent_users, supervisor_users = self.set_up(organization, agents=agents, supervisors=supervisors)
             self.out(f"set-up: organization {slug}, {agents} agents signed in, {supervisors} supervisors, "
@@ -243,10 +244,15 @@ class Command(BaseCommand):
         return "\n".join(self.server_log.read_text(errors="replace").splitlines()[-lines:])
 
     def server_log_errors(self) -> list[str]:
+        """Errors in Daphne's log: one per exception (a chained traceback counts once)."""
         if self.server_log is None or not self.server_log.exists():
             return []
-        return [line for line in self.server_log.read_text(errors="replace").splitlines()
-                if "Traceback" in line or " ERROR " in line or line.startswith("ERROR")]
+        lines = self.server_log.read_text(errors="replace").splitlines()
+        errors = [line for line in lines if line.startswith("Exception inside application") or " ERROR " in line]
+        if not errors:
+            errors = [line for i, line in enumerate(lines) if line.startswith("Traceback")
+                      and not (i >= 2 and lines[i - 2].startswith(("The above exception", "During handling")))]
+        return errors
 
     def stop_server(self) -> None:
         if self.server is None:
@@ -258,6 +264,7 @@ class Command(BaseCommand):
             self.server.kill()
             self.server.wait(timeout=5)
         errors = self.server_log_errors()
+        self.server_errors = len(errors)
         if errors:
             self.out(self.style.WARNING(f"Daphne logged {len(errors)} errors (first: {errors[0]}); "
                                         f"log kept at {self.server_log}"))
@@ -333,7 +340,7 @@ class Command(BaseCommand):
         failed = run(warm.open(warm_socks))
         if failed:
             raise CommandError(f"could not open a socket: {failed[0].error}\n{self.server_log_tail()}")
-        run(warm.close(["supervisor", "agent"]))
+        run(warm.close(warm.socks))
         run(pool.quiet(0.5, timeout=10))
         time.sleep(1)
         rss_before = rss_kib(server_pid) if server_pid else None
@@ -381,28 +388,38 @@ class Command(BaseCommand):
                      f"{len(failed)} failed to connect, {len(dropped)} closed since")
 
         measured = self.measure_changes(pool, agent_users, changes=changes)
+        self.report_deliveries(measured)
         held_end = pool.open_count()
-        run(pool.close(["supervisor", "agent"]))
-        self.wait_devices_closed(agent_users[0].organization_id)
+        dropped_since = [s for s in pool.socks if not s.is_open and s not in failed_set and s not in dropped]
+        for sock in dropped_since[:5]:
+            self.out(self.style.ERROR(f"  {sock.kind} socket of user {sock.user_id} closed by the server "
+                                      f"during the changes (code {sock.close_code}) {sock.error}"))
+        dropped += dropped_since
+        stuck = self.close_sockets(pool, agent_users[0].organization_id)
         return {**measured, "memory": memory, "held": held_end, "failed": len(failed),
-                "dropped": len(dropped), "opened_in": opened_in, "sockets": len(pool.socks)}
+                "dropped": len(dropped), "stuck": stuck, "sockets": len(pool.socks)}
 
-    def wait_devices_closed(self, organization_id: int, timeout: float = 30) -> None:
-        """The server marks each closed socket's device disconnected: let it finish before the
-        organization goes."""
-        deadline = time.monotonic() + timeout
-        left, last, changed_at = None, None, time.monotonic()
-        while time.monotonic() < deadline:
-            left = Device.objects.filter(organization_id=organization_id, disconnected_at__isnull=True).count()
-            if not left:
-                return
-            if left != last:
-                last, changed_at = left, time.monotonic()
-            elif time.monotonic() - changed_at > 5:
-                break  # no progress: those consumers ended without their disconnect handler
-            time.sleep(0.2)
-        self.out(self.style.WARNING(f"{left} closed sockets are still marked connected in the database "
-                                    "(their consumer ended without running disconnect)"))
+    def close_sockets(self, pool: SocketPool, organization_id: int) -> None:
+        """Close the supervisors' sockets, then the agents' in batches, each batch once the server
+        has run its disconnect handlers (the device marked disconnected): Daphne cancels a handler
+        still queued after 10 s (application_close_timeout), which would leave devices "connected"."""
+        run = self.sockets.run
+        run(pool.close([s for s in pool.socks if s.kind == "supervisor"]))
+        devices = Device.objects.filter(organization_id=organization_id, disconnected_at__isnull=True)
+        agents = [s for s in pool.socks if s.kind == "agent"]
+        started = time.monotonic()
+        for start in range(0, len(agents), CLOSE_BATCH):
+            batch = agents[start:start + CLOSE_BATCH]
+            target = devices.count() - sum(1 for s in batch if s.is_open)
+            run(pool.close(batch))
+            deadline = time.monotonic() + 10
+            while devices.count() > target and time.monotonic() < deadline:
+                time.sleep(0.05)
+        left = devices.count()
+        self.out(f"closed {len(pool.socks)} sockets in {time.monotonic() - started:.1f} s"
+                 + (f"; {left} devices still marked connected (their consumer ended without its "
+                    "disconnect handler)" if left else ""))
+        return left
 
     # --- Changes ----------------------------------------------------------------------------------
 
@@ -458,10 +475,9 @@ class Command(BaseCommand):
 
     # --- Report -----------------------------------------------------------------------------------
 
-    def report(self, raw: dict, result: dict, *, idle: int) -> None:
+    def report_deliveries(self, result: dict) -> None:
         out = self.out
         delays = result["delays"]
-        every = delays["supervisor"] + delays["agent"]
 
         def line(name: str, values: list[float]) -> None:
             if values:
@@ -469,25 +485,30 @@ class Command(BaseCommand):
                     f"p99 {percentile(values, 99):.1f} ms, max {max(values):.1f} ms")
 
         out(f"deliveries (commit -> fragment at the socket), {result['changes']} changes:")
-        line("every socket", every)
+        line("every socket", delays["supervisor"] + delays["agent"])
         line("supervisor rows (id=\"agent-<id>\")", delays["supervisor"])
         line("agent's own bar (id=\"agent-bar\")", delays["agent"])
         line("last supervisor of each change", result["fanout"])
         line("publish (commit -> service returned, both group_sends)", result["publish"])
         out(f"  missing (not in within {MISSING_AFTER:.0f} s): {result['missing']} of {result['expected']}")
+
+    def report(self, raw: dict, result: dict, *, idle: int) -> None:
+        out = self.out
+        every = result["delays"]["supervisor"] + result["delays"]["agent"]
         p50 = statistics.median(every) if every else None
         p99 = percentile(every, 99) if every else None
         ratio = p50 / raw["p50"] if p50 is not None and raw["p50"] else None
-        memory = result["memory"]
-        per_socket = memory.get("per_socket")
-        errors = result["failed"] + result["dropped"]
-        out(f"sockets: {result['held']} open at the end of {result['sockets']} connected "
-            f"({result['failed']} failed to connect, {result['dropped']} dropped), errors {errors}")
+        per_socket = result["memory"].get("per_socket")
+        errors = result["failed"] + result["dropped"] + self.server_errors
+        out(f"sockets: {result['held']} open at the end of {result['sockets']} connected; errors {errors} "
+            f"({result['failed']} failed to connect, {result['dropped']} closed by the server, "
+            f"{self.server_errors} tracebacks in the server log); "
+            f"{result['stuck']} devices left marked connected")
         if idle:
-            out(f"targets: sockets {result['held']} (>= {idle}, no errors: {errors}), "
+            out(f"targets: sockets {result['held']} (>= {idle}), errors {errors} (= 0), "
                 f"KiB per socket {fmt(per_socket)} (<= 100)")
         else:
             out(f"targets: ratio p50 to raw redis {fmt(ratio)} (<= 25), KiB per socket {fmt(per_socket)} (<= 100), "
-                f"missing {result['missing']} (= 0)")
+                f"missing {result['missing']} (= 0), errors {errors} (= 0)")
         out(f"realtime: p50 {fmt(p50)} ms, p99 {fmt(p99)} ms, ratio p50 to raw redis {fmt(ratio)}, "
             f"sockets {result['held']}, KiB per socket {fmt(per_socket, 0)}")
