@@ -9,6 +9,7 @@ and render fragments themselves. Delivery is at most once: consumers refresh on 
 import asyncio
 import logging
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -124,6 +125,14 @@ def _on_foreign_thread() -> bool:
         return getattr(SyncToAsync.threadlocal, "main_event_loop", None) is None
 
 
+def _loop_running_here() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
 def _send(event: Event) -> None:
     layer = get_channel_layer()
     if layer is not None:
@@ -133,6 +142,11 @@ def _send(event: Event) -> None:
             try:
                 if in_memory and _on_foreign_thread():
                     asyncio.run_coroutine_threadsafe(layer.group_send(group, message), _server_loop).result(5)
+                elif _loop_running_here():
+                    # A sync caller on a thread that runs an event loop (e.g. a test driving a
+                    # browser): async_to_sync refuses to run here, so a helper thread does it.
+                    with ThreadPoolExecutor(max_workers=1) as pool:
+                        pool.submit(async_to_sync(layer.group_send), group, message).result(10)
                 else:
                     async_to_sync(layer.group_send)(group, message)
             except Exception:  # a lost event heals on the next refresh; never break the caller

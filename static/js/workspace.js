@@ -55,6 +55,17 @@
     list.hidden = list.children.length === 0;
   });
 
+  // A live update must not close what the person has open (a menu, the transfer dialog):
+  // open <details> keep their state across out-of-band swaps, matched by id.
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var target = event.detail.target, fragment = event.detail.fragment;
+    if (!target || !fragment || !fragment.querySelectorAll) return;
+    target.querySelectorAll("details[id][open]").forEach(function (open) {
+      var twin = fragment.querySelector("details[id='" + open.id + "']");
+      if (twin) twin.setAttribute("open", "");
+    });
+  });
+
   // Attention: tab title with unread conversations, and a short sound when work arrives.
   var baseTitle = document.title.replace(/^\(\d+\)\s*/, "");
   var lastUnread = null;
