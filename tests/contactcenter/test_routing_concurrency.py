@@ -398,13 +398,13 @@ def test_routing_invariants_hold_under_concurrent_arrivals_and_churn(needs_postg
     assert not errors.records, "errors were logged:\n" + errors.describe()
     assert counts["arrival"] == WORKERS * ARRIVALS_PER_WORKER
     assert counts.total() >= 3000
-    # The run exercised what it claims to: assignments, accepted calls, closes, wrap-ups.
-    assigned = Conversation.objects.filter(organization=org, assigned_at__isnull=False)
-    assert assigned.filter(medium="chat").count() > 300
-    assert assigned.filter(medium="voice").count() > 10
-    assert counts["close"] > 300 and counts["end_wrapup"] > 50, counts
     assert_no_violations(org)
     assert {pk: n for pk, n in assigned_events.items() if n > 1} == {}, "assigned twice"
+    # The run exercised what it claims to: assignments, accepted calls, closes, wrap-ups.
+    assigned = Conversation.objects.filter(organization=org, assigned_at__isnull=False)
+    assert assigned.filter(medium="chat").count() > 200
+    assert assigned.filter(medium="voice").count() > 10
+    assert counts["close"] > 250 and counts["end_wrapup"] > 100, counts
 
 
 # --- Focused races ------------------------------------------------------------------------------

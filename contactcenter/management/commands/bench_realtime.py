@@ -134,7 +134,8 @@ class Command(BaseCommand):
         slug = f"bench-rt-{secrets.token_hex(4)}"
         mode = f"idle mode, {idle} workspace sockets" if idle else f"{supervisors} supervisors, {agents} agents"
         self.out(f"bench_realtime on {connection.vendor} {connection.settings_dict.get('NAME')}, "
-                 f"redis {settings.REDIS_URL}: {mode}, {changes} changes")
+                 f"redis {settings.REDIS_URL}: {mode}, {changes} changes; {os.cpu_count()} CPUs, "
+                 f"load average {os.getloadavg()[0]:.1f}")
 
         started = time.monotonic()
         organization = org_services.organization_create(name=f"Bench {slug}", slug=slug)
@@ -504,6 +505,7 @@ class Command(BaseCommand):
         per_socket = result["memory"].get("per_socket")
         # A socket the server closed on an exception is also one traceback in its log: count it once.
         errors = result["failed"] + result["dropped"] + max(0, self.server_errors - result["dropped"])
+        out(f"load average now {os.getloadavg()[0]:.1f} (other processes on this machine inflate the delays)")
         out(f"sockets: {result['held']} open at the end of {result['sockets']} connected; errors {errors} "
             f"({result['failed']} failed to connect, {result['dropped']} closed by the server, "
             f"{self.server_errors} tracebacks in the server log); "
