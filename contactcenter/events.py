@@ -8,12 +8,13 @@ and render fragments themselves. Delivery is at most once: consumers refresh on 
 
 import asyncio
 import logging
+import os
+import threading
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.db import transaction
 
@@ -136,20 +137,41 @@ def _loop_running_here() -> bool:
 def _send(event: Event) -> None:
     layer = get_channel_layer()
     if layer is not None:
-        message = event.as_message()
-        in_memory = isinstance(layer, InMemoryChannelLayer)
-        for group in event.groups:
-            try:
-                if in_memory and _on_foreign_thread():
-                    asyncio.run_coroutine_threadsafe(layer.group_send(group, message), _server_loop).result(5)
-                elif _loop_running_here():
-                    # A sync caller on a thread that runs an event loop (e.g. a test driving a
-                    # browser): async_to_sync refuses to run here, so a helper thread does it.
-                    with ThreadPoolExecutor(max_workers=1) as pool:
-                        pool.submit(async_to_sync(layer.group_send), group, message).result(10)
-                else:
-                    async_to_sync(layer.group_send)(group, message)
-            except Exception:  # a lost event heals on the next refresh; never break the caller
-                logger.exception("could not publish %s to %s", event.type, group)
+        try:
+            if isinstance(layer, InMemoryChannelLayer) and _on_foreign_thread():
+                asyncio.run_coroutine_threadsafe(_send_to_groups(layer, event), _server_loop).result(5)
+            elif getattr(SyncToAsync.threadlocal, "main_event_loop", None) and not _loop_running_here():
+                async_to_sync(_send_to_groups)(layer, event)  # a request's thread: its server loop
+            else:
+                # Celery, a bench, a sync caller on a thread running a loop (a browser test): one
+                # publisher loop for the process. async_to_sync here would start an event loop and
+                # a thread per call (and channels_redis a connection pool per loop).
+                asyncio.run_coroutine_threadsafe(_send_to_groups(layer, event), _publisher_loop()).result(10)
+        except Exception:  # a lost event heals on the next refresh; never break the caller
+            logger.exception("could not publish %s", event.type)
     for listener in list(listeners):
         listener(event)
+
+
+async def _send_to_groups(layer, event: Event) -> None:
+    message = event.as_message()
+    for group in event.groups:
+        try:
+            await layer.group_send(group, message)
+        except Exception:  # one group failing does not stop the others
+            logger.exception("could not publish %s to %s", event.type, group)
+
+
+_publisher: tuple[int, asyncio.AbstractEventLoop] | None = None
+_publisher_lock = threading.Lock()
+
+
+def _publisher_loop() -> asyncio.AbstractEventLoop:
+    """One event loop per process, in a daemon thread, for sends from threads no request serves."""
+    global _publisher
+    with _publisher_lock:
+        if _publisher is None or _publisher[0] != os.getpid() or not _publisher[1].is_running():
+            loop = asyncio.new_event_loop()
+            threading.Thread(target=loop.run_forever, name="events-publisher", daemon=True).start()
+            _publisher = (os.getpid(), loop)
+        return _publisher[1]

@@ -70,14 +70,11 @@ def status_definition(organization_id: int, code: str) -> StatusDefinition:
 
 def lock_state(agent: User | int) -> AgentState:
     agent_id = agent if isinstance(agent, int) else agent.pk
-    try:
-        return (
-            AgentState.objects.select_for_update(of=("self",))
-            .select_related("status", "agent")
-            .get(agent_id=agent_id)
-        )
-    except AgentState.DoesNotExist:
-        raise DomainError(_("This user has no agent state."), code="no_state") from None
+    # Lock first, read after. PostgreSQL re-checks a FOR UPDATE query's joins against the row
+    # version it waited for: joined to its status, the row vanishes if the status just changed.
+    if not AgentState.objects.select_for_update().filter(agent_id=agent_id).values_list("pk"):
+        raise DomainError(_("This user has no agent state."), code="no_state")
+    return AgentState.objects.select_related("status", "agent").get(agent_id=agent_id)
 
 
 def derived_status_code(state: AgentState) -> str:

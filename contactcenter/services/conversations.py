@@ -98,11 +98,11 @@ def _add_message(conversation: Conversation, *, direction: str, body: str = "", 
     update = {"last_message_at": now}
     if direction != Message.Direction.INTERNAL:
         update["last_message_excerpt"] = _excerpt(body or message.get_kind_display())
-    Conversation.objects.filter(pk=conversation.pk).update(**update)
     if direction == Message.Direction.INBOUND:
         from django.db.models import F
 
-        Conversation.objects.filter(pk=conversation.pk).update(unread_count=F("unread_count") + 1)
+        update["unread_count"] = F("unread_count") + 1
+    Conversation.objects.filter(pk=conversation.pk).update(**update)
     events.publish(
         events.MESSAGE_CREATED,
         organization_id=conversation.organization_id,
@@ -206,9 +206,12 @@ def conversation_close(*, conversation: Conversation, by: User, now=None) -> Con
         raise DomainError(_("This conversation is already closed."), code="closed")
     if conversation.assignee_id != by.pk and not user_can_supervise_queue(by, conversation.queue):
         raise NotAllowed(_("This conversation is assigned to someone else."))
-    now = now or timezone.now()
     was_assigned = conversation.status == C.ASSIGNED
     assignee_id = conversation.assignee_id
+    # Lock the agent before reading the clock: their ledger must not be backdated to before a
+    # change another transaction made to them while this one waited for the lock.
+    state = routing.lock_states([assignee_id])[assignee_id] if was_assigned and assignee_id else None
+    now = now or timezone.now()
     if conversation.status == C.OFFERED:
         # The caller hung up while it rang: the offers end, the call does not wait again.
         for offer_id in conversation.offers.filter(status="pending").values_list("pk", flat=True):
@@ -221,8 +224,7 @@ def conversation_close(*, conversation: Conversation, by: User, now=None) -> Con
     events.publish(events.CONVERSATION_CLOSED, organization_id=conversation.organization_id,
                    agent_ids=[assignee_id] if assignee_id else [], queue_ids=[conversation.queue_id],
                    conversation_ids=[conversation.pk], by_id=by.pk)
-    if was_assigned and assignee_id:
-        state = routing.lock_states([assignee_id])[assignee_id]
+    if state is not None:
         routing.release_locked(state, conversation.medium)
         queue = conversation.queue
         if queue.after_service_seconds > 0 and state.status.code not in (S.OFFLINE, S.BANNED):

@@ -72,6 +72,11 @@ def queue_logout(*, queue: Queue, agent: User, by: User | None = None) -> bool:
         raise DomainError(_("That queue does not exist."), code="not_found")
     if by.pk != agent.pk and not user_can_supervise_queue(by, queue):
         raise NotAllowed(_("You do not supervise this queue."))
+    from contactcenter.services.agents import lock_state
+
+    # The router checks the login under the agent's lock: take it, so that no assignment lands
+    # between this logout's clock reading and its commit.
+    lock_state(agent)
     ended = QueueLogin.objects.filter(queue=queue, agent=agent, ended_at__isnull=True).update(
         ended_at=timezone.now(), logged_out_by=by
     )

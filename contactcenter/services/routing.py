@@ -8,10 +8,10 @@ One assignment per transaction, so no transaction ever holds two agents it waite
 """
 
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,6 +25,7 @@ from contactcenter.models import (
     Queue,
     QueueLogin,
     QueueMembership,
+    StatusDefinition,
     SystemStatus,
     Transfer,
     User,
@@ -71,19 +72,24 @@ def load_field(queue: Queue) -> str:
 def eligible_states(queue: Queue, *, conversation: Conversation | None = None):
     """Agent states that may take new work from this queue now (without locks)."""
     capacity = queue.effective_capacity
+    routable = StatusDefinition.objects.filter(
+        organization_id=queue.organization_id, code__in=(S.READY, S.IN_SERVICE)
+    ).values("pk")
+    # Every skill the queue requires, in one subquery.
+    missing_skill = Queue.required_skills.through.objects.filter(queue_id=queue.pk).exclude(
+        Exists(AgentSkill.objects.filter(agent_id=OuterRef(OuterRef("agent_id")), skill_id=OuterRef("skill_id")))
+    )
     qs = AgentState.objects.filter(
+        Exists(User.objects.filter(pk=OuterRef("agent_id"), is_active=True)),
+        Exists(QueueLogin.objects.filter(queue_id=queue.pk, agent_id=OuterRef("agent_id"), ended_at__isnull=True)),
+        ~Exists(missing_skill),
         organization_id=queue.organization_id,
         receive_new=True,
-        status__code__in=(S.READY, S.IN_SERVICE),
-        agent__is_active=True,
-    ).filter(
-        Exists(QueueLogin.objects.filter(queue_id=queue.pk, agent_id=OuterRef("agent_id"), ended_at__isnull=True))
+        status_id__in=routable,
+        **{f"{load_field(queue)}__lt": capacity},
     )
-    qs = qs.filter(**{f"{load_field(queue)}__lt": capacity})
     if queue.medium == "chat" and queue.organization.calls_block_chats:
         qs = qs.filter(voice_load=0)
-    for skill_id in queue.required_skills.values_list("pk", flat=True):
-        qs = qs.filter(Exists(AgentSkill.objects.filter(agent_id=OuterRef("agent_id"), skill_id=skill_id)))
     if conversation is not None:
         # An agent who declined or let this conversation ring out is not offered it again.
         qs = qs.exclude(
@@ -158,12 +164,10 @@ def agent_is_eligible(state: AgentState, queue: Queue, *, manual: bool = False) 
 
 
 def _lock_candidate(agent_id: int) -> AgentState | None:
-    return (
-        AgentState.objects.select_for_update(skip_locked=True, of=("self",))
-        .select_related("status", "agent")
-        .filter(agent_id=agent_id)
-        .first()
-    )
+    # Lock without joins, then read (see agents.lock_state).
+    if not AgentState.objects.select_for_update(skip_locked=True).filter(agent_id=agent_id).values_list("pk"):
+        return None
+    return AgentState.objects.select_related("status", "agent").get(agent_id=agent_id)
 
 
 # --- Routing ------------------------------------------------------------------------------------
@@ -172,12 +176,72 @@ def _lock_candidate(agent_id: int) -> AgentState | None:
 def route_queue(queue_id: int, *, limit: int = 1000) -> int:
     """Assign (or offer) queued conversations of one queue until none or no agent is left."""
     done = 0
-    while done < limit:
-        outcome = _route_one(queue_id)
+    queue = None
+    # Most triggers (an agent freed, a login...) find nothing waiting: one read, no transaction.
+    while done < limit and Conversation.objects.filter(queue_id=queue_id, status=C.QUEUED).exists():
+        if queue is None:
+            queue = Queue.objects.select_related("organization").filter(pk=queue_id, is_active=True).first()
+            if queue is None:
+                break
+            queue.routable_statuses = {
+                s.pk: s for s in StatusDefinition.objects.filter(
+                    organization_id=queue.organization_id, code__in=(S.READY, S.IN_SERVICE))
+            }
+        outcome = _route_one(queue)
         if outcome is None:
             break
         done += outcome
     return done
+
+
+def _lock_best(queue: Queue, conversation: Conversation) -> AgentState | None:
+    """The best eligible agent by the queue's strategy, locked (SKIP LOCKED) by one statement.
+
+    PostgreSQL re-checks the row's own conditions (status, Receive new, load) on the version it
+    locks; the login, in other rows, is re-read after the lock (a logout takes the same lock).
+    """
+    sql, params = _eligible_sql(queue, conversation=conversation, lock=True)
+    for state in AgentState.objects.raw(sql, params):
+        status = queue.routable_statuses.get(state.status_id)
+        logins = QueueLogin.objects.filter(queue_id=queue.pk, agent_id=state.agent_id, ended_at__isnull=True)
+        if status and logins.exists():
+            state.status = status
+            return state
+    return None
+
+
+def _anyone_eligible(queue: Queue, conversation: Conversation | None = None) -> bool:
+    sql, params = _eligible_sql(queue, conversation=conversation, lock=False)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone() is not None
+
+
+# Building the eligibility queryset (five EXISTS subqueries) costs more CPU than running it, and
+# it is the same SQL for every conversation of a queue: compile it once per queue configuration.
+_PLACEHOLDER_ID = -770_000_000_007
+_PLACEHOLDER_TIME = datetime(1901, 1, 1, tzinfo=UTC)
+_compiled_sql: dict[tuple, tuple[str, tuple]] = {}
+
+
+def _eligible_sql(queue: Queue, *, conversation: Conversation | None, lock: bool) -> tuple[str, list]:
+    key = (queue.pk, queue.organization_id, queue.kind, queue.strategy, queue.effective_capacity,
+           queue.organization.calls_block_chats, conversation is not None, lock)
+    if key not in _compiled_sql:
+        placeholder = None
+        if conversation is not None:
+            placeholder = Conversation(pk=_PLACEHOLDER_ID, enqueued_at=_PLACEHOLDER_TIME)
+        qs = eligible_states(queue, conversation=placeholder)
+        if lock:
+            qs = _ordered(qs, queue).select_for_update(skip_locked=True, of=("self",))[:1]
+        else:
+            qs = qs.values_list("pk")[:1]
+        _compiled_sql[key] = qs.query.sql_with_params()
+    sql, params = _compiled_sql[key]
+    if conversation is not None:
+        swap = {_PLACEHOLDER_ID: conversation.pk, _PLACEHOLDER_TIME: conversation.enqueued_at}
+        params = [swap.get(p, p) if isinstance(p, (int, datetime)) else p for p in params]
+    return sql, params
 
 
 # How far down the line the router looks past conversations no free agent may take (e.g. a call
@@ -215,12 +279,31 @@ def _next_routable(queue: Queue) -> tuple[Conversation, list[int]] | None:
     return None
 
 
-def _route_one(queue_id: int) -> int | None:
+def _route_one(queue: Queue) -> int | None:
     """One routing step in its own transaction. None: nothing more to do now."""
     with transaction.atomic():
-        queue = Queue.objects.select_related("organization").get(pk=queue_id)
-        if not queue.is_active:
-            return None
+        if not (queue.strategy == Queue.Strategy.SIMULTANEOUS and queue.medium == "voice"):
+            # The usual case in two statements: the head of the line and the best agent for it.
+            head = (
+                Conversation.objects.select_for_update(skip_locked=True)
+                .filter(queue_id=queue.pk, status=C.QUEUED)
+                .order_by("-priority", "enqueued_at", "id")
+                .first()
+            )
+            if head is None:
+                return None
+            state = _lock_best(queue, head)
+            if state is not None:
+                if queue.medium == "voice":
+                    _offer(head, state, queue)
+                else:
+                    assign_locked(head, state, queue, by=None)
+                return 1
+            if _anyone_eligible(queue, head):
+                return None  # its agents are locked by other transactions, which route on commit
+            if not _anyone_eligible(queue):
+                return None  # no agent is free for this queue at all
+            # Free agents none of whom may take the head (declined it...): look further down.
         found = _next_routable(queue)
         if found is None:
             return None
@@ -314,23 +397,24 @@ def release_locked(state: AgentState, medium: str) -> None:
 
 def lock_states(agent_ids) -> dict[int, AgentState]:
     """Lock several agents in id order (no deadlock between two such lockers)."""
-    states = (
-        AgentState.objects.select_for_update(of=("self",))
-        .select_related("status", "agent")
-        .filter(agent_id__in=set(agent_ids))
-        .order_by("agent_id")
+    locked = (
+        AgentState.objects.select_for_update().filter(agent_id__in=set(agent_ids)).order_by("agent_id")
+        .values_list("agent_id", flat=True)
     )
+    # Lock without joins, then read (see agents.lock_state).
+    states = AgentState.objects.select_related("status", "agent").filter(agent_id__in=list(locked))
     return {s.agent_id: s for s in states}
 
 
 def lock_conversation(conversation_id: int, organization_id: int | None = None) -> Conversation:
-    qs = Conversation.objects.select_for_update(of=("self",)).select_related("queue", "queue__organization")
+    qs = Conversation.objects.filter(pk=conversation_id)
     if organization_id is not None:
         qs = qs.filter(organization_id=organization_id)
-    try:
-        return qs.get(pk=conversation_id)
-    except Conversation.DoesNotExist:
-        raise DomainError(_("That conversation does not exist."), code="not_found") from None
+    # Lock without joins, then read: a transfer changing queue_id must not make the row vanish
+    # from a locker waiting for it (see agents.lock_state).
+    if not qs.select_for_update().values_list("pk"):
+        raise DomainError(_("That conversation does not exist."), code="not_found")
+    return qs.select_related("queue", "queue__organization").get()
 
 
 # --- Offers ---------------------------------------------------------------------------------------
@@ -355,6 +439,12 @@ def offer_accept(*, offer_id: int, agent: User) -> Conversation:
         release_locked(states[other.agent_id], Conversation.Medium.VOICE)
         if other.pk != offer.pk:
             _publish_offer_ended(other)
+    # It rang while the agent was eligible; since then they may have paused, entered after service
+    # or logged out of the queue. Re-check under the lock with the ringing slot released (refusing
+    # rolls all of this back: the offer rings on until it is withdrawn or expires).
+    why_not = agent_is_eligible(states[agent.pk], conversation.queue)
+    if why_not:
+        raise DomainError(why_not, code="ineligible")
     assign_locked(conversation, states[agent.pk], conversation.queue, by=agent, now=now)
     return conversation
 

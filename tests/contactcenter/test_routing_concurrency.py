@@ -42,29 +42,6 @@ WORKERS = 8
 ARRIVALS_PER_WORKER = 250  # 2,000 arrivals and half as many churn operations: 3,000 operations
 CHAT_CAPACITY = 3
 
-# Engine bugs this file found; each has a reproduction at the end of the file.
-BUG_LOCK_JOIN = (
-    "bug: locking an agent state together with a join to its status (lock_state, lock_states, "
-    "_lock_candidate) finds no row when a concurrent transaction just changed the status"
-)
-BUG_ACCEPT_INELIGIBLE = (
-    "bug: offer_accept does not re-check eligibility: an agent who paused, entered after service "
-    "or logged out of the queue while the phone rang still gets the call"
-)
-BUG_CLOSE_BACKDATES = (
-    "bug: conversation_close reads the clock before waiting for the agent's lock, so the After "
-    "service interval can start before an assignment made meanwhile"
-)
-BUG_LOGOUT_RACE = (
-    "bug: queue_logout ends the login without the agent's lock, so the router (which checks the "
-    "login under that lock) can assign between the logout's time and its commit"
-)
-
-
-def known_bug(reason: str):
-    """A failing invariant (an AssertionError, not a set-up error) until the engine is fixed."""
-    return pytest.mark.xfail(reason=reason, raises=AssertionError, strict=True)
-
 
 # --- Harness ----------------------------------------------------------------------------------
 
@@ -288,7 +265,6 @@ def assert_no_violations(organization, **kwargs) -> None:
 # --- Thousands of operations at once ------------------------------------------------------------
 
 
-@known_bug(f"{BUG_LOCK_JOIN}; {BUG_ACCEPT_INELIGIBLE}; {BUG_CLOSE_BACKDATES}")
 def test_routing_invariants_hold_under_concurrent_arrivals_and_churn(needs_postgres, assigned_events):
     org = f.OrganizationFactory()
     admin = f.AdminFactory(organization=org)
@@ -518,7 +494,6 @@ def test_agents_answering_the_same_ringing_call_at_once_only_one_gets_it(needs_p
 # --- Reproductions of the engine bugs the scenario found ----------------------------------------
 
 
-@known_bug(BUG_LOCK_JOIN)
 def test_locking_an_agent_whose_status_just_changed_still_finds_the_agent(needs_postgres):
     """PostgreSQL re-checks a FOR UPDATE query's join conditions against the row version it
     waited for: joined to the old status, the new version does not match and the row is dropped.
@@ -543,7 +518,6 @@ def test_locking_an_agent_whose_status_just_changed_still_finds_the_agent(needs_
     assert found["locked"] == [agent.pk]
 
 
-@known_bug(BUG_ACCEPT_INELIGIBLE)
 @pytest.mark.parametrize("since_it_rang", ["paused", "entered after service", "logged out"])
 def test_an_agent_who_became_ineligible_while_the_phone_rang_cannot_answer_it(needs_postgres, since_it_rang):
     org = f.OrganizationFactory()
@@ -572,7 +546,6 @@ def test_an_agent_who_became_ineligible_while_the_phone_rang_cannot_answer_it(ne
     assert_no_violations(org)
 
 
-@known_bug(BUG_CLOSE_BACKDATES)
 def test_closing_a_chat_never_backdates_the_agents_status_before_an_assignment(needs_postgres):
     org = f.OrganizationFactory()
     queue = f.QueueFactory(organization=org, capacity=CHAT_CAPACITY, after_service_seconds=30)
@@ -597,7 +570,6 @@ def test_closing_a_chat_never_backdates_the_agents_status_before_an_assignment(n
     assert_no_violations(org)
 
 
-@known_bug(BUG_LOGOUT_RACE)
 def test_an_agent_logging_out_of_a_queue_gets_no_chat_from_it_at_the_same_time(needs_postgres):
     org = f.OrganizationFactory()
     queue = f.QueueFactory(organization=org, capacity=CHAT_CAPACITY)
