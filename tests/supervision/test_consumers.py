@@ -26,11 +26,11 @@ async def connect(user):
     return comm, connected
 
 
-async def drain(comm, timeout=1.0) -> str:
+async def drain(comm, timeout=2.0) -> str:
     html = ""
     while not await comm.receive_nothing(timeout=timeout):
         html += await comm.receive_from()
-        timeout = 0.3
+        timeout = 0.6
     return html
 
 

@@ -36,12 +36,29 @@ def ready_agent(personas):
     return personas.agent
 
 
-async def receive_all(comm, timeout=1.0) -> str:
+async def receive_until(comm, *needles: str, timeout: float = 5.0) -> str:
+    """Frames until all needles have arrived (Redis may deliver a little later than memory)."""
+    import asyncio
+
+    html = ""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not all(n in html for n in needles):
+        remaining = deadline - loop.time()
+        if remaining <= 0 or await comm.receive_nothing(timeout=min(0.2, remaining)):
+            if loop.time() >= deadline:
+                break
+            continue
+        html += await comm.receive_from()
+    return html
+
+
+async def receive_all(comm, timeout=2.0) -> str:
     """Everything the consumer sends until it is quiet."""
     html = ""
     while not await comm.receive_nothing(timeout=timeout):
         html += await comm.receive_from()
-        timeout = 0.3
+        timeout = 0.6
     return html
 
 
@@ -155,12 +172,12 @@ async def test_each_event_updates_the_regions_it_changes(personas, ready_agent):
     await receive_all(comm)
 
     await sync_to_async(conversations.conversation_close)(conversation=conv, by=ready_agent)
-    html = await receive_all(comm)
+    html = await receive_until(comm, "status-after_service", 'id="conv-footer" data-mode="wrapup"')
     assert 'id="agent-bar"' in html and "status-after_service" in html
     assert 'id="conv-footer" data-mode="wrapup"' in html
 
     await sync_to_async(conversations.wrapup_end)(agent=ready_agent, by=ready_agent, source="agent")
-    html = await receive_all(comm)
+    html = await receive_until(comm, "status status-ready", 'id="conv-footer" data-mode="none"')
     assert "status status-ready" in html
     assert 'id="conv-footer" data-mode="none"' in html
     await comm.disconnect()
