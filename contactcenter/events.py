@@ -87,15 +87,11 @@ def publish(
 ) -> Event:
     """Schedule an event for after the current transaction commits."""
     agent_ids, queue_ids, conversation_ids = list(agent_ids), list(queue_ids), list(conversation_ids)
-    # Sent in this order: the agents the event is about first (usually the one who acted), the
-    # conversation, the queues, and the organization (every supervisor) last. A server process
-    # handles its sockets' messages one after another: sent first, the org group's fan-out kept
-    # the acting agent's own update waiting behind every supervisor's.
     groups = (
+        org_group(organization_id),
+        *(queue_group(i) for i in dict.fromkeys(queue_ids)),
         *(agent_group(i) for i in dict.fromkeys(agent_ids)),
         *(conversation_group(i) for i in dict.fromkeys(conversation_ids)),
-        *(queue_group(i) for i in dict.fromkeys(queue_ids)),
-        org_group(organization_id),
     )
     event = Event(
         type=type,

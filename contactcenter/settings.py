@@ -166,11 +166,7 @@ if REDIS_URL:
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             # Parallel test workers share one Redis: each gets its own prefix so that their
             # groups (org.1, agent.3...) never cross.
-            # redis-py 8 reads with a 5 s socket timeout by default, and this layer blocks 5 s in
-            # BZPOPMIN when nothing comes: an idle process raised TimeoutError inside a consumer,
-            # which closed that socket (1011) without its disconnect handler. Read for longer.
-            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
-                       "prefix": env.str("CHANNELS_PREFIX", "cc")
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": env.str("CHANNELS_PREFIX", "cc")
                        + (f"-{env.str('PYTEST_XDIST_WORKER', '')}" if TESTING else "")},
         }
     }
