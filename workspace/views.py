@@ -195,9 +195,10 @@ def assign_options(request, pk: int):
     conversation = access.conversation_for_taking(request.user, pk)
     if conversation.status != Conversation.Status.QUEUED:
         raise Http404
+    colleagues = sel.colleagues_by_queue([conversation.queue], exclude=request.user)
     ctx = {
         "conversation_to_assign": conversation,
-        "colleagues": sel.colleagues_by_queue([conversation.queue], exclude=request.user).get(conversation.queue_id, []),
+        "colleagues": colleagues.get(conversation.queue_id, []),
         "tab": context.view_params(request.GET)["tab"],
     }
     if request.htmx:
