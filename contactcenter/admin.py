@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from contactcenter import models as m
 from contactcenter.admin_site import is_tenant_admin as _is_tenant_admin
 from contactcenter.services import organizations as org_services
+from contactcenter.services.policies import TOGGLES
 
 
 class TenantAdminAuthenticationForm(AdminAuthenticationForm):
@@ -204,9 +205,18 @@ class OrganizationAdmin(TenantAdmin):
         return request.user.is_superuser
 
     def save_model(self, request, obj, form, change):
+        # Permission toggles changed here go through the permissions page's service, which
+        # audits every change.
+        toggles = {name: getattr(obj, name) for name in TOGGLES if name in form.changed_data} if change else {}
+        if toggles:
+            saved = m.Organization.objects.get(pk=obj.pk)
+            for name in toggles:
+                setattr(obj, name, getattr(saved, name))
         super().save_model(request, obj, form, change)
         if not change:
             org_services.organization_setup_defaults(organization=obj)
+        if toggles:
+            org_services.organization_set_permissions(organization=obj, by=request.user, values=toggles)
 
 
 @admin.register(m.User)
@@ -375,6 +385,25 @@ class StatusIntervalAdmin(EngineRecordAdmin):
     date_hierarchy = "started_at"
 
 
+class BusinessHoursIntervalInline(TenantInline):
+    model = m.BusinessHoursInterval
+    fields = ["weekday", "opens", "closes"]
+
+
+class HolidayInline(TenantInline):
+    model = m.Holiday
+    fields = ["date", "name"]
+
+
+@admin.register(m.BusinessHours)
+class BusinessHoursAdmin(OrganizationInlineFormsetMixin, TenantAdmin):
+    """Weekly intervals and holidays, read in the organization's time zone."""
+
+    list_display = ["name"]
+    search_fields = ["name"]
+    inlines = [BusinessHoursIntervalInline, HolidayInline]
+
+
 @admin.register(m.Channel)
 class ChannelAdmin(TenantAdmin):
     list_display = ["name", "kind", "public_key", "queue", "is_active"]
@@ -476,6 +505,14 @@ class AuditEntryAdmin(EngineRecordAdmin):
 class DeviceAdmin(EngineRecordAdmin):
     list_display = ["user", "browser", "connected_at", "last_seen_at", "disconnected_at"]
     readonly_fields = ["channel_name", "session_key", "user_agent", "connected_at", "last_seen_at", "disconnected_at"]
+
+
+@admin.register(m.MonitoringSession)
+class MonitoringSessionAdmin(EngineRecordAdmin):
+    """Who watched whom, from when to when (written by the supervisor panel)."""
+
+    list_display = ["supervisor", "agent", "started_at", "ended_at", "call_mode"]
+    date_hierarchy = "started_at"
 
 
 @admin.register(m.CampaignContact)

@@ -8,6 +8,9 @@ class ContactCenterConfig(AppConfig):
     verbose_name = _("Contact center")
     default_auto_field = "django.db.models.BigAutoField"
 
+    def ready(self):
+        from contactcenter import signals  # noqa: F401  (supervisor membership → object permission)
+
 
 class ContactCenterAdminConfig(AdminConfig):
     default_site = "contactcenter.admin_site.ContactCenterAdminSite"

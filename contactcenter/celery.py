@@ -18,3 +18,7 @@ def setup_periodic_tasks(sender, **kwargs):
         settings.ROUTING_SWEEP_SECONDS, sender.signature("contactcenter.tasks.sweep"), name="sweep"
     )
     sender.add_periodic_task(60.0, sender.signature("contactcenter.tasks.devices_sweep"), name="devices_sweep")
+    sender.add_periodic_task(300.0, sender.signature("contactcenter.tasks.deliveries_sweep"), name="deliveries_sweep")
+    sender.add_periodic_task(
+        15.0, sender.signature("contactcenter.tasks.supervision_alerts"), name="supervision_alerts"
+    )

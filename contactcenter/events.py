@@ -31,6 +31,7 @@ CONVERSATION_CLOSED = "conversation.closed"
 CONVERSATION_TRANSFERRED = "conversation.transferred"
 CONVERSATION_UPDATED = "conversation.updated"
 MESSAGE_CREATED = "message.created"
+MESSAGE_UPDATED = "message.updated"  # its delivery state changed (sent, delivered, read, failed)
 WRAPUP_STARTED = "wrapup.started"
 WRAPUP_ENDED = "wrapup.ended"
 OFFER_ENDED = "offer.ended"
@@ -83,15 +84,24 @@ def publish(
     agent_ids: Iterable[int] = (),
     queue_ids: Iterable[int] = (),
     conversation_ids: Iterable[int] = (),
+    to_queue_groups: bool = True,
     **data,
 ) -> Event:
-    """Schedule an event for after the current transaction commits."""
+    """Schedule an event for after the current transaction commits.
+
+    `queue_ids` always travel in the event (consumers filter by them); `to_queue_groups=False`
+    keeps the event out of those queues' groups (every workspace of the queue) when none of
+    them shows anything it changes."""
     agent_ids, queue_ids, conversation_ids = list(agent_ids), list(queue_ids), list(conversation_ids)
+    # Sent in this order: the agents the event is about first (usually the one who acted), the
+    # conversation, the queues, and the organization (every supervisor) last. A server process
+    # handles its sockets' messages one after another: sent first, the org group's fan-out kept
+    # the acting agent's own update waiting behind every supervisor's.
     groups = (
-        org_group(organization_id),
-        *(queue_group(i) for i in dict.fromkeys(queue_ids)),
         *(agent_group(i) for i in dict.fromkeys(agent_ids)),
         *(conversation_group(i) for i in dict.fromkeys(conversation_ids)),
+        *(queue_group(i) for i in dict.fromkeys(queue_ids) if to_queue_groups),
+        org_group(organization_id),
     )
     event = Event(
         type=type,

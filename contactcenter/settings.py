@@ -150,6 +150,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 elif DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("DATABASE_URL must be a sqlite:// or postgres:// URL.")
 IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+if IS_POSTGRES and env_bool("DATABASE_POOL", True):
+    # Channels closes a consumer's connection after every message it handles; without a pool
+    # each live update opened a new PostgreSQL connection (~25 ms here) before rendering.
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1, "max_size": env_int("DATABASE_POOL_MAX", 16), "timeout": 10,
+    }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("TEST", {})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -166,7 +172,11 @@ if REDIS_URL:
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             # Parallel test workers share one Redis: each gets its own prefix so that their
             # groups (org.1, agent.3...) never cross.
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": env.str("CHANNELS_PREFIX", "cc")
+            # redis-py 8 reads with a 5 s socket timeout by default, and this layer blocks 5 s in
+            # BZPOPMIN when nothing comes: an idle process raised TimeoutError inside a consumer,
+            # which closed that socket (1011) without its disconnect handler. Read for longer.
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
+                       "prefix": env.str("CHANNELS_PREFIX", "cc")
                        + (f"-{env.str('PYTEST_XDIST_WORKER', '')}" if TESTING else "")},
         }
     }
@@ -187,6 +197,9 @@ CELERY_TIMEZONE = "UTC"
 # unacknowledged tasks after the visibility timeout, so it must be longer than that.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 24 * 3600}
 ROUTING_SWEEP_SECONDS = env_int("ROUTING_SWEEP_SECONDS", 5)
+# Attachments given by URL to the inbound API may point at private networks only when allowed
+# (development and tests): otherwise a provider's payload could make the server fetch internal hosts.
+CONNECTORS_ALLOW_PRIVATE_URLS = env_bool("CONNECTORS_ALLOW_PRIVATE_URLS", DEBUG or TESTING)
 
 # --- Auth ---------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "contactcenter.User"

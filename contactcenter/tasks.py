@@ -49,3 +49,33 @@ def devices_sweep() -> int:
     from contactcenter.services.devices import devices_sweep as run
 
     return run()
+
+
+@shared_task(name="contactcenter.tasks.deliver_message", bind=True, ignore_result=True, max_retries=8)
+def deliver_message(self, message_id: int) -> str:
+    """Send a customer-visible message through its channel's provider (api webhook, WhatsApp);
+    retried with backoff while the provider is unreachable, then marked failed."""
+    from contactcenter.connectors import outbound
+
+    try:
+        return outbound.deliver(message_id)
+    except outbound.RetryLater as error:
+        if self.request.retries >= self.max_retries:
+            return outbound.give_up(message_id, str(error))
+        raise self.retry(countdown=outbound.backoff(self.request.retries)) from error
+
+
+@shared_task(name="contactcenter.tasks.supervision_alerts", ignore_result=True)
+def supervision_alerts() -> int:
+    """Toasts for supervisors: pauses over their maximum, customers waiting over the target."""
+    from contactcenter.services.supervision import alerts_check
+
+    return alerts_check()
+
+
+@shared_task(name="contactcenter.tasks.deliveries_sweep", ignore_result=True)
+def deliveries_sweep() -> int:
+    """Messages whose delivery task was lost are marked failed instead of pending forever."""
+    from contactcenter.connectors import outbound
+
+    return outbound.fail_stale()

@@ -16,5 +16,9 @@ urlpatterns = [
     path("workspace/", include("workspace.urls")),
     path("supervision/", include("supervision.urls")),
     path("", include("permissions.urls")),
+    path("config/", include("permissions.config.urls")),
+    path("chat/", include("contactcenter.connectors.webchat.urls")),
+    path("api/v1/", include("contactcenter.connectors.api.urls")),
+    path("webhooks/whatsapp/", include("contactcenter.connectors.whatsapp.urls")),
     path("media/<path:path>", views.media, name="media"),
 ]

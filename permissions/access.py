@@ -6,8 +6,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 
-from contactcenter.models import Conversation, Queue, QueueLogin, QueueMembership, Transfer, User
-from contactcenter.services.policies import user_can_supervise_queue
+from contactcenter.models import Conversation, Queue, QueueLogin, Transfer, User
+from contactcenter.services.policies import supervised_queues, user_can_supervise_queue
 
 
 def require_org_user(user) -> None:
@@ -29,13 +29,9 @@ def require_org_admin(user) -> None:
 
 def supervised_queue_ids(user: User) -> list[int]:
     """Queues the user supervises: all for managers and up (or when the organization does not
-    limit supervisors), otherwise those they are assigned to as supervisor."""
-    if not user.is_supervising:
-        return []
-    queues = Queue.objects.filter(organization_id=user.organization_id)
-    if user.role == "supervisor" and user.organization.supervisors_limited_to_assigned_queues:
-        queues = queues.filter(memberships__user=user, memberships__role=QueueMembership.Role.SUPERVISOR)
-    return list(queues.values_list("pk", flat=True).distinct())
+    limit supervisors), otherwise those they hold the guardian object permission on, which
+    their supervisor membership grants (see contactcenter/signals.py)."""
+    return list(supervised_queues(user).values_list("pk", flat=True))
 
 
 def logged_in_queue_ids(user: User) -> list[int]:

@@ -5,5 +5,4 @@ from permissions import views
 app_name = "permissions"
 urlpatterns = [
     path("permissions/", views.permissions_page, name="index"),
-    path("config/", views.config_index, name="config"),
 ]

@@ -1,15 +1,31 @@
 """/ws/supervision/: the queues and agents a supervisor may see, live.
 
-The consumer joins its organization's group and filters every event by what this supervisor may
-see: a supervisor limited to assigned queues hears nothing of other queues or their agents.
+One consumer serves every supervision page; the query string says which one the socket belongs
+to: none (the overview), `queue=<id>`, `agent=<id>` or `monitor=<session id>`. The consumer
+joins its organization's group and filters every event by what this supervisor may see: a
+supervisor limited to assigned queues hears nothing of other queues or their agents. On every
+page it also turns status changes and alerts into toasts (as the supervisor's preference says).
 """
 
+from collections import OrderedDict, deque
+from urllib.parse import parse_qs
+
+from django.http import Http404
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
 from contactcenter import events
+from contactcenter.models import MonitoringSession, Queue, StatusDefinition, User
+from contactcenter.services import supervision as services
+from contactcenter.services.policies import user_can_supervise_agent
 from contactcenter.sockets import LiveConsumer
 from permissions import access
 from supervision import context
 
 PAGE = "supervision/overview.html"
+QUEUE_PAGE = "supervision/queue.html"
+AGENT_PAGE = "supervision/agent.html"
+MONITOR_PAGE = "supervision/monitor.html"
 FIGURE_EVENTS = {
     events.CONVERSATION_QUEUED, events.CONVERSATION_OFFERED, events.CONVERSATION_ASSIGNED,
     events.CONVERSATION_CLOSED, events.CONVERSATION_TRANSFERRED, events.QUEUE_LOGIN, events.QUEUE_LOGOUT,
@@ -18,25 +34,138 @@ FIGURE_EVENTS = {
 AGENT_EVENTS = {events.AGENT_STATUS, events.QUEUE_LOGIN, events.QUEUE_LOGOUT, events.DEVICE_CHANGED,
                 events.CONVERSATION_ASSIGNED, events.CONVERSATION_CLOSED, events.CONVERSATION_TRANSFERRED,
                 events.WRAPUP_STARTED, events.WRAPUP_ENDED}
+WAITING_EVENTS = {events.CONVERSATION_QUEUED, events.CONVERSATION_OFFERED, events.CONVERSATION_ASSIGNED,
+                  events.CONVERSATION_CLOSED, events.CONVERSATION_TRANSFERRED, events.OFFER_ENDED}
+HANDLED_IDS = 50  # the latest event ids a socket remembers, to handle each once
+
+# Every supervisor socket of this process that sees the same queues gets the same overview
+# fragment for an event (the rows and figures hold no per-user data: no CSRF token, no
+# per-role control). Rendered once per event, queue set and language, then reused: 50
+# supervisors cost one render instead of 50 (about 30 ms of queries each).
+_shared: OrderedDict[tuple, str] = OrderedDict()
+SHARED_RENDERS = 1024
+
+
+def shared_render(key: tuple, build) -> str:
+    html = _shared.get(key)
+    if html is None:
+        html = build()
+        _shared[key] = html
+        while len(_shared) > SHARED_RENDERS:
+            try:
+                _shared.popitem(last=False)
+            except KeyError:  # emptied meanwhile
+                break
+    return html
+MONITOR_EVENTS = AGENT_EVENTS | {events.MESSAGE_CREATED, events.CONVERSATION_UPDATED, services.MONITORING}
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 class SupervisionConsumer(LiveConsumer):
     def allowed(self, user) -> bool:
         return user.is_supervising
 
+    def connect(self):
+        params = {k: v[0] for k, v in parse_qs(self.scope.get("query_string", b"").decode()).items()}
+        self.queue_id = _int(params.get("queue"))
+        self.page_agent_id = _int(params.get("agent"))
+        self.session_id = _int(params.get("monitor"))
+        self.queue = self.page_agent = self.session = None
+        self.handled: deque[str] = deque(maxlen=HANDLED_IDS)
+        self.connecting = True
+        super().connect()
+        self.connecting = False
+
+    def disconnect(self, code):
+        super().disconnect(code)
+        if getattr(self, "session", None) is not None:
+            services.monitoring_stop(session=self.session)
+
     def wanted_groups(self) -> set[str]:
         return {events.org_group(self.user.organization_id), events.agent_group(self.user.pk)}
 
+    # --- what the page shows -----------------------------------------------------------------
+
+    def load_page(self) -> bool:
+        """Re-check, on every refresh, that the supervisor may still see the page's subject."""
+        try:
+            if self.queue_id:
+                self.queue = access.queue_for_supervisor(self.user, self.queue_id)
+            elif self.page_agent_id or self.session_id:
+                if self.session_id:
+                    self.session = (MonitoringSession.objects.filter(pk=self.session_id, supervisor=self.user)
+                                    .select_related("agent").first())
+                    if self.session is None:
+                        raise Http404
+                    self.page_agent_id = self.session.agent_id
+                self.page_agent = User.objects.filter(organization_id=self.user.organization_id,
+                                                      pk=self.page_agent_id).first()
+                if self.page_agent is None or not user_can_supervise_agent(self.user, self.page_agent):
+                    raise Http404
+                if self.session is not None and self.session.ended_at is not None:
+                    if not self.connecting:
+                        raise Http404  # stopped elsewhere: this page watches no more
+                    # A reconnect after the session was closed: watching again is a new session.
+                    self.session = services.monitoring_start(by=self.user, agent=self.page_agent)
+        except Http404:
+            self.close(code=4404)
+            return False
+        return True
+
     def refresh(self) -> None:
+        self.user.refresh_from_db(fields=["supervision_alerts"])
         self.queue_ids = set(access.supervised_queue_ids(self.user))
-        ctx = context.overview_context(self.user)
-        self.agent_ids = {row.agent.pk for row in ctx["agent_rows"]}
-        rows = "".join(self.render(PAGE + "#agent-row", {"row": row}) for row in ctx["agent_rows"])
-        self.send_html(self.render(PAGE + "#overview-figures", ctx), f'<tbody id="agent-rows">{rows}</tbody>')
+        if not self.load_page():
+            return
+        if self.queue is not None:
+            ctx = context.queue_body_context(self.user, self.queue)
+            self.agent_ids = {row.agent.pk for row in ctx["rows"]} | self.all_agent_ids()
+            self.send_html(self.render(QUEUE_PAGE + "#queue-body", ctx))
+        elif self.session is not None:
+            self.agent_ids = self.all_agent_ids()
+            self.send_html(*self.render_monitor())
+        elif self.page_agent is not None:
+            self.agent_ids = self.all_agent_ids()
+            self.send_html(*self.render_agent())
+        else:
+            ctx = context.overview_context(self.user)
+            self.agent_ids = {row.agent.pk for row in ctx["agent_rows"]}
+            rows = "".join(self.render(PAGE + "#agent-row", {"row": row}) for row in ctx["agent_rows"])
+            self.send_html(self.render(PAGE + "#overview-figures", ctx), f'<tbody id="agent-rows">{rows}</tbody>')
+
+    def all_agent_ids(self) -> set[int]:
+        from contactcenter.models import QueueLogin, QueueMembership
+
+        members = QueueMembership.objects.filter(queue_id__in=self.queue_ids, role=QueueMembership.Role.AGENT)
+        logins = QueueLogin.objects.filter(queue_id__in=self.queue_ids, ended_at__isnull=True)
+        return set(members.values_list("user_id", flat=True)) | set(logins.values_list("agent_id", flat=True))
+
+    def render_agent(self) -> list[str]:
+        ctx = context.agent_context(self.user, self.page_agent)
+        return [self.render(AGENT_PAGE + "#agent-header", ctx), self.render(AGENT_PAGE + "#timeline", ctx)]
+
+    def render_monitor(self) -> list[str]:
+        ctx = context.monitor_context(self.user, self.page_agent, self.session)
+        return [self.render(AGENT_PAGE + "#agent-header", ctx), self.render(MONITOR_PAGE + "#monitored", ctx)]
+
+    # --- events --------------------------------------------------------------------------------
 
     def handle_event(self, event: dict) -> None:
         if event.get("organization_id") != self.user.organization_id:
             return
+        # The socket hears the organization's group and its own user's group: an event about
+        # this supervisor (as an agent) comes through both. Handle each event once.
+        event_id = event.get("id")
+        if event_id is not None:
+            if event_id in self.handled:
+                return
+            self.handled.append(event_id)
         kind = event["type"]
         queues = set(event.get("queue_ids", []))
         agents = set(event.get("agent_ids", []))
@@ -45,11 +174,105 @@ class SupervisionConsumer(LiveConsumer):
             self.refresh()
             return
         fragments = []
+        if self.queue is not None:
+            fragments += self.queue_fragments(kind, queues, agents)
+        elif self.session is not None:
+            if kind in MONITOR_EVENTS and (self.page_agent.pk in agents or self.monitored_conversation(event)):
+                fragments += self.render_monitor()
+        elif self.page_agent is not None:
+            if kind in AGENT_EVENTS and self.page_agent.pk in agents:
+                fragments += self.render_agent()
+        else:
+            fragments += self.overview_fragments(kind, queues, agents, event_id)
+        fragments.append(self.toast(event, queues, agents))
+        self.send_html(*fragments)
+
+    def monitored_conversation(self, event: dict) -> bool:
+        from contactcenter.models import Conversation
+
+        ids = event.get("conversation_ids", [])
+        return bool(ids) and Conversation.objects.filter(pk__in=ids, assignee_id=self.page_agent.pk).exists()
+
+    def overview_fragments(self, kind, queues, agents, event_id=None) -> list[str]:
+        fragments = []
+        seen = (event_id or object(), frozenset(self.queue_ids), self.language)
         if kind in FIGURE_EVENTS and (queues & self.queue_ids or agents & self.agent_ids):
-            fragments.append(self.render(PAGE + "#overview-figures", context.figures_context(self.user)))
+            fragments.append(shared_render(("figures", *seen), lambda: self.render(
+                PAGE + "#overview-figures", context.figures_context(self.user))))
         if kind in AGENT_EVENTS:
             for agent_id in agents & self.agent_ids:
-                ctx = context.agent_row_context(self.user, agent_id)
-                if ctx:
-                    fragments.append(self.render(PAGE + "#agent-row", ctx))
-        self.send_html(*fragments)
+                fragments.append(shared_render(("agent-row", agent_id, *seen),
+                                               lambda agent_id=agent_id: self.render_agent_row(agent_id)))
+        return fragments
+
+    def render_agent_row(self, agent_id: int) -> str:
+        ctx = context.agent_row_context(self.user, agent_id, queue_ids=self.queue_ids)
+        return self.render(PAGE + "#agent-row", ctx) if ctx else ""
+
+    def queue_fragments(self, kind, queues, agents) -> list[str]:
+        fragments = []
+        here = self.queue.pk in queues
+        if kind in WAITING_EVENTS and here:
+            ctx = {"waiting": context.sel.waiting_conversations(self.queue)}
+            fragments.append(self.render(QUEUE_PAGE + "#waiting-list", ctx))
+        if (kind in FIGURE_EVENTS or kind == events.OFFER_ENDED) and (here or agents & self.agent_ids):
+            fragments.append(self.render(QUEUE_PAGE + "#queue-figures", context.queue_figures_context(self.queue)))
+        if kind in AGENT_EVENTS:
+            for agent_id in agents & self.agent_ids:
+                ctx = context.queue_agent_row_context(self.user, self.queue, agent_id)
+                if ctx and (ctx["row"].here_logged_in or ctx["row"].here_member):
+                    fragments.append(self.render(QUEUE_PAGE + "#queue-agent-row", ctx))
+        return fragments
+
+    # --- toasts --------------------------------------------------------------------------------
+
+    def toast(self, event: dict, queues: set[int], agents: set[int]) -> str:
+        kind = event["type"]
+        toast = None
+        if kind == events.AGENT_STATUS and agents & self.agent_ids:
+            if self.user.supervision_alerts == User.SupervisionAlerts.NONE:
+                return ""
+            key = ("status-toast", event.get("id") or object(), min(agents & self.agent_ids),
+                   self.user.supervision_alerts, self.language)
+            return shared_render(key, lambda: self.render_toast(self.status_toast(event, agents), event))
+        elif kind == services.ALERT and (queues & self.queue_ids or agents & self.agent_ids):
+            toast = self.alert_toast(event, agents, queues)
+        return self.render_toast(toast, event)
+
+    def render_toast(self, toast: dict | None, event: dict) -> str:
+        if toast is None:
+            return ""
+        toast["id"] = event.get("id", "")
+        return self.render(PAGE + "#toast", {"toast": toast})
+
+    def status_toast(self, event: dict, agents: set[int]) -> dict | None:
+        preference = self.user.supervision_alerts
+        status, previous = event.get("status"), event.get("previous_status")
+        if preference == User.SupervisionAlerts.NONE or status == previous:
+            return None
+        definition = StatusDefinition.objects.filter(organization_id=self.user.organization_id, code=status).first()
+        if definition is None or (preference == User.SupervisionAlerts.PAUSES and not definition.is_pause):
+            return None
+        agent = User.objects.filter(pk=min(agents & self.agent_ids)).first()
+        if agent is None:
+            return None
+        return {"kind": "status", "url": reverse("supervision:agent", args=[agent.pk]),
+                "text": _("%(agent)s: %(status)s") % {"agent": agent.display_name, "status": definition.label}}
+
+    def alert_toast(self, event: dict, agents: set[int], queues: set[int]) -> dict | None:
+        if event.get("kind") == "pause_over":
+            agent = User.objects.filter(pk__in=agents).first()
+            if agent is None:
+                return None
+            return {"kind": "pause_over", "url": reverse("supervision:agent", args=[agent.pk]),
+                    "text": _("%(agent)s has been on %(status)s for more than %(minutes)s minutes.")
+                    % {"agent": agent.display_name, "status": event.get("status", ""),
+                       "minutes": event.get("minutes", "")}}
+        if event.get("kind") == "wait_over":
+            queue = Queue.objects.filter(pk__in=queues & self.queue_ids).first()
+            if queue is None:
+                return None
+            return {"kind": "wait_over", "url": reverse("supervision:queue", args=[queue.pk]),
+                    "text": _("A customer has been waiting in %(queue)s for more than %(seconds)s seconds.")
+                    % {"queue": queue.name, "seconds": event.get("seconds", "")}}
+        return None

@@ -1,9 +1,69 @@
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+"""The supervisor panel. Views are thin: an access helper, one service call, render.
 
+Actions are plain form posts that redirect back (with a flash message); with htmx the view
+answers with the region of the page the action changed.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import reswap, retarget
+
+from contactcenter.models import Conversation, MonitoringSession, StatusDefinition, User
+from contactcenter.services import supervision as services
+from contactcenter.services.errors import DomainError, NotAllowed
+from contactcenter.services.policies import user_can_supervise_agent
+from permissions import access
 from permissions.access import require_supervising
 from supervision import context
+
+MAX_TEXT = 4000
+
+
+# --- Access ---------------------------------------------------------------------------------------
+
+
+def agent_for_supervisor(user, agent_id: int) -> User:
+    """An agent this supervisor may act on; anyone else (another organization, an agent of a
+    queue they do not supervise) is a 404."""
+    require_supervising(user)
+    agent = User.objects.filter(organization_id=user.organization_id, pk=agent_id).first()
+    if agent is None or not user_can_supervise_agent(user, agent):
+        raise Http404
+    return agent
+
+
+def org_user_for_supervisor(user, agent_id: int) -> User:
+    """Any active user of the organization (Registrar agentes logs in non-members too)."""
+    require_supervising(user)
+    agent = User.objects.filter(organization_id=user.organization_id, pk=agent_id, is_active=True).first()
+    if agent is None:
+        raise Http404
+    return agent
+
+
+def session_for_supervisor(user, session_id: int) -> MonitoringSession:
+    require_supervising(user)
+    session = (MonitoringSession.objects.filter(organization_id=user.organization_id, supervisor=user, pk=session_id)
+               .select_related("agent").first())
+    if session is None:
+        raise Http404
+    return session
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+# --- Pages ----------------------------------------------------------------------------------------
 
 
 @login_required
@@ -11,3 +71,261 @@ from supervision import context
 def overview(request):
     require_supervising(request.user)
     return render(request, "supervision/overview.html", context.overview_context(request.user))
+
+
+@login_required
+@require_GET
+def queue(request, queue_id: int):
+    queue = access.queue_for_supervisor(request.user, queue_id)
+    if request.htmx and request.GET.get("region") == "register":
+        return render(request, "supervision/queue.html#register-results",
+                      context.register_context(request.user, queue, request.GET))
+    return render(request, "supervision/queue.html", context.queue_context(request.user, queue, request.GET))
+
+
+@login_required
+@require_GET
+def queue_agent_actions(request, queue_id: int, agent_id: int):
+    """The Acciones menu of one agent of a queue (loaded when the menu opens; a page without JS)."""
+    queue = access.queue_for_supervisor(request.user, queue_id)
+    ctx = context.queue_agent_row_context(request.user, queue, agent_id)
+    if ctx is None or not (ctx["row"].here_logged_in or ctx["row"].here_member):
+        raise Http404
+    if request.htmx:
+        return render(request, "supervision/queue.html#actions-list", ctx)
+    return render(request, "supervision/agent_actions.html", ctx)
+
+
+@login_required
+@require_GET
+def agent(request, agent_id: int):
+    agent = agent_for_supervisor(request.user, agent_id)
+    return render(request, "supervision/agent.html", context.agent_context(request.user, agent))
+
+
+@login_required
+@require_GET
+def monitor(request, agent_id: int):
+    agent = agent_for_supervisor(request.user, agent_id)
+    try:
+        session = services.monitoring_start(by=request.user, agent=agent)
+    except NotAllowed as exc:
+        raise PermissionDenied(exc.message) from None
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("supervision:agent", agent.pk)
+    return render(request, "supervision/monitor.html", context.monitor_context(request.user, agent, session))
+
+
+# --- Actions on agents ----------------------------------------------------------------------------
+
+
+def _back(request, agent: User | None = None):
+    """Where an action returns: the queue page it came from, else the agent's page."""
+    queue_id = _int(request.POST.get("queue"))
+    if queue_id and request.POST.get("back") in ("queue", "register"):
+        queue = access.queue_for_supervisor(request.user, queue_id)
+        if request.htmx:
+            return render(request, "supervision/queue.html#queue-body",
+                          context.queue_context(request.user, queue, {}))
+        return redirect("supervision:queue", queue.pk)
+    if agent is not None:
+        return redirect("supervision:agent", agent.pk)
+    return redirect("supervision:overview")
+
+
+def _run(request, action, done: str, back):
+    """Run a supervisor's action: forbidden → 403, refused → the reason as an error, done → `done`;
+    then `back()` answers."""
+    try:
+        action()
+    except NotAllowed as exc:
+        raise PermissionDenied(exc.message) from None
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, done)
+    return back()
+
+
+def _act(request, agent: User, action, done: str):
+    return _run(request, action, done, lambda: _back(request, agent))
+
+
+def _register_refused(request, agent: User, queue, message: str):
+    """Registrar agentes: a refusal shows inside the register panel, next to that agent."""
+    ctx = {**context.register_context(request.user, queue, request.POST),
+           "register_error": {"agent_id": agent.pk, "message": message}}
+    if request.htmx:
+        response = render(request, "supervision/queue.html#register-results", ctx)
+        return retarget(reswap(response, "outerHTML"), "#register-results")
+    return render(request, "supervision/queue.html", {**context.queue_context(request.user, queue, {}), **ctx})
+
+
+@login_required
+@require_POST
+def agent_queue_login(request, agent_id: int):
+    agent = org_user_for_supervisor(request.user, agent_id)
+    queue = access.queue_for_supervisor(request.user, _int(request.POST.get("queue")) or 0)
+    if request.POST.get("back") == "register":
+        try:
+            services.supervisor_queue_login(by=request.user, agent=agent, queue=queue)
+        except NotAllowed as exc:
+            raise PermissionDenied(exc.message) from None
+        except DomainError as exc:
+            return _register_refused(request, agent, queue, exc.message)
+        messages.success(request, _("%(agent)s is logged in to %(queue)s.")
+                         % {"agent": agent.display_name, "queue": queue.name})
+        return _back(request, agent)
+    return _act(request, agent, lambda: services.supervisor_queue_login(by=request.user, agent=agent, queue=queue),
+                _("%(agent)s is logged in to %(queue)s.") % {"agent": agent.display_name, "queue": queue.name})
+
+
+@login_required
+@require_POST
+def agent_queue_logout(request, agent_id: int):
+    agent = org_user_for_supervisor(request.user, agent_id)
+    queue = access.queue_for_supervisor(request.user, _int(request.POST.get("queue")) or 0)
+    return _act(request, agent, lambda: services.supervisor_queue_logout(by=request.user, agent=agent, queue=queue),
+                _("%(agent)s is logged out of %(queue)s.") % {"agent": agent.display_name, "queue": queue.name})
+
+
+@login_required
+@require_POST
+def agent_pause(request, agent_id: int):
+    agent = agent_for_supervisor(request.user, agent_id)
+    reason = StatusDefinition.objects.filter(
+        organization_id=request.user.organization_id, kind=StatusDefinition.Kind.PAUSE, is_active=True,
+        pk=_int(request.POST.get("reason")) or 0,
+    ).first()
+    if reason is None:
+        messages.error(request, _("Choose one of the organization's pause reasons."))
+        return _back(request, agent)
+    return _act(request, agent, lambda: services.supervisor_pause(by=request.user, agent=agent, reason=reason),
+                _("%(agent)s is paused: %(reason)s.") % {"agent": agent.display_name, "reason": reason.name})
+
+
+@login_required
+@require_POST
+def agent_resume(request, agent_id: int):
+    agent = agent_for_supervisor(request.user, agent_id)
+    return _act(request, agent, lambda: services.supervisor_resume(by=request.user, agent=agent),
+                _("%(agent)s is back from their pause.") % {"agent": agent.display_name})
+
+
+@login_required
+@require_POST
+def agent_force_offline(request, agent_id: int):
+    agent = agent_for_supervisor(request.user, agent_id)
+    return _act(request, agent, lambda: services.supervisor_force_offline(by=request.user, agent=agent),
+                _("%(agent)s is offline.") % {"agent": agent.display_name})
+
+
+@login_required
+@require_POST
+def agent_end_after_service(request, agent_id: int):
+    agent = agent_for_supervisor(request.user, agent_id)
+    return _act(request, agent, lambda: services.supervisor_end_after_service(by=request.user, agent=agent),
+                _("%(agent)s's after service has ended.") % {"agent": agent.display_name})
+
+
+# --- Monitoring -----------------------------------------------------------------------------------
+
+
+def _monitored_conversation(request, session: MonitoringSession, conversation_id: int) -> Conversation:
+    conversation = access.conversation_for_agent(request.user, conversation_id)
+    if conversation.assignee_id != session.agent_id:
+        raise Http404
+    return conversation
+
+
+def _monitor_back(request, session: MonitoringSession):
+    if request.htmx:
+        return render(request, "supervision/monitor.html#monitored",
+                      context.monitor_context(request.user, session.agent, session))
+    return redirect(reverse("supervision:monitor-session", args=[session.pk]))
+
+
+def _monitor_act(request, session, action, done: str):
+    return _run(request, action, done, lambda: _monitor_back(request, session))
+
+
+@login_required
+@require_GET
+def monitor_session(request, session_id: int):
+    """Back to a monitoring page after an action without JavaScript (the session goes on)."""
+    session = session_for_supervisor(request.user, session_id)
+    if session.ended_at is not None:
+        return redirect("supervision:monitor", session.agent_id)
+    agent_for_supervisor(request.user, session.agent_id)
+    return render(request, "supervision/monitor.html", context.monitor_context(request.user, session.agent, session))
+
+
+@login_required
+@require_POST
+def monitor_stop(request, session_id: int):
+    session = session_for_supervisor(request.user, session_id)
+    services.monitoring_stop(session=session, by=request.user)
+    return redirect("supervision:agent", session.agent_id)
+
+
+def _text(request) -> str:
+    return (request.POST.get("text") or "")[:MAX_TEXT + 1]
+
+
+@login_required
+@require_POST
+def whisper(request, session_id: int, conversation_id: int):
+    session = session_for_supervisor(request.user, session_id)
+    conversation = _monitored_conversation(request, session, conversation_id)
+    text = _text(request)
+    return _monitor_act(request, session,
+                        lambda: services.supervisor_whisper(by=request.user, conversation=conversation, text=text),
+                        _("Whisper sent to %(agent)s.") % {"agent": session.agent.display_name})
+
+
+@login_required
+@require_POST
+def barge(request, session_id: int, conversation_id: int):
+    session = session_for_supervisor(request.user, session_id)
+    conversation = _monitored_conversation(request, session, conversation_id)
+    text = _text(request)
+    return _monitor_act(request, session,
+                        lambda: services.supervisor_barge(by=request.user, conversation=conversation, text=text),
+                        _("Your message was sent to the customer."))
+
+
+@login_required
+@require_POST
+def call_monitor(request, session_id: int, conversation_id: int):
+    session = session_for_supervisor(request.user, session_id)
+    conversation = _monitored_conversation(request, session, conversation_id)
+    mode = request.POST.get("mode", "")
+    return _monitor_act(request, session,
+                        lambda: services.monitoring_call(by=request.user, session=session, conversation=conversation,
+                                                         mode=mode),
+                        _("Joined the call."))
+
+
+# --- Preferences ----------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def alerts(request):
+    """The supervisor's choice of status-change toasts: all, pauses only, none."""
+    require_supervising(request.user)
+    error = ""
+    try:
+        services.supervisor_set_alerts(user=request.user, alerts=request.POST.get("alerts", ""))
+    except DomainError as exc:
+        error = exc.message
+    if request.htmx:
+        request.user.refresh_from_db(fields=["supervision_alerts"])
+        return render(request, "supervision/overview.html#alerts-form",
+                      {**context.alerts_context(request.user), "alerts_error": error, "alerts_saved": not error})
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, _("Your alert preference is saved."))
+    return redirect("supervision:overview")

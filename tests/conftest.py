@@ -1,5 +1,6 @@
 import os
 import shutil
+import uuid
 from dataclasses import dataclass
 
 import pytest
@@ -115,3 +116,11 @@ def pytest_collection_modifyitems(config, items):
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(settings):
+    """Rate-limit counters live in Django's cache: each test counts in a cache of its own, never
+    in the Redis that the parallel test workers share (clearing that one broke the others)."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                   "LOCATION": f"test-{uuid.uuid4()}"}}

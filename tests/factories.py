@@ -1,7 +1,7 @@
 """One factory per model. Organizations come with their system statuses; users with their
 agent state (Offline), as the services create them."""
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 import factory
 from django.utils import timezone
@@ -273,3 +273,34 @@ class CampaignContactFactory(factory.django.DjangoModelFactory):
     organization = factory.SelfAttribute("queue.organization")
     contact = factory.SubFactory(ContactFactory, organization=factory.SelfAttribute("..organization"))
     position = factory.Sequence(lambda n: n)
+
+
+class BusinessHoursFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.BusinessHours
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Horario {n}")
+
+
+class BusinessHoursIntervalFactory(factory.django.DjangoModelFactory):
+    """Monday 09:00–18:00 unless told otherwise."""
+
+    class Meta:
+        model = m.BusinessHoursInterval
+
+    hours = factory.SubFactory(BusinessHoursFactory)
+    organization = factory.SelfAttribute("hours.organization")
+    weekday = 0
+    opens = time(9)
+    closes = time(18)
+
+
+class HolidayFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.Holiday
+
+    hours = factory.SubFactory(BusinessHoursFactory)
+    organization = factory.SelfAttribute("hours.organization")
+    date = factory.LazyFunction(lambda: timezone.localdate())
+    name = "Festivo"

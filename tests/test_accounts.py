@@ -98,15 +98,24 @@ def test_login_opens_a_new_ledger_interval(client, personas):
     assert intervals[1].ended_at is None
 
 
-def test_a_supervisor_lands_on_start_with_workspace_supervision_and_configuration(client, personas):
+def test_a_supervisor_lands_on_start_with_workspace_and_supervision(client, personas):
     response = client.post(LOGIN, {"username": "sofia", "password": "demo"}, follow=True)
     assert response.redirect_chain[-1][0] == reverse("start")
     html = response.content.decode()
-    links = [reverse("workspace:index"), reverse("supervision:overview"), reverse("permissions:config")]
-    for link in links:
+    for link in [reverse("workspace:index"), reverse("supervision:overview")]:
         assert f'href="{link}"' in html, link
         assert client.get(link).status_code == 200, link
     assert _status(personas.supervisor) == "online"
+
+
+def test_the_start_page_offers_configuration_only_to_those_who_may_open_it(client, personas):
+    client.force_login(personas.supervisor)
+    assert f'href="{reverse("config:index")}"' not in client.get(reverse("start")).content.decode()
+    type(personas.organization).objects.filter(pk=personas.organization.pk).update(supervisors_access_config=True)
+    html = client.get(reverse("start")).content.decode()
+    assert f'href="{reverse("config:index")}"' in html
+    assert client.get(reverse("config:index")).status_code == 200
+
 
 
 def test_an_agent_sent_to_start_goes_to_the_workspace(client, personas):

@@ -106,7 +106,7 @@ class WorkspaceConsumer(LiveConsumer):
                          + self.render(PAGE + "#contact-panel", ctx) + "</aside>")
         return "".join(parts)
 
-    def render_message(self, message_id: int) -> str:
+    def render_message(self, message_id: int, *, replace: bool = False) -> str:
         if self.open_conversation() is None:
             return ""
         message = (
@@ -115,7 +115,10 @@ class WorkspaceConsumer(LiveConsumer):
         )
         if message is None:
             return ""
-        html = self.render(PAGE + "#message", {"message": message, "conversation": message.conversation})
+        html = self.render(PAGE + "#message", {"message": message, "conversation": message.conversation,
+                                               "oob": replace})
+        if replace:  # a delivery state changed: the message swaps itself in place
+            return html
         return f'<div id="messages" hx-swap-oob="beforeend">{html}</div>'
 
     def refresh(self) -> None:
@@ -148,4 +151,7 @@ class WorkspaceConsumer(LiveConsumer):
             fragments.append(self.render_lists())
             if about_open:
                 fragments.append(self.render_message(event["message_id"]))
+        elif kind == events.MESSAGE_UPDATED:
+            if about_open:
+                fragments.append(self.render_message(event["message_id"], replace=True))
         self.send_html(*fragments)

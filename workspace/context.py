@@ -9,6 +9,11 @@ from contactcenter.selectors import workspace as sel
 from contactcenter.services import attachments as attachment_services
 from contactcenter.services import campaigns
 from contactcenter.services import conversations as conv_services
+from contactcenter.services.policies import (
+    can_create_tags,
+    can_log_in_to_unassigned_queues,
+    can_manage_prerecorded,
+)
 from permissions import access
 from workspace.forms import ContactForm, DetailForm, MessageForm, TransferForm, WrapupForm
 
@@ -36,12 +41,21 @@ def bar_context(user: User) -> dict:
     logged_in = access.logged_in_queue_ids(user)
     member_queues = list(user.queue_memberships.filter(role="agent").select_related("queue"))
     logged_in_queues = list(Queue.objects.filter(pk__in=logged_in).order_by("name"))
+    member_ids = {m.queue_id for m in member_queues}
+    unassigned_queues = []
+    if can_log_in_to_unassigned_queues(user):
+        unassigned_queues = list(
+            Queue.objects.filter(organization_id=user.organization_id, is_active=True)
+            .exclude(pk__in=member_ids | set(logged_in)).order_by("name")
+        )
     return {
         "state": sel.agent_state(user),
         "pause_reasons": sel.pause_reasons(user),
         "figures": sel.panel_figures(logged_in),
         "member_queues": member_queues,
-        "other_queues": [q for q in logged_in_queues if q.pk not in {m.queue_id for m in member_queues}],
+        "other_queues": [q for q in logged_in_queues if q.pk not in member_ids],
+        # Queues they are not a member of, offered while the organization allows logging in to them.
+        "unassigned_queues": unassigned_queues,
         "logged_in_ids": set(logged_in),
         "dial_queues": [q for q in logged_in_queues if q.kind != Queue.Kind.CHAT],
         "campaigns": campaign_panels(user, [q for q in logged_in_queues if q.kind == Queue.Kind.CAMPAIGN]),
@@ -100,6 +114,7 @@ def conversation_context(user: User, conversation: Conversation, *, state=None, 
         "upload_accept": attachment_services.ACCEPT,
         "history": sel.contact_history(conversation),
         "all_tags": Tag.objects.filter(organization_id=user.organization_id).order_by("name"),
+        "may_create_tags": can_create_tags(user),
         "is_mine": conversation.assignee_id == user.pk and conversation.status == Conversation.Status.ASSIGNED,
         "offer": sel.pending_offer(user, conversation),
         "incoming_transfer": sel.pending_transfer_to(user, conversation),
@@ -115,6 +130,7 @@ def conversation_context(user: User, conversation: Conversation, *, state=None, 
     }
     if conversation.medium == Conversation.Medium.VOICE:
         ctx["prerecorded"] = list(PrerecordedMessage.objects.filter(organization_id=user.organization_id))
+        ctx["may_manage_prerecorded"] = can_manage_prerecorded(user)
         ctx["simulated_voice"] = isinstance(voice.get_backend(), voice.SimulatedVoiceBackend)
     ctx["footer_mode"] = footer_mode(ctx)
     return ctx

@@ -1,8 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from contactcenter.models import Contact, Conversation
+from contactcenter.models import Contact, Conversation, Disposition, Queue
 from contactcenter.services.conversations import MAX_TEXT
+from contactcenter.services.policies import dispositions_apply
 
 
 class MessageForm(forms.Form):
@@ -69,7 +70,11 @@ class WrapupForm(forms.ModelForm):
 
     def __init__(self, *args, queue=None, autosave_url: str = "", **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["disposition"].queryset = queue.dispositions.filter(is_active=True) if queue else None
+        # Dispositions apply only where the organization enables them and the queue has after
+        # service time; a campaign's outcome is always a disposition.
+        applies = queue is not None and (dispositions_apply(queue) or queue.kind == Queue.Kind.CAMPAIGN)
+        self.fields["disposition"].queryset = (
+            queue.dispositions.filter(is_active=True) if applies else Disposition.objects.none())
         self.fields["disposition"].required = False
         self.fields["wrapup_notes"].max_length = MAX_TEXT
         if autosave_url:

@@ -38,6 +38,9 @@ urlpatterns = [
     path("canned/", views.canned, name="canned"),
     path("canned/<int:pk>/", views.canned_edit, name="canned-edit"),
     path("canned/<int:pk>/delete/", views.canned_delete, name="canned-delete"),
+    # pre-recorded messages (where the organization lets agents manage them)
+    path("prerecorded/", views.prerecorded, name="prerecorded"),
+    path("prerecorded/<int:pk>/delete/", views.prerecorded_delete, name="prerecorded-delete"),
     # contact and tags
     path("conversations/<int:pk>/contact/", views.contact_edit, name="contact"),
     path("conversations/<int:pk>/contact/detail/", views.contact_detail, name="contact-detail"),

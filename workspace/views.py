@@ -13,7 +13,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from contactcenter.models import CampaignContact, Conversation, StatusDefinition, Tag
 from contactcenter.selectors import workspace as sel
@@ -124,12 +124,15 @@ def receive_new(request):
 @login_required
 @require_POST
 def set_status(request):
-    """The status menu: Online, DND, a pause reason, or back from a pause."""
+    """The status menu: Online, DND, a pause reason, or back from a pause; Go online when Offline."""
     user = request.user
     access.require_org_user(user)
     choice = request.POST.get("status", "")
     try:
-        if choice in ("online", "dnd"):
+        if choice == "sign_in":
+            # Back from Offline (e.g. after a supervisor's Forzar desconexión), as at login.
+            agent_services.agent_sign_in(agent=user)
+        elif choice in ("online", "dnd"):
             agent_services.agent_set_unavailable(agent=user, dnd=choice == "dnd")
         elif choice == "resume":
             agent_services.agent_resume(agent=user)
@@ -537,3 +540,57 @@ def canned_delete(request, pk: int):
         raise PermissionDenied(exc.message) from None
     messages.success(request, _("Canned response deleted."))
     return redirect("workspace:canned")
+
+
+# --- Pre-recorded messages ------------------------------------------------------------------------
+
+
+def _prerecorded_page(request, *, error=None, name="", status=200):
+    from contactcenter.models import PrerecordedMessage
+
+    return render(request, "workspace/prerecorded.html", {
+        "items": PrerecordedMessage.objects.filter(organization_id=request.user.organization_id),
+        "error": error,
+        "name": name,
+    }, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def prerecorded(request):
+    """The organization's pre-recorded messages, for agents the organization lets manage them."""
+    from contactcenter.services import catalog
+    from contactcenter.services.policies import can_manage_prerecorded
+
+    access.require_org_user(request.user)
+    if not can_manage_prerecorded(request.user):
+        raise PermissionDenied
+    if request.method == "POST":
+        name = request.POST.get("name", "")[:200]
+        try:
+            catalog.prerecorded_add(by=request.user, name=name, audio=request.FILES.get("audio"))
+        except NotAllowed as exc:
+            raise PermissionDenied(exc.message) from None
+        except DomainError as exc:
+            return _prerecorded_page(request, error=exc.message, name=name, status=422)
+        messages.success(request, _("Pre-recorded message saved."))
+        return redirect("workspace:prerecorded")
+    return _prerecorded_page(request)
+
+
+@login_required
+@require_POST
+def prerecorded_delete(request, pk: int):
+    from contactcenter.models import PrerecordedMessage
+    from contactcenter.services import catalog
+
+    access.require_org_user(request.user)
+    message = PrerecordedMessage.objects.filter(organization_id=request.user.organization_id, pk=pk).first()
+    if message is None:
+        raise Http404
+    try:
+        catalog.prerecorded_remove(by=request.user, message=message)
+    except NotAllowed as exc:
+        raise PermissionDenied(exc.message) from None
+    messages.success(request, _("Pre-recorded message deleted."))
+    return redirect("workspace:prerecorded")

@@ -1,11 +1,13 @@
 from .agents import NO_ANSWER_CODE, AgentState, StatusDefinition, StatusInterval, StatusSource, SystemStatus
 from .audit import AuditEntry
+from .business_hours import BusinessHours, BusinessHoursInterval, Holiday
 from .campaigns import CampaignContact
 from .catalog import AgentSkill, CannedResponse, Disposition, PrerecordedMessage, Skill, Tag
 from .conversations import Attachment, Channel, Contact, Conversation, Message, Offer, Transfer
 from .devices import Device
 from .organizations import ADMIN_ROLES, SUPERVISING_ROLES, Organization, Role, User
 from .queues import Queue, QueueLogin, QueueMembership
+from .supervision import MonitoringSession, SupervisionAlert
 
 __all__ = [
     "ADMIN_ROLES",
@@ -15,6 +17,8 @@ __all__ = [
     "AgentState",
     "Attachment",
     "AuditEntry",
+    "BusinessHours",
+    "BusinessHoursInterval",
     "CampaignContact",
     "CannedResponse",
     "Channel",
@@ -22,7 +26,9 @@ __all__ = [
     "Conversation",
     "Device",
     "Disposition",
+    "Holiday",
     "Message",
+    "MonitoringSession",
     "Offer",
     "Organization",
     "PrerecordedMessage",
@@ -34,6 +40,7 @@ __all__ = [
     "StatusDefinition",
     "StatusInterval",
     "StatusSource",
+    "SupervisionAlert",
     "SystemStatus",
     "Tag",
     "Transfer",

@@ -139,6 +139,8 @@ class Conversation(OrganizationOwned):
     last_message_at = models.DateTimeField(null=True, blank=True)
     last_message_excerpt = models.CharField(max_length=140, blank=True)
     unread_count = models.PositiveIntegerField(default=0)
+    # Kinds of auto-reply already sent ("outside_hours", "no_agents", "queued"): each goes once.
+    auto_replies_sent = models.JSONField(default=list, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("conversation")
@@ -181,7 +183,10 @@ class Message(OrganizationOwned):
         INBOUND = "inbound", _("From the customer")
         OUTBOUND = "outbound", _("To the customer")
         INTERNAL = "internal", _("Internal note")
+        # Told to the customer on behalf of the organization (auto-replies).
         SYSTEM = "system", _("System")
+        # What happened in the conversation (assigned, transferred, hung up): staff only.
+        EVENT = "event", _("Event")
 
     class Kind(models.TextChoices):
         TEXT = "text", _("Text")
@@ -195,6 +200,10 @@ class Message(OrganizationOwned):
         DELIVERED = "delivered", _("Delivered")
         READ = "read", _("Read")
         FAILED = "failed", _("Failed")
+
+    # What the customer may read: their own messages, the replies and the auto-replies; never
+    # internal notes, whispers (internal) or the staff's event lines.
+    CUSTOMER_DIRECTIONS = (Direction.INBOUND, Direction.OUTBOUND, Direction.SYSTEM)
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
     direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices)
@@ -236,7 +245,7 @@ class Message(OrganizationOwned):
 
     @property
     def is_customer_visible(self) -> bool:
-        return self.direction in (self.Direction.INBOUND, self.Direction.OUTBOUND, self.Direction.SYSTEM)
+        return self.direction in self.CUSTOMER_DIRECTIONS
 
 
 def attachment_upload_to(instance, filename: str) -> str:

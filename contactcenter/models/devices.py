@@ -28,11 +28,18 @@ class Device(OrganizationOwned):
 
     @property
     def browser(self) -> str:
-        ua = self.user_agent
-        for name in ("Edg", "OPR", "Firefox", "Chrome", "Safari"):
-            if name in ua:
-                return {"Edg": "Edge", "OPR": "Opera"}.get(name, name)
-        return ua[:40] or "?"
+        return browser_name(self.user_agent)
 
     def is_active(self, now) -> bool:
-        return self.disconnected_at is None and (now - self.last_seen_at).total_seconds() < self.ACTIVE_SECONDS
+        return device_is_active(self.disconnected_at, self.last_seen_at, now)
+
+
+def browser_name(user_agent: str) -> str:
+    for name in ("Edg", "OPR", "Firefox", "Chrome", "Safari"):
+        if name in user_agent:
+            return {"Edg": "Edge", "OPR": "Opera"}.get(name, name)
+    return user_agent[:40] or "?"
+
+
+def device_is_active(disconnected_at, last_seen_at, now) -> bool:
+    return disconnected_at is None and (now - last_seen_at).total_seconds() < Device.ACTIVE_SECONDS

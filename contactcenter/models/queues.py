@@ -48,6 +48,15 @@ class Queue(OrganizationOwned):
     dispositions = models.ManyToManyField(
         "contactcenter.Disposition", blank=True, related_name="queues", verbose_name=_("dispositions")
     )
+    business_hours = models.ForeignKey(
+        "contactcenter.BusinessHours",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="queues",
+        verbose_name=_("business hours"),
+        help_text=_("Empty: always open."),
+    )
     auto_reply_outside_hours = models.TextField(_("auto-reply outside business hours"), blank=True)
     auto_reply_no_agents = models.TextField(_("auto-reply when no agent is logged in"), blank=True)
     auto_reply_queued = models.TextField(

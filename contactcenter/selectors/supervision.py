@@ -3,9 +3,13 @@
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import cached_property
+from typing import NamedTuple
 
 from django.db.models import Avg, Count, F, Max, Min, Q
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from contactcenter.models import (
     AgentState,
@@ -14,10 +18,15 @@ from contactcenter.models import (
     Queue,
     QueueLogin,
     QueueMembership,
+    Role,
+    StatusDefinition,
+    StatusInterval,
     SystemStatus,
     User,
 )
+from contactcenter.models.devices import browser_name, device_is_active
 from contactcenter.selectors.workspace import start_of_today
+from contactcenter.templatetags.cc import duration
 
 C = Conversation.Status
 S = SystemStatus
@@ -104,24 +113,117 @@ def queue_figures(queues: list[Queue]) -> list[QueueFigures]:
     return [by_id[q.pk] for q in queues]
 
 
+class DeviceView(NamedTuple):
+    """The connected devices of one browser as a row shows them: "Chrome ×2", a green dot when
+    they answer the heartbeat, grey when silent."""
+
+    browser: str
+    user_agent: str
+    active: bool
+    count: int = 1
+
+    @property
+    def label(self) -> str:
+        return f"{self.browser} ×{self.count}" if self.count > 1 else self.browser
+
+
+def group_devices(devices) -> list[DeviceView]:
+    """Connected devices (browser, user agent, active) grouped by browser and activity, active first."""
+    groups: dict[tuple[str, bool], DeviceView] = {}
+    for browser, user_agent, active in devices:
+        key = (browser, active)
+        seen = groups.get(key)
+        groups[key] = seen._replace(count=seen.count + 1) if seen else DeviceView(browser, user_agent, active)
+    return sorted(groups.values(), key=lambda d: (not d.active, d.browser))
+
+
+@dataclass
+class AgentView:
+    """The few user fields a row shows (200 full User models cost more to build than to print)."""
+
+    pk: int
+    username: str
+    first_name: str
+    last_name: str
+    role: str
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip() or self.username
+
+
+@dataclass
+class StateView:
+    """An agent's current state as a row shows it; `status` is the organization's definition."""
+
+    agent_id: int
+    status: StatusDefinition
+    since: object
+    receive_new: bool
+    chat_load: int
+    voice_load: int
+    wrapup_deadline: object
+
+
 @dataclass
 class AgentRow:
-    agent: User
-    state: AgentState
+    agent: AgentView
+    state: StateView
     queue_names: list[str] = field(default_factory=list)
     logged_in_queue_ids: set[int] = field(default_factory=set)
-    devices: list[Device] = field(default_factory=list)
+    member_queue_ids: set[int] = field(default_factory=set)
+    devices: list["DeviceView"] = field(default_factory=list)
+    # Filled for a queue's page: this queue's login, membership and load of its medium.
+    here_logged_in: bool = False
+    here_member: bool = False
+    here_load: int = 0
+    here_capacity: int = 0
+
+    # What the rows print, worked out once in Python (labels translated once per page, ids as
+    # text): a page of 200 rows stays cheap to render.
+    pk: str = ""
+    url: str = ""  # the agent's supervision page
+    name: str = ""
+    role_label: str = ""
+    status_css: str = ""
+    status_label: str = ""
+    pause_name: str = ""
+    since_iso: str = ""
+    timer: str = ""
+    receive_new_label: str = ""
+    load_text: str = ""
+    here_login_label: str = ""
+    queue_names_text: str = ""
+
+    def prepare(self, labels: dict) -> None:
+        status, state = self.state.status, self.state
+        self.pk = str(self.agent.pk)
+        self.url = labels["agent_url"].replace("/0/", f"/{self.pk}/")
+        self.name = self.agent.display_name
+        self.role_label = labels["roles"].get(self.agent.role, self.agent.role)
+        self.status_css = "pause" if status.is_pause else status.code
+        if status.pk not in labels["statuses"]:
+            labels["statuses"][status.pk] = str(status.label)
+        self.status_label = labels["statuses"][status.pk]
+        self.pause_name = status.name if status.is_pause else ""
+        self.since_iso = state.since.isoformat()
+        self.timer = duration(labels["now"] - state.since)
+        self.receive_new_label = labels["yes"] if state.receive_new else labels["no"]
+        self.load_text = f"{state.chat_load} / {state.voice_load}"
 
     @property
     def load(self) -> str:
         return f"{self.state.chat_load + self.state.voice_load}"
 
     @property
-    def active_devices(self) -> list[Device]:
-        now = timezone.now()
-        return [d for d in self.devices if d.is_active(now)]
+    def active_devices(self) -> list["DeviceView"]:
+        return [d for d in self.devices if d.active]
 
     @property
+    def time_in_status(self) -> timedelta:
+        return timezone.now() - self.state.since
+
+    @cached_property
     def pause_over(self) -> bool:
         status = self.state.status
         return bool(status.is_pause and status.max_minutes
@@ -136,20 +238,138 @@ def agent_rows(organization_id: int, queue_ids: list[int], *, agent_ids=None) ->
         agent_ids = set(members.values_list("user_id", flat=True)) | set(logins.values_list("agent_id", flat=True))
     states = (
         AgentState.objects.filter(organization_id=organization_id, agent_id__in=agent_ids)
-        .select_related("agent", "status")
         .order_by("agent__first_name", "agent__username")
+        .values_list("agent_id", "status_id", "since", "receive_new", "chat_load", "voice_load", "wrapup_deadline",
+                     "agent__username", "agent__first_name", "agent__last_name", "agent__role")
     )
-    rows = {s.agent_id: AgentRow(agent=s.agent, state=s) for s in states}
+    # An organization has a handful of statuses: read them once, not once per agent.
+    statuses = {s.pk: s for s in StatusDefinition.objects.filter(organization_id=organization_id)}
+    rows = {}
+    for agent_id, status_id, since, receive_new, chat, voice, deadline, username, first, last, role in states:
+        rows[agent_id] = AgentRow(
+            agent=AgentView(pk=agent_id, username=username, first_name=first, last_name=last, role=role),
+            state=StateView(agent_id=agent_id, status=statuses[status_id], since=since, receive_new=receive_new,
+                            chat_load=chat, voice_load=voice, wrapup_deadline=deadline),
+        )
     names = defaultdict(list)
-    for user_id, name in members.filter(user_id__in=rows).values_list("user_id", "queue__name"):
+    for user_id, queue_id, name in members.filter(user_id__in=rows).values_list("user_id", "queue_id", "queue__name"):
         names[user_id].append(name)
+        rows[user_id].member_queue_ids.add(queue_id)
     for agent_id, queue_id in logins.filter(agent_id__in=rows).values_list("agent_id", "queue_id"):
         rows[agent_id].logged_in_queue_ids.add(queue_id)
-    since = timezone.now() - timedelta(hours=1)
-    for device in Device.objects.filter(user_id__in=rows).filter(
-        Q(disconnected_at__isnull=True) | Q(disconnected_at__gte=since)
-    ):
-        rows[device.user_id].devices.append(device)
+    # Devices connected now (a closed socket is marked disconnected; a silent one by the sweep).
+    now = timezone.now()
+    connected = defaultdict(list)
+    for user_id, user_agent, last_seen_at in Device.objects.filter(
+        user_id__in=rows, disconnected_at__isnull=True
+    ).values_list("user_id", "user_agent", "last_seen_at"):
+        connected[user_id].append((browser_name(user_agent), user_agent, device_is_active(None, last_seen_at, now)))
+    for user_id, devices in connected.items():
+        rows[user_id].devices = group_devices(devices)
+    labels = {"roles": {value: str(label) for value, label in Role.choices}, "statuses": {},
+              # One reverse per page, not per row: /supervision/agents/0/ with each row's id.
+              "agent_url": reverse("supervision:agent", args=[0]),
+              "yes": gettext("yes"), "no": gettext("no"), "now": timezone.now()}
     for agent_id, row in rows.items():
         row.queue_names = sorted(names[agent_id])
+        row.queue_names_text = ", ".join(row.queue_names)
+        row.prepare(labels)
     return list(rows.values())
+
+
+# --- A queue's page --------------------------------------------------------------------------------
+
+
+def queue_agent_rows(queue: Queue, *, agent_ids=None) -> list[AgentRow]:
+    """The queue's agents (members, and anyone logged in now) with this queue's load: logged-in
+    agents first. A fixed number of queries, however many agents."""
+    rows = agent_rows(queue.organization_id, [queue.pk], agent_ids=agent_ids)
+    capacity = queue.effective_capacity
+    logged_in, not_logged_in = gettext("Logged in"), gettext("Not logged in")
+    for row in rows:
+        row.here_logged_in = queue.pk in row.logged_in_queue_ids
+        row.here_member = queue.pk in row.member_queue_ids
+        row.here_load = row.state.chat_load if queue.medium == "chat" else row.state.voice_load
+        row.here_capacity = capacity
+        row.load_text = f"{row.here_load}/{capacity}"
+        row.here_login_label = logged_in if row.here_logged_in else not_logged_in
+    return sorted(rows, key=lambda r: not r.here_logged_in)
+
+
+def waiting_conversations(queue: Queue, limit: int = 200) -> list[Conversation]:
+    """Customers waiting in the queue, oldest first."""
+    return list(
+        Conversation.objects.filter(queue=queue, status__in=(C.QUEUED, C.OFFERED))
+        .select_related("contact", "channel")
+        .order_by("enqueued_at", "id")[:limit]
+    )
+
+
+def agents_to_register(queue: Queue, *, query: str = "", role: str = "", limit: int = 50) -> list[User]:
+    """Registrar agentes: the organization's active users by name (and role), not logged in to
+    the queue yet, each with their devices connected now and whether they are members."""
+    from django.db.models import Exists, OuterRef, Prefetch
+
+    users = User.objects.filter(organization_id=queue.organization_id, is_active=True).exclude(
+        pk__in=QueueLogin.objects.filter(queue=queue, ended_at__isnull=True).values("agent_id")
+    )
+    for word in query.split()[:5]:
+        users = users.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word)
+                             | Q(username__icontains=word) | Q(extension__icontains=word))
+    if role:
+        users = users.filter(role=role)
+    return list(
+        users.select_related("state__status")
+        .annotate(is_member=Exists(QueueMembership.objects.filter(queue=queue, user=OuterRef("pk"),
+                                                                  role=QueueMembership.Role.AGENT)))
+        .prefetch_related(Prefetch("devices", queryset=Device.objects.filter(disconnected_at__isnull=True)))
+        .order_by("first_name", "last_name", "username")[:limit]
+    )
+
+
+# --- An agent's day --------------------------------------------------------------------------------
+
+
+@dataclass
+class TimelineSegment:
+    interval: object
+    start: object
+    end: object
+    left: float  # percent of the bar
+    width: float
+
+    @property
+    def duration(self) -> timedelta:
+        return self.end - self.start
+
+
+def status_timeline(agent: User, *, now=None) -> dict:
+    """Today's ledger intervals of an agent, clipped to today, with their place on a bar that
+    runs from the first of them (or midnight) to now; and the changes, newest first."""
+    now = now or timezone.now()
+    day_start = start_of_today()
+    intervals = list(
+        StatusInterval.objects.filter(agent=agent, started_at__lt=now)
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=day_start))
+        .select_related("status", "previous_status", "changed_by")
+        .order_by("started_at", "id")
+    )
+    bar_start = max(day_start, intervals[0].started_at) if intervals else day_start
+    span = max((now - bar_start).total_seconds(), 1)
+    segments = []
+    for interval in intervals:
+        start = max(interval.started_at, bar_start)
+        end = min(interval.ended_at or now, now)
+        if end < start:
+            continue
+        segments.append(TimelineSegment(
+            interval=interval, start=start, end=end,
+            left=round((start - bar_start).total_seconds() / span * 100, 3),
+            width=round((end - start).total_seconds() / span * 100, 3),
+        ))
+    return {
+        "segments": segments,
+        "bar_start": bar_start,
+        "bar_end": now,
+        "changes": [i for i in reversed(intervals) if i.started_at >= day_start],
+    }

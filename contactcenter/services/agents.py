@@ -134,6 +134,8 @@ def _change(
         organization_id=state.organization_id,
         agent_ids=[state.agent_id],
         queue_ids=_logged_in_queue_ids(state.agent_id),
+        # Colleagues' workspaces show only how many agents are online.
+        to_queue_groups=S.OFFLINE in (to.code, previous.code),
         status=to.code,
         previous_status=previous.code,
         source=source,
@@ -245,7 +247,7 @@ def agent_set_receive_new(*, agent: User, on: bool, by: User | None = None, sour
     if state.status.is_pause or state.status.code in (S.AFTER_SERVICE, S.DIALING):
         state.save(update_fields=["receive_new"])  # takes effect when the pause/wrap-up ends
         events.publish(events.AGENT_STATUS, organization_id=state.organization_id, agent_ids=[agent.pk],
-                       queue_ids=_logged_in_queue_ids(agent.pk), status=state.status.code,
+                       queue_ids=_logged_in_queue_ids(agent.pk), to_queue_groups=False, status=state.status.code,
                        previous_status=state.status.code, source=source, since=state.since.isoformat())
         return state
     if not settle(state, by=by or agent, source=source, reason="receive_new on" if on else "receive_new off"):

@@ -73,8 +73,8 @@ def _publish_updated(conversation: Conversation, **data) -> None:
     )
 
 
-def _system_message(conversation: Conversation, text: str) -> Message:
-    return conversation_services._system_message(conversation, text)
+def _event_message(conversation: Conversation, text: str) -> Message:
+    return conversation_services._event_message(conversation, text)
 
 
 def _lock_call(conversation: Conversation, organization_id: int | None = None) -> Conversation:
@@ -188,7 +188,7 @@ def call_dial(*, agent: User, queue: Queue, number: str | None = None, contact: 
         reason=f"call {conversation.pk}", now=now,
     ):
         state.save(update_fields=["voice_load", "last_assigned_at"])
-    _system_message(conversation, _("Outbound call to %(number)s by %(agent)s.")
+    _event_message(conversation, _("Outbound call to %(number)s by %(agent)s.")
                     % {"number": number, "agent": agent.display_name})
     events.publish(
         events.CONVERSATION_ASSIGNED,
@@ -235,7 +235,7 @@ def _end_unanswered(conversation: Conversation, *, outcome: str, text: str) -> C
     conversation.closed_at = timezone.now()
     conversation.call_state = CS.ENDED
     conversation.save(update_fields=["status", "closed_at", "call_state"])
-    _system_message(conversation, text)
+    _event_message(conversation, text)
     _mark_campaign_contact(conversation, outcome)
     state = routing.lock_states([assignee_id])[assignee_id]
     routing.release_locked(state, Conversation.Medium.VOICE)
@@ -288,7 +288,7 @@ def call_remote_hangup(*, conversation: Conversation) -> Conversation:
     if conversation.status == C.ASSIGNED:
         if conversation.call_state == CS.DIALING:
             return _end_unanswered(conversation, outcome=OUTCOME.NO_ANSWER, text=_("No answer."))
-        _system_message(conversation, _("The customer hung up."))
+        _event_message(conversation, _("The customer hung up."))
         return conversation_services.conversation_close(conversation=conversation, by=conversation.assignee)
     # Queued or ringing: the caller gave up waiting.
     for offer_id in conversation.offers.filter(status="pending").values_list("pk", flat=True):
@@ -341,7 +341,7 @@ def call_play_message(*, conversation: Conversation, by: User, message: Prerecor
         raise DomainError(_("That pre-recorded message does not exist."), code="not_found")
     conversation = _lock_own_call(conversation, by)
     voice.send_on_commit("play", conversation, prerecorded_message=message)
-    return _system_message(conversation, _("Played the message “%(name)s”.") % {"name": message.name})
+    return _event_message(conversation, _("Played the message “%(name)s”.") % {"name": message.name})
 
 
 @transaction.atomic

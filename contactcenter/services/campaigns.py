@@ -10,7 +10,7 @@ agent's state first but takes campaign contacts with SKIP LOCKED only (it never 
 so it cannot deadlock with the others.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
@@ -281,11 +281,13 @@ def _field(row: Mapping, field: str) -> str:
 
 
 @transaction.atomic
-def campaign_import_contacts(*, queue: Queue, rows: Iterable[Mapping], by: User | None = None) -> dict:
+def campaign_import_contacts(*, queue: Queue, rows: Iterable[Mapping], by: User | None = None,
+                             line_numbers: Sequence[int] | None = None) -> dict:
     """Add contacts to a campaign from rows (e.g. a CSV's DictReader: name/nombre,
     phone/teléfono, email/correo, notes/notas). A contact of the organization with the same
     number is reused; one already in the campaign is skipped. Any invalid row: nothing is
-    imported and the error names the rows. Returns {"created": n, "skipped": n}."""
+    imported and the error names the rows (by `line_numbers`, e.g. a file's lines, when given).
+    Returns {"created": n, "skipped": n}."""
     if by is not None:
         _check_campaign(queue, by)
         if not user_can_supervise_queue(by, queue):
@@ -293,8 +295,8 @@ def campaign_import_contacts(*, queue: Queue, rows: Iterable[Mapping], by: User 
     elif queue.kind != Queue.Kind.CAMPAIGN:
         raise DomainError(_("%(queue)s is not a campaign.") % {"queue": queue.name}, code="not_campaign")
     parsed, errors = [], []
-    for line, row in enumerate(rows, start=1):
-        if line > MAX_IMPORT_ROWS:
+    for index, row in enumerate(rows, start=1):
+        if index > MAX_IMPORT_ROWS:
             raise DomainError(_("Import at most %(max)s contacts at a time.") % {"max": MAX_IMPORT_ROWS},
                               code="too_many")
         name, phone, email, notes = (_field(row, key) for key in ("name", "phone", "email", "notes"))
@@ -310,6 +312,7 @@ def campaign_import_contacts(*, queue: Queue, rows: Iterable[Mapping], by: User 
                 except ValidationError:
                     raise DomainError(_("“%(email)s” is not an email address") % {"email": email}) from None
         except DomainError as exc:
+            line = line_numbers[index - 1] if line_numbers else index
             errors.append(_("Row %(row)s: %(error)s") % {"row": line, "error": exc.message})
             continue
         parsed.append((name[:120], number, email, notes[:4000]))
@@ -318,7 +321,9 @@ def campaign_import_contacts(*, queue: Queue, rows: Iterable[Mapping], by: User 
         more = len(errors) - 10
         if more > 0:
             shown += " " + _("(and %(count)s more)") % {"count": more}
-        raise DomainError(_("Nothing was imported. %(errors)s") % {"errors": shown}, code="invalid_rows")
+        error = DomainError(_("Nothing was imported. %(errors)s") % {"errors": shown}, code="invalid_rows")
+        error.rows = errors  # every rejected row and why, for the import report
+        raise error
 
     organization_id = queue.organization_id
     existing = {}

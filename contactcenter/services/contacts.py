@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from contactcenter import events
 from contactcenter.models import Contact, Conversation, Tag, User
 from contactcenter.services.errors import DomainError, NotAllowed
+from contactcenter.services.policies import can_create_tags
 
 MAX_DETAILS = 30
 
@@ -62,8 +63,7 @@ def conversation_tag_add(*, conversation: Conversation, by: User, name: str) -> 
     name = " ".join(name.split())[:60]
     tag = Tag.objects.filter(organization_id=by.organization_id, name__iexact=name).first()
     if tag is None:
-        may_create = by.is_org_admin or by.organization.agents_create_tags
-        if not may_create:
+        if not can_create_tags(by):
             raise NotAllowed(_("Your organization does not allow creating new tags. Pick an existing one."))
         tag = Tag.objects.create(organization_id=by.organization_id, name=name)
     conversation.tags.add(tag)

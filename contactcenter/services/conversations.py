@@ -22,7 +22,12 @@ from contactcenter.models import (
 from contactcenter.services import agents as agent_services
 from contactcenter.services import routing
 from contactcenter.services.errors import DomainError, NotAllowed
-from contactcenter.services.policies import user_can_supervise_queue
+from contactcenter.services.policies import (
+    can_end_after_service,
+    dispositions_apply,
+    user_can_supervise_agent,
+    user_can_supervise_queue,
+)
 
 S = SystemStatus
 C = Conversation.Status
@@ -73,6 +78,9 @@ def conversation_open(
     events.publish(events.CONVERSATION_QUEUED, organization_id=queue.organization_id, queue_ids=[queue.pk],
                    conversation_ids=[conversation.pk])
     routing.route_queue_on_commit(queue.pk)
+    from contactcenter.services import autoreplies
+
+    autoreplies.autoreply_send_on_commit(conversation.pk, queue)  # after routing: only if still waiting
     return conversation
 
 
@@ -83,6 +91,11 @@ def _add_message(conversation: Conversation, *, direction: str, body: str = "", 
         raise DomainError(_("The message is too long (at most %(max)s characters).") % {"max": MAX_TEXT},
                           code="too_long")
     now = now or timezone.now()
+    from contactcenter.connectors import outbound
+
+    delivers = outbound.wants_delivery(conversation, direction=direction, is_whisper=is_whisper)
+    if delivers:  # it leaves through the provider after commit: pending until the provider takes it
+        fields["delivery"] = Message.Delivery.PENDING
     message = Message.objects.create(
         organization_id=conversation.organization_id,
         conversation=conversation,
@@ -112,6 +125,8 @@ def _add_message(conversation: Conversation, *, direction: str, body: str = "", 
         message_id=message.pk,
         direction=direction,
     )
+    if delivers:
+        outbound.schedule_delivery(message)
     return message
 
 
@@ -186,12 +201,20 @@ def conversation_assign(*, conversation: Conversation, agent: User, by: User) ->
         raise DomainError(reason, code="ineligible")
     routing.assign_locked(conversation, state, queue, by=by)
     if by.pk != agent.pk:
-        _system_message(conversation, _("Assigned to %(agent)s by %(by)s.") % {
+        _event_message(conversation, _("Assigned to %(agent)s by %(by)s.") % {
             "agent": agent.display_name, "by": by.display_name})
     return conversation
 
 
-def _system_message(conversation: Conversation, text: str) -> Message:
+def _event_message(conversation: Conversation, text: str) -> Message:
+    """A line in the thread about what happened (assigned, transferred...): the staff see it,
+    the customer never does."""
+    return _add_message(conversation, direction=Message.Direction.EVENT, body=text)
+
+
+@transaction.atomic
+def message_system(*, conversation: Conversation, text: str) -> Message:
+    """A system message the customer also sees (auto-replies)."""
     return _add_message(conversation, direction=Message.Direction.SYSTEM, body=text)
 
 
@@ -272,8 +295,7 @@ def _wrapup_start(state: AgentState, conversation: Conversation, queue: Queue, *
 def needs_disposition(conversation: Conversation) -> bool:
     queue = conversation.queue
     return bool(
-        queue.organization.dispositions_enabled
-        and queue.after_service_seconds > 0
+        dispositions_apply(queue)
         and conversation.disposition_id is None
         and queue.dispositions.filter(is_active=True).exists()
     )
@@ -283,9 +305,8 @@ def needs_disposition(conversation: Conversation) -> bool:
 def wrapup_end(*, agent: User, by: User | None = None, source: str = "agent", episode: int | None = None) -> bool:
     """Leave After service: the agent clicks Listo, or a supervisor ends it early."""
     if source == "supervisor":
-        if by is None or not by.organization.supervisors_end_after_service and not by.is_org_admin:
+        if by is None or not can_end_after_service(by):
             raise NotAllowed(_("Your organization does not allow supervisors to end after service early."))
-        from contactcenter.services.policies import user_can_supervise_agent
 
         if not user_can_supervise_agent(by, agent):
             raise NotAllowed(_("You do not supervise this agent."))
@@ -333,6 +354,8 @@ def conversation_set_disposition(*, conversation: Conversation, disposition: Dis
     if conversation.assignee_id != by.pk and not user_can_supervise_queue(by, conversation.queue):
         raise NotAllowed(_("This conversation is assigned to someone else."))
     if disposition is not None:
+        if not dispositions_apply(conversation.queue) and conversation.queue.kind != Queue.Kind.CAMPAIGN:
+            raise NotAllowed(_("Call dispositions do not apply to this queue."))
         if disposition.organization_id != by.organization_id or not conversation.queue.dispositions.filter(
             pk=disposition.pk
         ).exists():
@@ -377,7 +400,7 @@ def conversation_transfer(*, conversation: Conversation, by: User, to_agent: Use
     if consult:
         if to_agent is None:
             raise DomainError(_("Ask first works with an agent, not a queue."), code="bad_target")
-        _system_message(conversation, _("%(from)s asked %(to)s to take this conversation.") % {
+        _event_message(conversation, _("%(from)s asked %(to)s to take this conversation.") % {
             "from": by.display_name, "to": to_agent.display_name})
         events.publish(events.CONVERSATION_TRANSFERRED, organization_id=conversation.organization_id,
                        agent_ids=[by.pk, to_agent.pk], conversation_ids=[conversation.pk],
@@ -424,7 +447,10 @@ def _move(conversation: Conversation, transfer: Transfer, *, by: User, now) -> N
     if conversation.status == C.QUEUED:
         events.publish(events.CONVERSATION_QUEUED, organization_id=conversation.organization_id,
                        queue_ids=[target_queue.pk], conversation_ids=[conversation.pk])
-    _system_message(conversation, text)
+        from contactcenter.services import autoreplies
+
+        autoreplies.autoreply_send_on_commit(conversation.pk, target_queue)  # after routing, if still waiting
+    _event_message(conversation, text)
     agent_services.settle(states[from_id], by=None, source="system", reason=f"transferred {conversation.pk}")
     if agent_services.is_routable(states[from_id]):
         routing.route_for_agent_on_commit(from_id)
@@ -469,7 +495,7 @@ def transfer_decline(*, transfer: Transfer, agent: User) -> Transfer:
     transfer.resolved_at = timezone.now()
     transfer.save(update_fields=["status", "resolved_at"])
     conversation = transfer.conversation
-    _system_message(conversation, _("%(to)s declined the transfer.") % {"to": agent.display_name})
+    _event_message(conversation, _("%(to)s declined the transfer.") % {"to": agent.display_name})
     events.publish(events.CONVERSATION_TRANSFERRED, organization_id=transfer.organization_id,
                    agent_ids=[transfer.from_agent_id, agent.pk], conversation_ids=[conversation.pk],
                    transfer_id=transfer.pk, status=transfer.status)

@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from contactcenter.models import (
     NO_ANSWER_CODE,
     AgentState,
+    AuditEntry,
     Organization,
     Role,
     StatusDefinition,
@@ -13,6 +14,8 @@ from contactcenter.models import (
     SystemStatus,
     User,
 )
+from contactcenter.services.errors import DomainError, NotAllowed
+from contactcenter.services.policies import TOGGLES, can_manage_permissions
 
 
 @transaction.atomic
@@ -127,3 +130,30 @@ def user_deactivate(*, user: User, by: User) -> User:
     events.publish(events.SESSION_ENDED, organization_id=user.organization_id, agent_ids=[user.pk],
                    user_id=user.pk, all_sessions=True)
     return user
+
+
+@transaction.atomic
+def organization_set_permissions(*, organization: Organization, by: User, values: dict[str, bool]) -> dict[str, bool]:
+    """The permissions page: set the organization policy and the role toggles. Every toggle
+    that changes is one AuditEntry. Returns the changed toggles with their new value."""
+    if not (by.is_superuser or (can_manage_permissions(by) and by.organization_id == organization.pk)):
+        raise NotAllowed(_("Only the organization's owners and administrators can change its permissions."))
+    unknown = set(values) - set(TOGGLES)
+    if unknown:
+        raise DomainError(_("Unknown permission: %(name)s") % {"name": ", ".join(sorted(unknown))}, code="unknown")
+    locked = Organization.objects.select_for_update().get(pk=organization.pk)
+    changed = {name: bool(value) for name, value in values.items() if getattr(locked, name) != bool(value)}
+    if not changed:
+        return {}
+    for name, value in changed.items():
+        setattr(locked, name, value)
+    locked.save(update_fields=list(changed))
+    # The actor may be a platform superuser (no organization): the entries are the organization's.
+    AuditEntry.objects.bulk_create([
+        AuditEntry(organization_id=organization.pk, actor=by, action="organization.permission",
+                   data={"permission": name, "value": value})
+        for name, value in changed.items()
+    ])
+    for name, value in changed.items():
+        setattr(organization, name, value)
+    return changed

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from contactcenter import events
 from contactcenter.models import Queue, QueueLogin, QueueMembership, User
 from contactcenter.services.errors import DomainError, NotAllowed
-from contactcenter.services.policies import user_can_supervise_queue
+from contactcenter.services.policies import can_log_in_to_queue, user_can_supervise_queue
 
 
 def is_member(agent: User, queue: Queue) -> bool:
@@ -39,7 +39,7 @@ def queue_login(*, queue: Queue, agent: User, by: User | None = None) -> QueueLo
     if existing:
         return existing
     member = is_member(agent, queue)
-    if not member and not agent.organization.allow_unassigned_queue_login:
+    if not can_log_in_to_queue(agent, queue):
         raise DomainError(
             _("%(agent)s is not a member of %(queue)s, and the organization does not allow "
               "logging in to unassigned queues.") % {"agent": agent.display_name, "queue": queue.name},
@@ -121,3 +121,13 @@ def queue_member_add(*, queue: Queue, user: User, role: str = QueueMembership.Ro
 @transaction.atomic
 def queue_member_remove(*, queue: Queue, user: User, role: str = QueueMembership.Role.AGENT) -> None:
     QueueMembership.objects.filter(queue=queue, user=user, role=role).delete()
+
+
+@transaction.atomic
+def queue_member_reorder(*, queue: Queue, role: str, user_ids: list[int]) -> None:
+    """Set the order sequential routing follows: `user_ids` first to last."""
+    memberships = {m.user_id: m for m in QueueMembership.objects.select_for_update().filter(queue=queue, role=role)}
+    if set(user_ids) != set(memberships):
+        raise DomainError(_("The members of the queue changed meanwhile. Reload the page."), code="stale")
+    for position, user_id in enumerate(user_ids):
+        QueueMembership.objects.filter(pk=memberships[user_id].pk).update(position=position)

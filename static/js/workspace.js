@@ -64,6 +64,43 @@
       var twin = fragment.querySelector("details[id='" + open.id + "']");
       if (twin) twin.setAttribute("open", "");
     });
+    // Nor wipe what they are typing (a whisper while the customer writes): text fields with an
+    // id keep their text, and their focus, when a live update re-renders them.
+    target.querySelectorAll("textarea[id], input[type=text][id]").forEach(function (field) {
+      if (!field.value) return;
+      var twin = fragment.querySelector("#" + CSS.escape(field.id));
+      if (!twin || twin.value) return;
+      twin.value = field.value;
+      if (twin.tagName === "TEXTAREA") twin.textContent = field.value;
+      if (document.activeElement === field) twin.setAttribute("data-refocus", "");
+    });
+  });
+  // A form's answer can come back after a live update re-rendered the form (the form and the
+  // answer's target are then out of the page, and their events reach no listener): once the
+  // request succeeds, what was sent is emptied in the page as it is now.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var form = event.detail.elt, xhr = event.detail.xhr;
+    if (!form || !form.querySelectorAll || !xhr) return;
+    var ids = Array.prototype.map.call(form.querySelectorAll("[data-clear-on-sent][id]"), function (field) {
+      return field.id;
+    });
+    if (!ids.length) return;
+    xhr.addEventListener("load", function () {
+      if (xhr.status < 200 || xhr.status >= 300) return;
+      setTimeout(function () {  // after htmx's own swap of the answer
+        ids.forEach(function (id) {
+          var current = document.getElementById(id);
+          if (current) { current.value = ""; current.textContent = ""; }
+        });
+      }, 0);
+    });
+  });
+  document.addEventListener("htmx:oobAfterSwap", function () {
+    var field = document.querySelector("[data-refocus]");
+    if (!field) return;
+    field.removeAttribute("data-refocus");
+    field.focus();
+    field.setSelectionRange(field.value.length, field.value.length);
   });
 
   // Attention: tab title with unread conversations, and a short sound when work arrives.
@@ -125,8 +162,16 @@
     });
     messages.scrollTop = messages.scrollHeight;
   });
-  document.addEventListener("htmx:wsClose", function () {
+  document.addEventListener("htmx:wsClose", function (event) {
     clearInterval(heartbeat);
+    // 4401: the server closed the socket because the session ended (logged out elsewhere,
+    // deactivated). htmx does not reconnect after it; reloading lets the server send the
+    // login page instead of leaving "Reconectando…" up forever.
+    var closed = event.detail && event.detail.event;
+    if (closed && closed.code === 4401) {
+      window.location.reload();
+      return;
+    }
     var banner = document.getElementById("reconnecting");
     if (banner && document.getElementById("live")) banner.hidden = false;
   });

@@ -37,6 +37,12 @@ def _device(org):
     )
 
 
+def _monitoring_session(org):
+    supervisor = f.SupervisorFactory(organization=org)
+    return m.MonitoringSession.objects.create(
+        organization=org, supervisor=supervisor, agent=_agent(org), started_at=timezone.now())
+
+
 # One row of every registered contact-center model, in a given organization.
 ROW_BUILDERS = {
     m.Organization: lambda org: org,
@@ -63,6 +69,8 @@ ROW_BUILDERS = {
     m.AuditEntry: lambda org: f.AuditEntryFactory(organization=org, action="queue.login_agent"),
     m.Device: _device,
     m.CampaignContact: lambda org: f.CampaignContactFactory(queue=f.CampaignFactory(organization=org)),
+    m.BusinessHours: lambda org: f.BusinessHoursFactory(organization=org),
+    m.MonitoringSession: _monitoring_session,
 }
 MODELS = list(ROW_BUILDERS)
 
@@ -462,6 +470,7 @@ ENGINE_MODELS = [
     m.Attachment,
     m.AuditEntry,
     m.Device,
+    m.MonitoringSession,
 ]
 
 
@@ -627,3 +636,42 @@ def test_a_superuser_deactivating_an_agent_also_signs_them_out(client, superuser
     agent.refresh_from_db()
     assert agent.is_active is False
     assert agent.state.status.code == "offline"
+
+
+def _change_form_data(client, obj, **changes) -> dict:
+    """What the admin's change form would post unchanged, with `changes` applied."""
+    form = client.get(_change_url(obj)).context["adminform"].form
+    data = {}
+    for name, field in form.fields.items():
+        value = changes.get(name, form.initial.get(name, field.initial))
+        if isinstance(value, bool):
+            if value:
+                data[name] = "on"
+        elif value is not None:
+            data[name] = value.pk if hasattr(value, "pk") else value
+    return data
+
+
+def test_a_permission_toggle_changed_in_the_admin_is_audited(admin_client_of_org, personas):
+    org = personas.organization
+    data = _change_form_data(admin_client_of_org, org, allow_unassigned_queue_login=True)
+    response = admin_client_of_org.post(_change_url(org), data)
+    assert response.status_code == 302
+    org.refresh_from_db()
+    assert org.allow_unassigned_queue_login
+    entry = m.AuditEntry.objects.get(action="organization.permission", organization=org)
+    assert entry.data == {"permission": "allow_unassigned_queue_login", "value": True}
+    assert entry.actor == personas.admin
+
+
+def test_a_supervisor_added_to_a_queue_in_the_admin_gets_the_object_permission(admin_client_of_org, personas):
+    from contactcenter.services.policies import SUPERVISE_QUEUE
+
+    boss = f.SupervisorFactory(organization=personas.organization)
+    response = admin_client_of_org.post(_url(m.QueueMembership, "add"), {
+        "queue": personas.other_queue.pk, "user": boss.pk, "role": "supervisor", "position": 0})
+    assert response.status_code == 302
+    assert m.User.objects.get(pk=boss.pk).has_perm(SUPERVISE_QUEUE, personas.other_queue)
+    membership = m.QueueMembership.objects.get(user=boss)
+    admin_client_of_org.post(_url(m.QueueMembership, "delete", membership.pk), {"post": "yes"})
+    assert not m.User.objects.get(pk=boss.pk).has_perm(SUPERVISE_QUEUE, personas.other_queue)

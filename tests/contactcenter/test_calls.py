@@ -247,7 +247,7 @@ def test_the_customer_hanging_up_closes_the_call(on_call, engine, personas, back
     assert on_call.call_state == CS.ENDED
     assert engine.status(personas.agent) == "ready"
     assert [c for c, _args in sent(backend, on_call)] == ["dial"]
-    assert on_call.messages.filter(direction=Message.Direction.SYSTEM).count() == 2  # dialed, hung up
+    assert on_call.messages.filter(direction=Message.Direction.EVENT).count() == 2  # dialed, hung up
 
 
 # --- Call controls ------------------------------------------------------------------------------
@@ -301,7 +301,7 @@ def test_controls_wait_until_the_call_is_answered(engine, personas, voice_queue,
 def test_playing_a_message_tells_the_telephony_system_and_is_recorded(on_call, engine, personas, backend):
     recording = f.PrerecordedMessageFactory(organization=personas.organization, name="Aviso legal")
     message = engine.call(calls.call_play_message, conversation=on_call, by=personas.agent, message=recording)
-    assert message.direction == Message.Direction.SYSTEM
+    assert message.direction == Message.Direction.EVENT
     assert "Aviso legal" in message.body
     assert sent(backend, on_call)[-1] == ("play", {"message_id": recording.pk})
     on_call.refresh_from_db()

@@ -26,6 +26,8 @@ COVERED_CONSTRAINTS = {
     "status_unique_code",
     "status_system_code_known",
     "agentskill_unique",
+    "supervision_alert_once",
+    "supervision_alert_kind",
     "agentskill_level_1_10",
     "skill_unique_name",
     "tag_unique_name",
@@ -51,6 +53,11 @@ COVERED_CONSTRAINTS = {
     "campaign_contact_attempts_positive",
     "campaign_contact_in_progress_has_agent",
     "campaign_contact_one_in_progress_per_agent",
+    # business hours: proven in tests/connectors/test_business_hours.py
+    "businesshours_unique_name",
+    "bhinterval_weekday_0_6",
+    "bhinterval_opens_before_closes",
+    "holiday_unique_date",
 }
 
 
@@ -474,7 +481,34 @@ def test_a_socket_channel_name_belongs_to_one_device():
     _device(user=device.user)  # a second tab
 
 
+# --- Supervision alerts -----------------------------------------------------------------------
+
+
+def _alert(organization, kind="wait_over", subject_id=1):
+    return m.SupervisionAlert.objects.create(organization=organization, kind=kind, subject_id=subject_id)
+
+
+def test_a_supervision_alert_is_recorded_once_per_kind_and_subject():
+    organization = f.OrganizationFactory()
+    _alert(organization, "wait_over", 1)
+    _alert(organization, "pause_over", 1)  # another kind, same subject: fine
+    with pytest.raises(IntegrityError), transaction.atomic():
+        _alert(organization, "wait_over", 1)
+
+
+def test_a_supervision_alert_has_a_known_kind():
+    with pytest.raises(IntegrityError, match="supervision_alert_kind"), transaction.atomic():
+        _alert(f.OrganizationFactory(), "coffee", 2)
+
+
 # --- __str__ ----------------------------------------------------------------------------------
+
+
+def _monitoring_session():
+    supervisor = f.SupervisorFactory()
+    agent = f.AgentFactory(organization=supervisor.organization)
+    return m.MonitoringSession.objects.create(
+        organization=supervisor.organization, supervisor=supervisor, agent=agent, started_at=timezone.now())
 
 
 def _agent_state():
@@ -506,6 +540,12 @@ STR_BUILDERS = {
     m.AuditEntry: lambda: f.AuditEntryFactory(),
     m.Device: lambda: _device(user_agent=""),
     m.CampaignContact: lambda: f.CampaignContactFactory(),
+    m.BusinessHours: lambda: f.BusinessHoursFactory(),
+    m.BusinessHoursInterval: lambda: f.BusinessHoursIntervalFactory(),
+    m.Holiday: lambda: f.HolidayFactory(name=""),
+    m.MonitoringSession: lambda: _monitoring_session(),
+    m.SupervisionAlert: lambda: m.SupervisionAlert.objects.create(
+        organization=f.OrganizationFactory(), kind=m.SupervisionAlert.Kind.WAIT_OVER, subject_id=7),
 }
 
 

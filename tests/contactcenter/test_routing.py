@@ -419,7 +419,7 @@ def test_an_agent_assigns_a_waiting_chat_to_a_colleague(personas, engine):
     waiting = engine.arrive(p.queue)
     engine.call(conversations.conversation_assign, conversation=waiting, agent=p.colleague, by=p.agent)
     assert assigned(waiting) == p.colleague
-    assert waiting.messages.filter(direction="system").exists()
+    assert waiting.messages.filter(direction="event").exists()
 
 
 def test_a_supervisor_assigns_a_waiting_chat_to_an_agent(personas, engine):

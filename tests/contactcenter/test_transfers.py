@@ -15,7 +15,7 @@ def transfer(engine, conversation, by, **kwargs):
 
 
 def system_messages(conversation):
-    return list(conversation.messages.filter(direction=Message.Direction.SYSTEM).values_list("body", flat=True))
+    return list(conversation.messages.filter(direction=Message.Direction.EVENT).values_list("body", flat=True))
 
 
 def test_a_blind_transfer_to_a_queue_puts_the_conversation_back_in_that_queue(personas, engine):

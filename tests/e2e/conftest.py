@@ -180,6 +180,24 @@ def new_page(browser, asgi_url):
     yield make
     for context in contexts:
         context.close()
+    _wait_for_sockets_to_close()
+
+
+def _wait_for_sockets_to_close(timeout: float = 3.0) -> None:
+    """Closed pages end their sockets on the server a moment later (devices disconnected,
+    monitoring sessions ended). Wait for that before the test database is emptied: a flush
+    racing those writes deadlocks on PostgreSQL."""
+    import time
+
+    from contactcenter.models import Device, MonitoringSession
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not (Device.objects.filter(disconnected_at__isnull=True).exists()
+                or MonitoringSession.objects.filter(ended_at__isnull=True).exists()):
+            break
+        time.sleep(0.05)
+    time.sleep(0.1)  # the handlers' last writes commit
 
 
 def log_in(page, username: str, password: str = "demo") -> None:

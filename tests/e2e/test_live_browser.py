@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from contactcenter.services import agents, conversations, queues
+from contactcenter.services import agents, conversations, organizations, queues
 from tests import factories as f
 from tests.e2e.conftest import log_in
 
@@ -59,3 +59,15 @@ def test_a_customer_message_appears_in_the_agents_open_conversation_without_relo
     conversations.message_receive(conversation=conv, text="¿Hay alguien?")
     expect(page.get_by_test_id("messages")).to_contain_text("¿Hay alguien?")
     assert page.problems == []
+
+
+def test_a_deactivated_agents_open_workspace_goes_to_the_login_page_by_itself(new_page, team):
+    page = new_page()
+    log_in(page, "ana")
+    page.goto("/workspace/")
+    expect(page.get_by_test_id("workspace")).to_be_visible()
+    page.wait_for_timeout(500)  # the socket connects
+    admin = f.AdminFactory(organization=team["org"])
+    organizations.user_deactivate(user=team["agent"], by=admin)
+    page.wait_for_url("**/accounts/login/**", timeout=10_000)
+    expect(page.locator("#id_username")).to_be_visible()

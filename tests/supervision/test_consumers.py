@@ -116,3 +116,89 @@ def test_the_overview_shows_campaign_progress(client, personas):
     client.force_login(personas.supervisor)
     body = client.get("/supervision/").content.decode()
     assert 'data-testid="campaign-progress"' in body and "Renovaciones" in body
+
+
+# --- The queue, agent and monitor pages ----------------------------------------------------------
+
+
+async def connect_to(user, query: str):
+    cookie = await sync_to_async(session_cookie)(user)
+    comm = WebsocketCommunicator(application, f"/ws/supervision/?{query}", headers=[
+        (b"host", b"testserver"), (b"origin", b"http://testserver"), (b"cookie", f"sessionid={cookie}".encode())])
+    connected, _ = await comm.connect()
+    return comm, connected
+
+
+async def test_the_queue_page_socket_updates_an_agents_row_when_paused(personas):
+    pause = await sync_to_async(f.PauseReasonFactory)(organization=personas.organization, name="Capacitación")
+    await sync_to_async(agents.agent_sign_in)(agent=personas.agent)
+    comm, connected = await connect_to(personas.supervisor, f"queue={personas.queue.pk}")
+    assert connected
+    assert 'id="queue-body"' in await drain(comm)
+    await sync_to_async(agents.agent_pause)(agent=personas.agent, reason=pause)
+    html = await drain(comm)
+    assert f'<tr id="qagent-{personas.agent.pk}"' in html and 'agent-pause-reason">Capacitación' in html
+    await comm.disconnect()
+
+
+async def test_the_queue_page_socket_lists_a_new_waiting_customer(personas):
+    comm, connected = await connect_to(personas.supervisor, f"queue={personas.queue.pk}")
+    assert connected
+    await drain(comm)
+    contact = await sync_to_async(f.ContactFactory)(organization=personas.organization, name="Carmen Vidal")
+    conversation = await sync_to_async(conversations.conversation_open)(queue=personas.queue, contact=contact)
+    html = await drain(comm)
+    assert 'id="queue-waiting"' in html and f'id="waiting-{conversation.pk}"' in html and "Carmen Vidal" in html
+    await comm.disconnect()
+
+
+async def test_a_queue_page_socket_of_an_unsupervised_queue_is_closed(personas):
+    comm, connected = await connect_to(personas.supervisor, f"queue={personas.other_queue.pk}")
+    if connected:
+        assert (await comm.receive_output(2))["type"] == "websocket.close"
+    await comm.disconnect()
+
+
+async def test_the_agent_page_socket_redraws_the_timeline_on_a_status_change(personas):
+    comm, connected = await connect_to(personas.supervisor, f"agent={personas.agent.pk}")
+    assert connected
+    await drain(comm)
+    await sync_to_async(agents.agent_sign_in)(agent=personas.agent)
+    html = await drain(comm)
+    assert 'id="agent-timeline"' in html and "seg-online" in html
+    await comm.disconnect()
+
+
+async def test_the_monitor_socket_shows_a_whisper_and_closing_it_ends_the_session(personas):
+    from contactcenter.models import AuditEntry, MonitoringSession
+    from contactcenter.services import supervision
+
+    await sync_to_async(agents.agent_sign_in)(agent=personas.agent)
+    await sync_to_async(queues.queue_login)(queue=personas.queue, agent=personas.agent)
+    await sync_to_async(agents.agent_set_receive_new)(agent=personas.agent, on=True)
+    contact = await sync_to_async(f.ContactFactory)(organization=personas.organization)
+    conversation = await sync_to_async(conversations.conversation_open)(queue=personas.queue, contact=contact,
+                                                                        text="Hola")
+    session = await sync_to_async(supervision.monitoring_start)(by=personas.supervisor, agent=personas.agent)
+    comm, connected = await connect_to(personas.supervisor, f"monitor={session.pk}")
+    assert connected
+    await drain(comm)
+    await sync_to_async(supervision.supervisor_whisper)(by=personas.supervisor, conversation=conversation,
+                                                        text="Ofrécele la tarifa plana")
+    assert "Ofrécele la tarifa plana" in await drain(comm)
+    await comm.disconnect()
+    session = await sync_to_async(MonitoringSession.objects.get)(pk=session.pk)
+    assert session.ended_at is not None
+    assert await sync_to_async(AuditEntry.objects.filter(action="monitor.stop").count)() == 1
+
+
+async def test_live_agent_rows_link_to_the_agents_page(personas):
+    comm, connected = await connect(personas.supervisor)
+    assert connected
+    html = await drain(comm)
+    assert f'href="/supervision/agents/{personas.agent.pk}/"' in html
+    assert f'href="{personas.agent.pk}/"' not in html
+    await sync_to_async(agents.agent_sign_in)(agent=personas.agent)
+    html = await drain(comm)
+    assert f'href="/supervision/agents/{personas.agent.pk}/"' in html
+    await comm.disconnect()

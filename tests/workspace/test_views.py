@@ -110,6 +110,8 @@ ENDPOINTS = {
     "canned-edit": ("post", lambda o: (url("canned-edit", o.canned), {"shortcut": "nuevo", "title": "Nuevo",
                                                                       "body": "Texto nuevo"})),
     "canned-delete": ("post", lambda o: (url("canned-delete", o.canned), {})),
+    "prerecorded": ("get", lambda o: (url("prerecorded"), {})),
+    "prerecorded-delete": ("post", lambda o: (url("prerecorded-delete", o.prerecorded), {})),
     "contact": ("post", lambda o: (url("contact", o.conversation), {
         "contact-name": "Otro Nombre", "contact-phone": "+34911000000", "contact-email": "otro@example.com",
         "contact-notes": "cambiado"})),
@@ -120,10 +122,11 @@ ENDPOINTS = {
 }
 POST_ONLY = sorted(name for name, (method, _spec) in ENDPOINTS.items() if method == "post")
 GET_ONLY = ["index", "conversation", "messages", "transfer-targets", "assign-options"]
-NO_IDS = {"index", "receive-new", "status", "wrapup-ready", "canned"}
+NO_IDS = {"index", "receive-new", "status", "wrapup-ready", "canned", "prerecorded"}
 WITH_CONVERSATION = sorted(
     name for name in ENDPOINTS if name not in NO_IDS | {"queue-login", "queue-logout", "transfer-answer",
-                                                        "canned-edit", "canned-delete", "dial", "campaign-next",
+                                                        "canned-edit", "canned-delete", "prerecorded-delete",
+                                                        "dial", "campaign-next",
                                                         "campaign-call", "campaign-skip"}
 )
 
@@ -476,7 +479,7 @@ def test_asignar_a_gives_a_waiting_chat_to_a_colleague(personas, desk, ana, wait
     assert "Assigned to Luis Pérez." in flashes(shown(ana, response, htmx=htmx))
     waiting.refresh_from_db()
     assert (waiting.status, waiting.assignee_id) == (C.ASSIGNED, personas.colleague.pk)
-    assert waiting.messages.filter(direction="system", body="Assigned to Luis Pérez by Ana López.").exists()
+    assert waiting.messages.filter(direction="event", body="Assigned to Luis Pérez by Ana López.").exists()
 
 
 def test_asignar_a_a_colleague_at_capacity_names_them_and_changes_nothing(personas, desk, ana, waiting):
@@ -840,7 +843,7 @@ def test_a_declined_consult_transfer_leaves_the_chat_with_its_agent(personas, de
     chat.refresh_from_db()
     assert (chat.status, chat.assignee_id) == (C.ASSIGNED, p.agent.pk)
     assert Transfer.objects.get(pk=transfer.pk).status == "declined"
-    assert chat.messages.filter(direction="system", body="Luis Pérez declined the transfer.").exists()
+    assert chat.messages.filter(direction="event", body="Luis Pérez declined the transfer.").exists()
     assert 'data-testid="outgoing-transfer"' not in html(ana.get(url("conversation", chat.pk)))
 
 

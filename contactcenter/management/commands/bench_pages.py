@@ -11,7 +11,9 @@ same in both rounds, or the comparison is off), the page size, and the queries w
 most, to show where a miss comes from.
 
 The summary line compares the two: the ratio of the summed medians (target <= 1.5) and the total
-query counts (target: equal).
+query counts (target: equal). It goes on with the supervision pages (_bench_supervision.py): the
+overview and a queue's page for a queue of 200 agents versus one of 10 (targets: ratio <= 2 and
+equal query counts).
 """
 
 import random
@@ -33,6 +35,7 @@ from contactcenter.models import (
     Channel,
     Contact,
     Conversation,
+    Device,
     Message,
     Queue,
     QueueLogin,
@@ -98,8 +101,10 @@ class Command(BaseCommand):
         parser.add_argument("--messages", type=int, default=50, help="Messages in the open conversation.")
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--keep", action="store_true", help="Keep the bench organization afterwards.")
+        parser.add_argument("--only", choices=["all", "workspace", "supervision"], default="all",
+                            help="Measure the workspace, the supervision pages, or both.")
 
-    def handle(self, *args, agents, queues, small, large, runs, messages, seed, keep, **options):
+    def handle(self, *args, agents, queues, small, large, runs, messages, seed, keep, only="all", **options):
         if not 2 <= agents <= 5000:
             raise CommandError("--agents must be between 2 and 5000.")
         if not 1 <= queues <= len(QUEUE_NAMES):
@@ -119,14 +124,22 @@ class Command(BaseCommand):
             self.stdout.write(f"{agents} agents logged in to {queues} queues in {time.monotonic() - started:.1f} s")
             self.open_chat = None
             results = {}
-            for total in (small, large):
-                t0 = time.monotonic()
-                self.grow_to(total, messages)
-                self.analyze()
-                self.stdout.write(f"{total:,} conversations in the organization "
-                                  f"(built in {time.monotonic() - t0:.1f} s)")
-                results[total] = self.measure(runs)
-            self.report(results, small, large)
+            summary = []
+            if only in ("all", "workspace"):
+                for total in (small, large):
+                    t0 = time.monotonic()
+                    self.grow_to(total, messages)
+                    self.analyze()
+                    self.stdout.write(f"{total:,} conversations in the organization "
+                                      f"(built in {time.monotonic() - t0:.1f} s)")
+                    results[total] = self.measure(runs)
+                summary.append(self.report(results, small, large))
+            if only in ("all", "supervision"):
+                from contactcenter.management.commands._bench_supervision import SupervisionBench
+
+                bench = SupervisionBench(self.stdout, organization, self.agents, runs)
+                summary.append(bench.run())
+            self.stdout.write("pages: " + "; ".join(summary))
         finally:
             if keep:
                 self.stdout.write(f"kept organization {slug}")
@@ -351,8 +364,8 @@ class Command(BaseCommand):
         queries_small = sum(r["queries"] for r in b.values())
         verdict = "OK" if ratio <= 1.5 and queries_large == queries_small else "MISSED"
         self.stdout.write(f"targets: ratio <= 1.5 and equal query counts: {verdict}")
-        self.stdout.write(f"pages: workspace ratio {ratio:.2f} ({large} vs {small} conversations), "
-                          f"queries {queries_large} vs {queries_small}")
+        return (f"workspace ratio {ratio:.2f} ({large} vs {small} conversations), "
+                f"queries {queries_large} vs {queries_small}")
 
     # --- Cleanup --------------------------------------------------------------------------------------
 
@@ -370,5 +383,6 @@ class Command(BaseCommand):
             AgentState.objects.filter(organization=organization)._raw_delete(connection.alias)
             QueueLogin.objects.filter(organization=organization)._raw_delete(connection.alias)
             QueueMembership.objects.filter(organization=organization)._raw_delete(connection.alias)
+            Device.objects.filter(organization=organization)._raw_delete(connection.alias)
             organization.delete()
         self.stdout.write(f"deleted organization {organization.slug} in {time.monotonic() - started:.1f} s")

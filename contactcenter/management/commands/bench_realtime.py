@@ -65,6 +65,7 @@ from contactcenter.models import (
 )
 from contactcenter.services import agents as agent_services
 from contactcenter.services import organizations as org_services
+from contactcenter.services import queues as queue_services
 
 MISSING_AFTER = 5.0  # seconds: a fragment not in by then is missing
 PAUSE_BETWEEN = 0.05  # seconds between two changes (the tail frames of one settle)
@@ -181,10 +182,9 @@ class Command(BaseCommand):
         QueueMembership.objects.bulk_create(
             [QueueMembership(organization=organization, queue=queue, user=u, role=QueueMembership.Role.AGENT,
                              position=i) for i, u in enumerate(agent_users)]
-            + [QueueMembership(organization=organization, queue=queue, user=u,
-                               role=QueueMembership.Role.SUPERVISOR, position=i)
-               for i, u in enumerate(supervisor_users)]
         )
+        for supervisor in supervisor_users:  # one by one: each grants the queue's object permission
+            queue_services.queue_member_add(queue=queue, user=supervisor, role=QueueMembership.Role.SUPERVISOR)
         for agent in agent_users:
             agent_services.agent_sign_in(agent=agent)
         store_class = import_module(settings.SESSION_ENGINE).SessionStore

@@ -1,6 +1,6 @@
 """A demo organization to try everything: `python manage.py seed_demo` (idempotent)."""
 
-from datetime import timedelta
+from datetime import date, time, timedelta
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -9,11 +9,14 @@ from django.utils import timezone
 
 from contactcenter.models import (
     AgentSkill,
+    BusinessHours,
+    BusinessHoursInterval,
     CannedResponse,
     Channel,
     Contact,
     Conversation,
     Disposition,
+    Holiday,
     Organization,
     QueueMembership,
     Skill,
@@ -56,6 +59,11 @@ CANNED = [
     ("espera", "Un momento", "Dame un momento, por favor, que lo compruebo."),
     ("despedida", "Despedida", "Gracias por escribirnos. ¡Que tengas un buen día!"),
 ]
+AUTO_REPLIES = {
+    "auto_reply_outside_hours": "Nuestro horario es de 9 a 18 h; te responderemos en cuanto volvamos.",
+    "auto_reply_no_agents": "Ahora mismo no hay agentes disponibles; tu mensaje queda en cola.",
+    "auto_reply_queued": "Gracias por escribirnos. Tu posición en la cola es {position}.",
+}
 CHANNELS = [
     # public key, kind, name, queue, secret, provider settings
     ("demo-web", "webchat", "Chat web", "Ventas", "demo-web-secret", {}),
@@ -130,20 +138,24 @@ class Command(BaseCommand):
             organization=org, owner=users["agent1"], shortcut="horario",
             defaults={"title": "Horario", "body": "Nuestro horario es de 9 a 18 h, de lunes a viernes."},
         )
+        office_hours = self.seed_business_hours(org)
         queue_objs = {}
         for name, kind, wrapup, members, supervisors in QUEUES:
             queue, created = QueueModel.objects.get_or_create(
                 organization=org, name=name,
                 defaults={
                     "kind": kind, "after_service_seconds": wrapup, "after_service_enforced": True,
-                    "auto_reply_outside_hours": "Nuestro horario es de 9 a 18 h; te responderemos en cuanto volvamos.",
-                    "auto_reply_no_agents": "Ahora mismo no hay agentes disponibles; tu mensaje queda en cola.",
-                    "auto_reply_queued": "Gracias por escribirnos. Tu posición en la cola es {position}.",
+                    **AUTO_REPLIES,
                 },
             )
             if created:
                 queue.required_skills.set([skills["Español"]])
                 queue.dispositions.set(dispositions)
+            if kind != "campaign" and queue.business_hours_id is None:
+                queue.business_hours = office_hours
+                for field, text in AUTO_REPLIES.items():
+                    setattr(queue, field, getattr(queue, field) or text)
+                queue.save(update_fields=["business_hours", *AUTO_REPLIES])
             for username in members:
                 queues.queue_member_add(queue=queue, user=users[username])
             for username in supervisors:
@@ -167,6 +179,18 @@ class Command(BaseCommand):
         if not Conversation.objects.filter(organization=org).exists():
             self.seed_conversations(org, queue_objs, channels, contacts, users)
         return org
+
+    def seed_business_hours(self, org) -> BusinessHours:
+        """Monday to Friday 9:00–18:00 (the organization's time zone), closed on two holidays."""
+        hours, created = BusinessHours.objects.get_or_create(organization=org, name="Horario de oficina")
+        if created:
+            for weekday in range(5):
+                BusinessHoursInterval.objects.create(organization=org, hours=hours, weekday=weekday,
+                                                     opens=time(9), closes=time(18))
+        year = timezone.localdate().year
+        for day, name in ((date(year, 12, 25), "Navidad"), (date(year + 1, 1, 1), "Año Nuevo")):
+            Holiday.objects.get_or_create(organization=org, hours=hours, date=day, defaults={"name": name})
+        return hours
 
     def seed_conversations(self, org, queue_objs, channels, contacts, users):
         now = timezone.now()

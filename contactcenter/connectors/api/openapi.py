@@ -1,0 +1,230 @@
+"""The OpenAPI 3.1 description of the inbound API (served at /api/v1/openapi.json) and of the
+webhook we POST to an api channel for every message an agent sends."""
+
+from contactcenter.connectors.api import validation as v
+from contactcenter.services.conversations import MAX_TEXT
+from contactcenter.services.inbound import CALL_EVENTS, MAX_PARTS
+
+_ID = {"type": "integer"}
+_MOMENT = {"type": "string", "format": "date-time",
+           "description": "ISO 8601 with a time zone, e.g. 2026-01-31T10:15:00Z"}
+
+
+def _error(description: str, *, with_fields: bool = False) -> dict:
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/"
+                                                                + ("Invalid" if with_fields else "Error")}}}}
+
+
+def _errors(*, signed: bool = True) -> dict:
+    responses = {
+        "404": _error("Unknown or inactive channel, or a channel of another kind."),
+        "429": _error("Rate limited, per client address and per channel (see Retry-After)."),
+    }
+    if signed:
+        responses.update({
+            "400": _error("Bad JSON or fields; `errors` maps each field to its messages.", with_fields=True),
+            "401": _error("Missing or wrong X-Signature."),
+            "413": _error("The body is larger than 8 MiB."),
+        })
+    return responses
+
+
+def document(server_url: str = "/api/v1/") -> dict:
+    key = {"name": "key", "in": "path", "required": True, "description": "The channel's public key.",
+           "schema": {"type": "string", "maxLength": 64}}
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Contact center inbound API",
+            "version": "1",
+            "description": (
+                "Providers post customers' messages and calls. Every POST is signed: header "
+                "`X-Signature: sha256=<hex HMAC-SHA256 of the raw body, keyed with the channel's secret>`. "
+                "Deliveries are idempotent by message_id and by call_id (and event): a retry creates "
+                "nothing new and answers 202 with `duplicate: true`. Nothing is written when the answer "
+                "is an error."
+            ),
+        },
+        "servers": [{"url": server_url}],
+        "components": {
+            "securitySchemes": {
+                "signature": {"type": "apiKey", "in": "header", "name": "X-Signature",
+                              "description": "sha256=<hex HMAC-SHA256 of the raw body with the channel's secret>"},
+            },
+            "schemas": {
+                "Attachment": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["type"],
+                    "properties": {
+                        "type": {"enum": list(v.ATTACHMENT_TYPES)},
+                        "url": {"type": "string", "format": "uri", "maxLength": v.MAX_URL,
+                                "description": "http(s); downloaded with a 5 s timeout. Give url or content."},
+                        "content": {"type": "string", "contentEncoding": "base64",
+                                    "description": "The file itself, base64. Give url or content."},
+                        "filename": {"type": "string", "maxLength": v.MAX_FILENAME},
+                    },
+                    "oneOf": [{"required": ["url"]}, {"required": ["content"]}],
+                },
+                "Location": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["latitude", "longitude"],
+                    "properties": {
+                        "latitude": {"type": "number", "minimum": -90, "maximum": 90},
+                        "longitude": {"type": "number", "minimum": -180, "maximum": 180},
+                        "name": {"type": "string", "maxLength": v.MAX_LABEL},
+                    },
+                },
+                "InboundMessage": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["external_id", "message_id"],
+                    "description": "At least one of text, attachments, location.",
+                    "properties": {
+                        "external_id": {"type": "string", "minLength": 1, "maxLength": v.MAX_ID,
+                                        "description": "The customer's id at the provider (one contact per channel)."},
+                        "message_id": {"type": "string", "minLength": 1, "maxLength": v.MAX_MESSAGE_ID,
+                                       "description": "The provider's id of this message: retries are "
+                                                      "recognized by it."},
+                        "name": {"type": "string", "maxLength": v.MAX_NAME},
+                        "text": {"type": "string", "maxLength": MAX_TEXT},
+                        "attachments": {"type": "array", "maxItems": MAX_PARTS,
+                                        "items": {"$ref": "#/components/schemas/Attachment"}},
+                        "location": {"$ref": "#/components/schemas/Location"},
+                        "sent_at": _MOMENT,
+                    },
+                },
+                "CallEvent": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["call_id", "from", "event", "at"],
+                    "properties": {
+                        "call_id": {"type": "string", "minLength": 1, "maxLength": v.MAX_ID},
+                        "from": {"type": "string", "minLength": 1, "maxLength": v.MAX_CALLER,
+                                 "description": "The caller's number (or id, e.g. anonymous)."},
+                        "event": {"enum": list(CALL_EVENTS),
+                                  "description": "ringing: the call waits in the channel's voice queue and is "
+                                                 "offered to agents; ended / abandoned: the caller hung up."},
+                        "at": _MOMENT,
+                        "name": {"type": "string", "maxLength": v.MAX_NAME},
+                    },
+                },
+                "MessageAccepted": {
+                    "type": "object",
+                    "required": ["status", "duplicate", "contact_id", "conversation_id", "message_ids"],
+                    "properties": {
+                        "status": {"const": "accepted"},
+                        "duplicate": {"type": "boolean"},
+                        "contact_id": _ID,
+                        "conversation_id": _ID,
+                        "message_ids": {"type": "array", "items": _ID},
+                    },
+                },
+                "CallAccepted": {
+                    "type": "object",
+                    "required": ["status", "duplicate", "contact_id", "conversation_id", "conversation_status"],
+                    "properties": {
+                        "status": {"const": "accepted"},
+                        "duplicate": {"type": "boolean", "description": "true when the event changed nothing"},
+                        "contact_id": _ID,
+                        "conversation_id": _ID,
+                        "conversation_status": {"enum": ["queued", "offered", "assigned", "closed", "abandoned"]},
+                        "call_state": {"type": "string"},
+                    },
+                },
+                "Error": {
+                    "type": "object",
+                    "required": ["error", "detail"],
+                    "properties": {"error": {"type": "string"}, "detail": {"type": "string"}},
+                },
+                "Invalid": {
+                    "type": "object",
+                    "required": ["error", "detail", "errors"],
+                    "properties": {
+                        "error": {"const": "invalid"},
+                        "detail": {"type": "string"},
+                        "errors": {"type": "object", "additionalProperties": {"type": "array",
+                                                                              "items": {"type": "string"}}},
+                    },
+                },
+                "OutboundMessage": {
+                    "type": "object",
+                    "description": "POSTed to the channel's webhook URL, signed with X-Signature like inbound "
+                                   "requests. Answer 2xx (optionally {\"status\": \"delivered\"}); other answers "
+                                   "are retried with backoff (429, 5xx, network) or mark the message failed.",
+                    "properties": {
+                        "event": {"const": "message"},
+                        "message_id": {"type": "string"},
+                        "conversation_id": _ID,
+                        "channel": {"type": "string"},
+                        "contact": {"type": "object", "properties": {"external_id": {"type": "string"},
+                                                                     "name": {"type": "string"}}},
+                        "direction": {"enum": ["outbound", "system"]},
+                        "sender": {"type": ["string", "null"]},
+                        "text": {"type": "string"},
+                        "sent_at": _MOMENT,
+                        "attachments": {"type": "array", "items": {"type": "object", "properties": {
+                            "type": {"type": "string"}, "filename": {"type": "string"},
+                            "content_type": {"type": "string"}, "size": _ID,
+                            "content": {"type": "string", "contentEncoding": "base64"}}}},
+                        "location": {"oneOf": [{"$ref": "#/components/schemas/Location"}, {"type": "null"}]},
+                    },
+                },
+            },
+        },
+        "paths": {
+            "/channels/{key}/messages": {
+                "post": {
+                    "operationId": "receiveMessage",
+                    "summary": "A customer's message",
+                    "parameters": [key],
+                    "security": [{"signature": []}],
+                    "requestBody": {"required": True, "content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/InboundMessage"}}}},
+                    "responses": {
+                        "202": {"description": "Stored (or already stored: duplicate).",
+                                "content": {"application/json": {
+                                    "schema": {"$ref": "#/components/schemas/MessageAccepted"}}}},
+                        **_errors(),
+                    },
+                }
+            },
+            "/channels/{key}/calls": {
+                "post": {
+                    "operationId": "reportCall",
+                    "summary": "An inbound call rang, was answered, ended or was abandoned",
+                    "description": "For channels whose queue is a voice queue (kind voice or api).",
+                    "parameters": [key],
+                    "security": [{"signature": []}],
+                    "requestBody": {"required": True, "content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/CallEvent"}}}},
+                    "responses": {
+                        "202": {"description": "Applied (or nothing to change: duplicate).",
+                                "content": {"application/json": {
+                                    "schema": {"$ref": "#/components/schemas/CallAccepted"}}}},
+                        **_errors(),
+                    },
+                }
+            },
+            "/openapi.json": {
+                "get": {
+                    "operationId": "openapi",
+                    "summary": "This document",
+                    "responses": {"200": {"description": "OpenAPI 3.1",
+                                          "content": {"application/json": {"schema": {"type": "object"}}}}},
+                }
+            },
+        },
+        "webhooks": {
+            "message": {
+                "post": {
+                    "summary": "A message for the customer (an agent's reply, an auto-reply)",
+                    "requestBody": {"content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/OutboundMessage"}}}},
+                    "responses": {"200": {"description": "Accepted by the provider."}},
+                }
+            }
+        },
+    }

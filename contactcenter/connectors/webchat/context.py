@@ -1,0 +1,35 @@
+"""What the web chat page shows; the views and the socket render the same partials with it."""
+
+from contactcenter.models import Channel, Conversation, Message
+from contactcenter.services import attachments
+from contactcenter.services.autoreplies import waiting_position
+
+PAGE = "webchat/chat.html"
+MAX_MESSAGES = 200
+
+
+def visible_messages(conversation: Conversation) -> list[Message]:
+    """Only what the customer may read: never internal notes or whispers."""
+    recent = (
+        Message.objects.filter(conversation=conversation, direction__in=Message.CUSTOMER_DIRECTIONS, is_whisper=False)
+        .select_related("sender")
+        .prefetch_related("attachments")
+        .order_by("-created_at", "-id")[:MAX_MESSAGES]
+    )
+    return list(reversed(recent))
+
+
+def chat_context(channel: Channel, conversation: Conversation | None, token: str = "", **extra) -> dict:
+    context = {
+        "channel": channel,
+        "organization": channel.organization,
+        "conversation": conversation,
+        "token": token,
+        "upload_accept": attachments.accept_attribute(),
+        "upload_rules": attachments.allowed_summary(),
+        **extra,
+    }
+    if conversation is not None:
+        context["messages"] = visible_messages(conversation)
+        context["position"] = waiting_position(conversation)
+    return context
