@@ -93,10 +93,11 @@ def publish(
     keeps the event out of those queues' groups (every workspace of the queue) when none of
     them shows anything it changes."""
     agent_ids, queue_ids, conversation_ids = list(agent_ids), list(queue_ids), list(conversation_ids)
-    # Sent in this order: the agents the event is about first (usually the one who acted), the
-    # conversation, the queues, and the organization (every supervisor) last. A server process
-    # handles its sockets' messages one after another: sent first, the org group's fan-out kept
-    # the acting agent's own update waiting behind every supervisor's.
+    # In this order: the agents the event is about first (usually the one who acted), the
+    # conversation, the queues, and the organization (every supervisor) last. On Redis every
+    # group is served at once (layers.py); the in-memory layer sends in this order, and a server
+    # process handles its sockets' messages one after another: the acting agent's own update
+    # must not wait behind every supervisor's.
     groups = (
         *(agent_group(i) for i in dict.fromkeys(agent_ids)),
         *(conversation_group(i) for i in dict.fromkeys(conversation_ids)),
@@ -165,6 +166,12 @@ def _send(event: Event) -> None:
 
 async def _send_to_groups(layer, event: Event) -> None:
     message = event.as_message()
+    if hasattr(layer, "group_send_many"):  # Redis: every group in a few round trips (layers.py)
+        try:
+            await layer.group_send_many(event.groups, message)
+        except Exception:
+            logger.exception("could not publish %s", event.type)
+        return
     for group in event.groups:
         try:
             await layer.group_send(group, message)

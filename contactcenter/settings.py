@@ -169,7 +169,7 @@ EMBEDDED = not REDIS_URL
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "contactcenter.layers.RedisChannelLayer",  # channels_redis + group_send_many
             # Parallel test workers share one Redis: each gets its own prefix so that their
             # groups (org.1, agent.3...) never cross.
             # redis-py 8 reads with a 5 s socket timeout by default, and this layer blocks 5 s in

@@ -143,7 +143,7 @@ def test_a_redis_url_switches_to_the_distributed_mode():
     assert result.stdout.split() == [
         "False",
         "redis://redis.internal:6379/0",
-        "channels_redis.core.RedisChannelLayer",
+        "contactcenter.layers.RedisChannelLayer",
     ]
 
 

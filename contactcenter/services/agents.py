@@ -21,6 +21,7 @@ from contactcenter.models import (
     SystemStatus,
     User,
 )
+from contactcenter.services.bulk import update_rows
 from contactcenter.services.errors import DomainError, NotAllowed
 
 S = SystemStatus
@@ -144,6 +145,58 @@ def _change(
     if is_routable(state):
         _route_after_commit(state.agent_id)
     return True
+
+
+def change_many(states: list[AgentState], to: StatusDefinition, *, source: str,
+                reasons: dict[int, str] | None = None, now: datetime | None = None) -> None:
+    """`_change` for several locked agents at once (the router starting a batch of them): the same
+    checks, ledger rows, saved fields and events, in a few statements. Nothing routes after it:
+    its caller is the router."""
+    from contactcenter.models import QueueLogin
+
+    now = now or timezone.now()
+    states = [s for s in states if s.status_id != to.pk]
+    for state in states:
+        if not move_allowed(state.status, to, source):
+            raise DomainError(
+                _("%(agent)s cannot go from %(from)s to %(to)s.")
+                % {"agent": state.agent.display_name, "from": state.status.label, "to": to.label},
+                code="illegal_move",
+            )
+    at = {state.agent_id: max(now, state.since) for state in states}
+    closing: dict[datetime, list[int]] = {}
+    for agent_id, moment in at.items():
+        closing.setdefault(moment, []).append(agent_id)
+    for moment, agent_ids in closing.items():
+        StatusInterval.objects.filter(agent_id__in=agent_ids, ended_at__isnull=True).update(ended_at=moment)
+    StatusInterval.objects.bulk_create(
+        StatusInterval(organization_id=s.organization_id, agent_id=s.agent_id, status=to, previous_status=s.status,
+                       started_at=at[s.agent_id], changed_by=None, source=source,
+                       reason=(reasons or {}).get(s.agent_id, "")[:200])
+        for s in states
+    )
+    queues: dict[int, list[int]] = {}
+    for agent_id, queue_id in QueueLogin.objects.filter(agent_id__in=list(at), ended_at__isnull=True).values_list(
+        "agent_id", "queue_id"
+    ):
+        queues.setdefault(agent_id, []).append(queue_id)
+    previous = {}
+    for state in states:
+        previous[state.agent_id] = state.status
+        state.status, state.since = to, at[state.agent_id]
+    update_rows(AgentState, "agent_id", ["status_id", "since"], [(s.agent_id, to.pk, s.since) for s in states])
+    for state in states:
+        events.publish(
+            events.AGENT_STATUS,
+            organization_id=state.organization_id,
+            agent_ids=[state.agent_id],
+            queue_ids=queues.get(state.agent_id, []),
+            to_queue_groups=S.OFFLINE in (to.code, previous[state.agent_id].code),
+            status=to.code,
+            previous_status=previous[state.agent_id].code,
+            source=source,
+            since=state.since.isoformat(),
+        )
 
 
 def _logged_in_queue_ids(agent_id: int) -> list[int]:

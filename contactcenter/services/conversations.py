@@ -84,6 +84,53 @@ def conversation_open(
     return conversation
 
 
+@transaction.atomic
+def conversation_open_many(*, queue: Queue, arrivals: list[tuple[Contact, str]], now=None) -> list[Conversation]:
+    """A burst of customers writing at once (an import, a provider's batch, the routing benchmark):
+    `conversation_open` for each, in a few statements. They wait in line in the given order and
+    routing takes them in batches on commit."""
+    if any(contact.organization_id != queue.organization_id for contact, _text in arrivals):
+        raise DomainError(_("The contact, channel and queue must belong to one organization."))
+    if any(len(text) > MAX_TEXT for _contact, text in arrivals):
+        raise DomainError(_("The message is too long (at most %(max)s characters).") % {"max": MAX_TEXT},
+                          code="too_long")
+    if not arrivals:
+        return []
+    now = now or timezone.now()
+    medium = Conversation.Medium.CHAT if queue.medium == "chat" else Conversation.Medium.VOICE
+    opened = Conversation.objects.bulk_create(
+        Conversation(
+            organization_id=queue.organization_id,
+            queue=queue,
+            contact=contact,
+            medium=medium,
+            priority=queue.priority,
+            # A microsecond apart: the line keeps the given order.
+            enqueued_at=now + timedelta(microseconds=index),
+            call_state=Conversation.CallState.RINGING if medium == Conversation.Medium.VOICE else "",
+            last_message_at=now if text else None,
+            last_message_excerpt=_excerpt(text) if text else "",
+            unread_count=1 if text else 0,
+        )
+        for index, (contact, text) in enumerate(arrivals)
+    )
+    Message.objects.bulk_create(
+        Message(organization_id=queue.organization_id, conversation=conversation, direction=Message.Direction.INBOUND,
+                kind=Message.Kind.TEXT, body=text, created_at=now)
+        for conversation, (_contact, text) in zip(opened, arrivals, strict=True)
+        if text
+    )
+    # One event for the burst: the queue's pages refresh their lists once.
+    events.publish(events.CONVERSATION_QUEUED, organization_id=queue.organization_id, queue_ids=[queue.pk],
+                   conversation_ids=[c.pk for c in opened])
+    routing.route_queue_on_commit(queue.pk)
+    from contactcenter.services import autoreplies
+
+    for conversation in opened:
+        autoreplies.autoreply_send_on_commit(conversation.pk, queue)
+    return opened
+
+
 def _add_message(conversation: Conversation, *, direction: str, body: str = "", sender: User | None = None,
                  kind: str = Message.Kind.TEXT, now=None, external_id: str = "", is_whisper: bool = False,
                  **fields) -> Message:

@@ -8,6 +8,7 @@ One assignment per transaction, so no transaction ever holds two agents it waite
 """
 
 import logging
+import random
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
@@ -31,6 +32,7 @@ from contactcenter.models import (
     User,
 )
 from contactcenter.services import agents as agent_services
+from contactcenter.services.bulk import update_rows
 from contactcenter.services.errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -187,6 +189,12 @@ def route_queue(queue_id: int, *, limit: int = 1000) -> int:
                 s.pk: s for s in StatusDefinition.objects.filter(
                     organization_id=queue.organization_id, code__in=(S.READY, S.IN_SERVICE))
             }
+        if queue.medium == "chat":
+            assigned, taken = _route_batch(queue)
+            done += assigned
+            if not assigned or assigned < taken:
+                break  # no free agent left for the rest (or none may take them)
+            continue
         outcome = _route_one(queue)
         if outcome is None:
             break
@@ -224,16 +232,17 @@ _PLACEHOLDER_TIME = datetime(1901, 1, 1, tzinfo=UTC)
 _compiled_sql: dict[tuple, tuple[str, tuple]] = {}
 
 
-def _eligible_sql(queue: Queue, *, conversation: Conversation | None, lock: bool) -> tuple[str, list]:
+def _eligible_sql(queue: Queue, *, conversation: Conversation | None, lock: bool, limit: int = 1
+                  ) -> tuple[str, list]:
     key = (queue.pk, queue.organization_id, queue.kind, queue.strategy, queue.effective_capacity,
-           queue.organization.calls_block_chats, conversation is not None, lock)
+           queue.organization.calls_block_chats, conversation is not None, lock, limit)
     if key not in _compiled_sql:
         placeholder = None
         if conversation is not None:
             placeholder = Conversation(pk=_PLACEHOLDER_ID, enqueued_at=_PLACEHOLDER_TIME)
         qs = eligible_states(queue, conversation=placeholder)
         if lock:
-            qs = _ordered(qs, queue).select_for_update(skip_locked=True, of=("self",))[:1]
+            qs = _ordered(qs, queue).select_for_update(skip_locked=True, of=("self",))[:limit]
         else:
             qs = qs.values_list("pk")[:1]
         _compiled_sql[key] = qs.query.sql_with_params()
@@ -327,6 +336,119 @@ def _route_one(queue: Queue) -> int | None:
                 assign_locked(conversation, state, queue, by=None)
             return 1
         return None
+
+
+# How many waiting chats one routing transaction takes at most. A burst (many arrivals at once,
+# agents freed, a queue reopened) is assigned in a handful of statements, not one transaction
+# per conversation.
+BATCH = 50
+
+
+def _route_batch(queue: Queue) -> tuple[int, int]:
+    """One routing transaction for a chat queue: up to BATCH waiting conversations (priority,
+    then FIFO; SKIP LOCKED) to the best eligible agents by the queue's strategy (locked with
+    SKIP LOCKED, checked again under the lock). Returns (assigned, conversations taken)."""
+    with transaction.atomic():
+        waiting = list(
+            Conversation.objects.select_for_update(skip_locked=True)
+            .filter(queue_id=queue.pk, status=C.QUEUED)
+            .order_by("-priority", "enqueued_at", "id")
+            .only("pk", "organization_id", "queue_id", "enqueued_at", "medium", "status")[:BATCH]
+        )
+        if not waiting:
+            return 0, 0
+        # Whoever transferred a conversation back into the queue is not given it again.
+        transferred_back = {
+            (conversation_id, agent_id)
+            for conversation_id, agent_id, resolved_at, enqueued_at in Transfer.objects.filter(
+                conversation_id__in=[c.pk for c in waiting],
+                status__in=(Transfer.Status.COMPLETED, Transfer.Status.FAILED),
+            ).values_list("conversation_id", "from_agent_id", "resolved_at", "conversation__enqueued_at")
+            if resolved_at >= enqueued_at
+        }
+        # The best n agents are enough for n chats (each assignment only makes its agent less
+        # preferred than before), plus one for every agent some conversation may not go to.
+        limit = len(waiting) + len({agent_id for _, agent_id in transferred_back})
+        sql, params = _eligible_sql(queue, conversation=None, lock=True, limit=limit)
+        pool = list(AgentState.objects.raw(sql, params))
+        if not pool:
+            return 0, len(waiting)
+        # The login lives in another row: re-read it under the agent's lock (a logout takes it too).
+        logged_in = set(
+            QueueLogin.objects.filter(queue_id=queue.pk, agent_id__in=[s.agent_id for s in pool],
+                                      ended_at__isnull=True).values_list("agent_id", flat=True)
+        )
+        pool = [s for s in pool if s.agent_id in logged_in and s.status_id in queue.routable_statuses]
+        for state in pool:
+            state.status = queue.routable_statuses[state.status_id]
+        now = timezone.now()
+        pairs = _match(queue, waiting, pool, transferred_back, now=now)
+        if pairs:
+            _assign_many(queue, pairs, now=now)
+        return len(pairs), len(waiting)
+
+
+def _match(queue: Queue, waiting: list[Conversation], pool: list[AgentState], excluded: set[tuple], *, now
+           ) -> list[tuple]:
+    """Each conversation, in line order, to the best agent with room by the queue's strategy, as
+    if assigned one after another; never to an excluded (conversation, agent) pair."""
+    capacity, field = queue.effective_capacity, load_field(queue)
+    never = datetime.min.replace(tzinfo=UTC)
+    order = {state.agent_id: index for index, state in enumerate(pool)}  # the SQL's strategy order
+    if queue.strategy == Queue.Strategy.ROUND_ROBIN:
+        def rank(s):
+            return (s.last_assigned_at or never, s.agent_id)
+    elif queue.strategy in (Queue.Strategy.SEQUENTIAL, Queue.Strategy.RANDOM):
+        def rank(s):
+            return order[s.agent_id]
+    else:  # least busy
+        def rank(s):
+            return (getattr(s, field), s.last_assigned_at or never, s.agent_id)
+    pairs = []
+    for conversation in waiting:
+        free = [
+            s for s in pool
+            if getattr(s, field) < capacity and (conversation.pk, s.agent_id) not in excluded
+        ]
+        if not free:
+            continue
+        state = random.choice(free) if queue.strategy == Queue.Strategy.RANDOM else min(free, key=rank)
+        setattr(state, field, getattr(state, field) + 1)
+        state.last_assigned_at = max(now, state.since)
+        pairs.append((conversation, state))
+    return pairs
+
+
+def _assign_many(queue: Queue, pairs: list[tuple], *, now) -> None:
+    """Write a batch of assignments: conversations, agents' loads, the ledger of agents who start
+    serving (Ready -> In service), and one event for the batch."""
+    for conversation, state in pairs:
+        conversation.status = C.ASSIGNED
+        conversation.assignee_id = state.agent_id
+        conversation.assigned_at = state.last_assigned_at
+    update_rows(Conversation, "id", ["status", "assignee_id", "assigned_at"],
+                [(c.pk, c.status, c.assignee_id, c.assigned_at) for c, _ in pairs])
+    states = list({state.agent_id: state for _, state in pairs}.values())
+    starting = [s for s in states if s.status.code == S.READY]
+    if starting:
+        in_service = agent_services.status_definition(queue.organization_id, S.IN_SERVICE)
+        first = {}
+        for conversation, state in pairs:
+            first.setdefault(state.agent_id, f"conversation {conversation.pk}")
+        agent_services.change_many(starting, in_service, source="system", reasons=first, now=now)
+    update_rows(AgentState, "agent_id", ["chat_load", "last_assigned_at"],
+                [(s.agent_id, s.chat_load, s.last_assigned_at) for s in states])
+    assignees = {c.pk: s.agent_id for c, s in pairs}
+    events.publish(
+        events.CONVERSATION_ASSIGNED,
+        organization_id=queue.organization_id,
+        agent_ids=[s.agent_id for s in states],
+        queue_ids=[queue.pk],
+        conversation_ids=list(assignees),
+        assignee_id=states[0].agent_id if len(states) == 1 else None,
+        assignees={str(k): v for k, v in assignees.items()},
+        by_id=None,
+    )
 
 
 def _offer(conversation: Conversation, state: AgentState, queue: Queue) -> Offer:

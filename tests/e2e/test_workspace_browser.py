@@ -36,6 +36,8 @@ def go_ready(page, team):
     page.goto("/workspace/")
     page.click(".queue-logins summary")
     page.click(f"[data-testid=queue-toggle-{team['queue'].pk}]")
+    # Wait for the page to show the login before the next click, as a person would.
+    expect(page.locator(f'form[action="/workspace/queues/{team['queue'].pk}/logout/"]')).to_have_count(1)
     expect(page.get_by_test_id("receive-new")).to_be_visible()
     page.click("[data-testid=receive-new]")
     expect(page.get_by_test_id("receive-new")).to_have_attribute("aria-checked", "true")

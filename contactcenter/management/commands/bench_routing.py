@@ -2,7 +2,10 @@
 
 A throwaway organization (slug bench-<random>) gets N agents signed in, logged in to every queue
 and receiving new work; K threads open M conversations through the services, so routing runs on
-commit as in production. The figures: assignments per second, routing latency from enqueued_at
+commit as in production. By default customers arrive in bursts (`--burst`, 25 at once per thread,
+`conversation_open_many`) and the router assigns each burst in batches; `--arrivals single` opens
+them one by one (`conversation_open`, one transaction each), which measures opening as much as
+routing. The figures: assignments per second, routing latency from enqueued_at
 to assigned_at (both stored on the conversation), and the invariants checked by SQL on the
 resulting rows. For scale, the same K threads then run one-row UPDATE transactions on a scratch
 table in the same database: routing is reported as a ratio of that raw write rate.
@@ -134,6 +137,9 @@ class Command(BaseCommand):
         parser.add_argument("--conversations", type=int, default=2000)
         parser.add_argument("--workers", type=int, default=8, help="Client threads (one connection each).")
         parser.add_argument("--queues", type=int, default=4, help="Chat queues; every agent works all of them.")
+        parser.add_argument("--arrivals", choices=("burst", "single"), default="burst",
+                            help="Customers arrive in bursts (default) or one by one.")
+        parser.add_argument("--burst", type=int, default=25, help="Conversations per burst (one transaction).")
         parser.add_argument("--raw-seconds", type=float, default=3.0, help="Duration of the raw UPDATE run.")
         parser.add_argument("--seed", type=int, default=None)
         parser.add_argument("--keep", action="store_true", help="Keep the bench organization afterwards.")
@@ -153,7 +159,7 @@ class Command(BaseCommand):
                 "pass --allow-sqlite to run it anyway."
             )
         for name, value in (("--agents", agents), ("--conversations", count), ("--workers", workers),
-                            ("--queues", queues)):  # fmt: skip
+                            ("--queues", queues), ("--burst", options["burst"])):  # fmt: skip
             if value < 1:
                 raise CommandError(f"{name} must be at least 1.")
         if raw_seconds <= 0:
@@ -167,11 +173,13 @@ class Command(BaseCommand):
             )
         self.rng = random.Random(options["seed"])
         self.workers = workers
+        self.burst = options["burst"] if options["arrivals"] == "burst" else 1
         slug = f"bench-{secrets.token_hex(4)}"
         out = self.stdout.write
         out(
             f"bench_routing on {connection.vendor} {connection.settings_dict.get('NAME')}: {agents} agents, "
-            f"{count} conversations, {workers} workers, {queues} chat queues (capacity {capacity})"
+            f"{count} conversations, {workers} workers, {queues} chat queues (capacity {capacity}), "
+            + (f"arrivals in bursts of {self.burst}" if self.burst > 1 else "arrivals one by one")
         )
         started = time.monotonic()
         organization = org_services.organization_create(name=f"Bench {slug}", slug=slug)
@@ -312,7 +320,8 @@ class Command(BaseCommand):
         contacts = Contact.objects.bulk_create(
             Contact(organization=organization, name=f"Cliente {i + 1}") for i in range(count)
         )
-        plan = [(contact, self.rng.choice(queue_list)) for contact in contacts]
+        # Each burst: one queue, `self.burst` customers at once (one by one when 1).
+        plan = [(self.rng.choice(queue_list), contacts[i : i + self.burst]) for i in range(0, count, self.burst)]
         assigned_events: Counter = Counter()
         lock = threading.Lock()
 
@@ -327,8 +336,13 @@ class Command(BaseCommand):
             mine = plan[index :: self.workers]
             connection.ensure_connection()
             barrier.wait()
-            for contact, queue in mine:
-                conversations.conversation_open(queue=queue, contact=contact, text="Hola, ¿me ayudáis?")
+            for queue, burst in mine:
+                if len(burst) == 1:
+                    conversations.conversation_open(queue=queue, contact=burst[0], text="Hola, ¿me ayudáis?")
+                else:
+                    conversations.conversation_open_many(
+                        queue=queue, arrivals=[(contact, "Hola, ¿me ayudáis?") for contact in burst]
+                    )
 
         events.listeners.append(listen)
         try:
