@@ -7,6 +7,7 @@ and render fragments themselves. Delivery is at most once: consumers refresh on 
 """
 
 import asyncio
+import atexit
 import logging
 import os
 import threading
@@ -85,13 +86,15 @@ def publish(
     queue_ids: Iterable[int] = (),
     conversation_ids: Iterable[int] = (),
     to_queue_groups: bool = True,
+    to_conversation_groups: bool = True,
     **data,
 ) -> Event:
     """Schedule an event for after the current transaction commits.
 
     `queue_ids` always travel in the event (consumers filter by them); `to_queue_groups=False`
     keeps the event out of those queues' groups (every workspace of the queue) when none of
-    them shows anything it changes."""
+    them shows anything it changes; `to_conversation_groups=False` likewise for conversations
+    no page can show yet (just created: a page learns of them after this commit)."""
     agent_ids, queue_ids, conversation_ids = list(agent_ids), list(queue_ids), list(conversation_ids)
     # In this order: the agents the event is about first (usually the one who acted), the
     # conversation, the queues, and the organization (every supervisor) last. On Redis every
@@ -100,7 +103,7 @@ def publish(
     # must not wait behind every supervisor's.
     groups = (
         *(agent_group(i) for i in dict.fromkeys(agent_ids)),
-        *(conversation_group(i) for i in dict.fromkeys(conversation_ids)),
+        *(conversation_group(i) for i in dict.fromkeys(conversation_ids) if to_conversation_groups),
         *(queue_group(i) for i in dict.fromkeys(queue_ids) if to_queue_groups),
         org_group(organization_id),
     )
@@ -153,6 +156,10 @@ def _send(event: Event) -> None:
                 asyncio.run_coroutine_threadsafe(_send_to_groups(layer, event), _server_loop).result(5)
             elif getattr(SyncToAsync.threadlocal, "main_event_loop", None) and not _loop_running_here():
                 async_to_sync(_send_to_groups)(layer, event)  # a request's thread: its server loop
+            elif hasattr(layer, "group_send_many"):
+                # Redis from Celery, a bench, a script: the process's outbox sends it, in order,
+                # while the caller goes on (it does not wait for Redis round trips).
+                _outbox().put(layer, event)
             else:
                 # Celery, a bench, a sync caller on a thread running a loop (a browser test): one
                 # publisher loop for the process. async_to_sync here would start an event loop and
@@ -192,3 +199,56 @@ def _publisher_loop() -> asyncio.AbstractEventLoop:
             threading.Thread(target=loop.run_forever, name="events-publisher", daemon=True).start()
             _publisher = (os.getpid(), loop)
         return _publisher[1]
+
+
+class _Outbox:
+    """Events waiting to be sent by the publisher loop, one after another in the order published."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop):
+        self.loop = loop
+        self.queue = asyncio.run_coroutine_threadsafe(self._start(), loop).result(10)
+
+    async def _start(self) -> asyncio.Queue:
+        queue = asyncio.Queue()
+        self.task = asyncio.create_task(self._drain(queue))
+        return queue
+
+    async def _drain(self, queue: asyncio.Queue) -> None:
+        while True:
+            layer, event = await queue.get()
+            try:
+                await _send_to_groups(layer, event)
+            finally:
+                queue.task_done()
+
+    def put(self, layer, event: Event) -> None:
+        self.loop.call_soon_threadsafe(self.queue.put_nowait, (layer, event))
+
+    def flush(self, timeout: float = 10) -> None:
+        """Wait until everything published so far is sent."""
+        asyncio.run_coroutine_threadsafe(self.queue.join(), self.loop).result(timeout)
+
+
+_outboxes: dict[int, _Outbox] = {}
+
+
+def _outbox() -> _Outbox:
+    loop = _publisher_loop()
+    with _publisher_lock:
+        box = _outboxes.get(os.getpid())
+        if box is None or box.loop is not loop:
+            box = _outboxes[os.getpid()] = _Outbox(loop)
+        return box
+
+
+def flush(timeout: float = 10) -> None:
+    """Wait until the events this process published are sent (before a script exits, a test checks)."""
+    box = _outboxes.get(os.getpid())
+    if box is not None and box.loop.is_running():
+        try:
+            box.flush(timeout)
+        except Exception:
+            logger.exception("could not flush the events outbox")
+
+
+atexit.register(flush)

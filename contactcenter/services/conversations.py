@@ -122,7 +122,7 @@ def conversation_open_many(*, queue: Queue, arrivals: list[tuple[Contact, str]],
     )
     # One event for the burst: the queue's pages refresh their lists once.
     events.publish(events.CONVERSATION_QUEUED, organization_id=queue.organization_id, queue_ids=[queue.pk],
-                   conversation_ids=[c.pk for c in opened])
+                   conversation_ids=[c.pk for c in opened], to_conversation_groups=False)
     routing.route_queue_on_commit(queue.pk)
     from contactcenter.services import autoreplies
 

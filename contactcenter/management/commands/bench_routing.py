@@ -23,7 +23,6 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
-from contactcenter import events
 from contactcenter.models import (
     AgentState,
     Contact,
@@ -35,9 +34,11 @@ from contactcenter.models import (
     User,
 )
 from contactcenter.services import agents as agent_services
-from contactcenter.services import conversations, routing
 from contactcenter.services import organizations as org_services
 from contactcenter.services import queues as queue_services
+from contactcenter.services import routing
+
+from . import _bench_workers
 
 MAX_CAPACITY = 50  # the queue form's limit: a bench must not need more per agent
 
@@ -285,30 +286,15 @@ class Command(BaseCommand):
         return {**spread, "hot_rate": hot["rate"], "hot_p99": hot["p99"]}
 
     def _run_updates(self, table: str, seconds: float, *, hot: bool) -> dict:
-        latencies: list[list[float]] = [[] for _ in range(self.workers)]
-        barrier = threading.Barrier(self.workers)
-        sql = f"UPDATE {table} SET n = n + 1 WHERE id = %s"
-
-        def run(index: int) -> None:
-            row = self.workers if hot else index
-            mine = latencies[index]
-            connection.ensure_connection()
-            barrier.wait()
-            deadline = time.perf_counter() + seconds
-            while (began := time.perf_counter()) < deadline:
-                with transaction.atomic(), connection.cursor() as cursor:
-                    cursor.execute(sql, [row])
-                mine.append(time.perf_counter() - began)
-
-        began = time.perf_counter()
-        errors = run_threads(self.workers, run)
-        elapsed = time.perf_counter() - began
+        hot_row = self.workers if hot else None
+        reports = _bench_workers.run(_bench_workers.raw_updates, [(table, seconds, hot_row)] * self.workers)
+        errors = [r["error"] for r in reports if r["error"]]
         if errors:
-            raise CommandError(f"the raw update run failed: {errors[0]!r}")
-        flat = [1000 * v for thread in latencies for v in thread]
+            raise CommandError(f"the raw update run failed: {errors[0]}")
+        flat = [1000 * v for report in reports for v in report["latencies"]]
         return {
             "count": len(flat),
-            "seconds": elapsed,
+            "seconds": seconds,
             "rate": len(flat) / seconds,
             "p50": percentile(flat, 50),
             "p99": percentile(flat, 99),
@@ -321,36 +307,17 @@ class Command(BaseCommand):
             Contact(organization=organization, name=f"Cliente {i + 1}") for i in range(count)
         )
         # Each burst: one queue, `self.burst` customers at once (one by one when 1).
-        plan = [(self.rng.choice(queue_list), contacts[i : i + self.burst]) for i in range(0, count, self.burst)]
-        assigned_events: Counter = Counter()
-        lock = threading.Lock()
-
-        def listen(event) -> None:
-            if event.type == events.CONVERSATION_ASSIGNED and event.organization_id == organization.pk:
-                with lock:
-                    assigned_events.update(event.data["conversation_ids"])
-
-        barrier = threading.Barrier(self.workers)
-
-        def run(index: int) -> None:
-            mine = plan[index :: self.workers]
-            connection.ensure_connection()
-            barrier.wait()
-            for queue, burst in mine:
-                if len(burst) == 1:
-                    conversations.conversation_open(queue=queue, contact=burst[0], text="Hola, ¿me ayudáis?")
-                else:
-                    conversations.conversation_open_many(
-                        queue=queue, arrivals=[(contact, "Hola, ¿me ayudáis?") for contact in burst]
-                    )
-
-        events.listeners.append(listen)
-        try:
-            began = time.perf_counter()
-            errors = run_threads(self.workers, run)
-            elapsed = time.perf_counter() - began
-        finally:
-            events.listeners.remove(listen)
+        plan = [
+            (self.rng.choice(queue_list).pk, [c.pk for c in contacts[i : i + self.burst]])
+            for i in range(0, count, self.burst)
+        ]
+        text = "Hola, ¿me ayudáis?"
+        reports = _bench_workers.run(_bench_workers.open_bursts, [(plan[i :: self.workers], text)
+                                                                  for i in range(self.workers)])
+        errors = [r["error"] for r in reports if r["error"]]
+        began = min((r["started"] for r in reports if r["started"]), default=0)
+        elapsed = max((r["ended"] for r in reports if r["ended"]), default=0) - began
+        assigned_events = Counter(pk for r in reports for pk in r["assigned"])
         rows = list(Conversation.objects.filter(organization=organization).values_list("enqueued_at", "assigned_at"))
         latencies = [1000 * (a - e).total_seconds() for e, a in rows if a is not None]
         waiting = sum(1 for _, a in rows if a is None)
@@ -361,7 +328,7 @@ class Command(BaseCommand):
             "assigned": len(latencies),
             "waiting": waiting,
             "seconds": elapsed,
-            "rate": len(latencies) / elapsed,
+            "rate": len(latencies) / elapsed if elapsed > 0 else 0.0,
             "errors": errors,
             "p50": percentile(latencies, 50) if latencies else math.nan,
             "p90": percentile(latencies, 90) if latencies else math.nan,
