@@ -87,8 +87,9 @@ def conversation_open(
 @transaction.atomic
 def conversation_open_many(*, queue: Queue, arrivals: list[tuple[Contact, str]], now=None) -> list[Conversation]:
     """A burst of customers writing at once (an import, a provider's batch, the routing benchmark):
-    `conversation_open` for each, in a few statements. They wait in line in the given order and
-    routing takes them in batches on commit."""
+    `conversation_open` for each, in a few statements. When nobody waits in the queue, free agents
+    get them in this transaction; the rest wait in line in the given order and are routed in
+    batches on commit."""
     if any(contact.organization_id != queue.organization_id for contact, _text in arrivals):
         raise DomainError(_("The contact, channel and queue must belong to one organization."))
     if any(len(text) > MAX_TEXT for _contact, text in arrivals):
@@ -98,7 +99,7 @@ def conversation_open_many(*, queue: Queue, arrivals: list[tuple[Contact, str]],
         return []
     now = now or timezone.now()
     medium = Conversation.Medium.CHAT if queue.medium == "chat" else Conversation.Medium.VOICE
-    opened = Conversation.objects.bulk_create(
+    opened = [
         Conversation(
             organization_id=queue.organization_id,
             queue=queue,
@@ -113,17 +114,20 @@ def conversation_open_many(*, queue: Queue, arrivals: list[tuple[Contact, str]],
             unread_count=1 if text else 0,
         )
         for index, (contact, text) in enumerate(arrivals)
-    )
+    ]
+    # Inserted already assigned to free agents when the line is empty (one conversation.assigned
+    # event); the rest wait (one conversation.queued event) and are routed on commit.
+    routing.open_arrivals(queue, opened)
+    waiting = [c.pk for c in opened if c.status == C.QUEUED]
+    if waiting:
+        events.publish(events.CONVERSATION_QUEUED, organization_id=queue.organization_id, queue_ids=[queue.pk],
+                       conversation_ids=waiting, to_conversation_groups=False)
     Message.objects.bulk_create(
         Message(organization_id=queue.organization_id, conversation=conversation, direction=Message.Direction.INBOUND,
                 kind=Message.Kind.TEXT, body=text, created_at=now)
         for conversation, (_contact, text) in zip(opened, arrivals, strict=True)
         if text
     )
-    # One event for the burst: the queue's pages refresh their lists once.
-    events.publish(events.CONVERSATION_QUEUED, organization_id=queue.organization_id, queue_ids=[queue.pk],
-                   conversation_ids=[c.pk for c in opened], to_conversation_groups=False)
-    routing.route_queue_on_commit(queue.pk)
     from contactcenter.services import autoreplies
 
     for conversation in opened:

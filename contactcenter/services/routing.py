@@ -185,10 +185,7 @@ def route_queue(queue_id: int, *, limit: int = 1000) -> int:
             queue = Queue.objects.select_related("organization").filter(pk=queue_id, is_active=True).first()
             if queue is None:
                 break
-            queue.routable_statuses = {
-                s.pk: s for s in StatusDefinition.objects.filter(
-                    organization_id=queue.organization_id, code__in=(S.READY, S.IN_SERVICE))
-            }
+            _prepare(queue)
         if queue.medium == "chat":
             assigned, taken = _route_batch(queue)
             done += assigned
@@ -346,8 +343,7 @@ BATCH = 50
 
 def _route_batch(queue: Queue) -> tuple[int, int]:
     """One routing transaction for a chat queue: up to BATCH waiting conversations (priority,
-    then FIFO; SKIP LOCKED) to the best eligible agents by the queue's strategy (locked with
-    SKIP LOCKED, checked again under the lock). Returns (assigned, conversations taken)."""
+    then FIFO; SKIP LOCKED) to the best eligible agents. Returns (assigned, conversations taken)."""
     with transaction.atomic():
         waiting = list(
             Conversation.objects.select_for_update(skip_locked=True)
@@ -366,26 +362,72 @@ def _route_batch(queue: Queue) -> tuple[int, int]:
             ).values_list("conversation_id", "from_agent_id", "resolved_at", "conversation__enqueued_at")
             if resolved_at >= enqueued_at
         }
-        # The best n agents are enough for n chats (each assignment only makes its agent less
-        # preferred than before), plus one for every agent some conversation may not go to.
-        limit = len(waiting) + len({agent_id for _, agent_id in transferred_back})
-        sql, params = _eligible_sql(queue, conversation=None, lock=True, limit=limit)
-        pool = list(AgentState.objects.raw(sql, params))
-        if not pool:
-            return 0, len(waiting)
-        # The login lives in another row: re-read it under the agent's lock (a logout takes it too).
-        logged_in = set(
-            QueueLogin.objects.filter(queue_id=queue.pk, agent_id__in=[s.agent_id for s in pool],
-                                      ended_at__isnull=True).values_list("agent_id", flat=True)
-        )
-        pool = [s for s in pool if s.agent_id in logged_in and s.status_id in queue.routable_statuses]
-        for state in pool:
-            state.status = queue.routable_statuses[state.status_id]
+        return _assign_to_best(queue, waiting, transferred_back), len(waiting)
+
+
+def open_arrivals(queue: Queue, arriving: list[Conversation]) -> int:
+    """Insert chats that just arrived (unsaved, in line order) and, when nobody waits before
+    them, give them to free agents in the same transaction: they are inserted already assigned.
+    What is left waits in the queue and is routed on commit. Returns how many were assigned."""
+    pairs, now = [], None
+    if queue.medium == "chat" and queue.is_active and not Conversation.objects.filter(
+        queue_id=queue.pk, status=C.QUEUED
+    ).exists():
+        _prepare(queue)
+        pool = _lock_pool(queue, limit=min(len(arriving), BATCH))
         now = timezone.now()
-        pairs = _match(queue, waiting, pool, transferred_back, now=now)
-        if pairs:
-            _assign_many(queue, pairs, now=now)
-        return len(pairs), len(waiting)
+        pairs = _match(queue, arriving[:BATCH], pool, set(), now=now)
+        for conversation, state in pairs:
+            conversation.status = C.ASSIGNED
+            conversation.assignee_id = state.agent_id
+            conversation.assigned_at = state.last_assigned_at
+    Conversation.objects.bulk_create(arriving)
+    if pairs:
+        _assign_many(queue, pairs, now=now, inserted=True)
+    if len(pairs) < len(arriving):
+        route_queue_on_commit(queue.pk)
+    return len(pairs)
+
+
+def _prepare(queue: Queue) -> None:
+    if not hasattr(queue, "routable_statuses"):
+        queue.routable_statuses = {
+            s.pk: s for s in StatusDefinition.objects.filter(
+                organization_id=queue.organization_id, code__in=(S.READY, S.IN_SERVICE))
+        }
+
+
+def _lock_pool(queue: Queue, *, limit: int) -> list[AgentState]:
+    """The best `limit` eligible agents by the queue's strategy, locked (SKIP LOCKED) and checked
+    again under the lock."""
+    sql, params = _eligible_sql(queue, conversation=None, lock=True, limit=limit)
+    pool = list(AgentState.objects.raw(sql, params))
+    if not pool:
+        return []
+    # The login lives in another row: re-read it under the agent's lock (a logout takes it too).
+    logged_in = set(
+        QueueLogin.objects.filter(queue_id=queue.pk, agent_id__in=[s.agent_id for s in pool],
+                                  ended_at__isnull=True).values_list("agent_id", flat=True)
+    )
+    pool = [s for s in pool if s.agent_id in logged_in and s.status_id in queue.routable_statuses]
+    for state in pool:
+        state.status = queue.routable_statuses[state.status_id]
+    return pool
+
+
+def _assign_to_best(queue: Queue, waiting: list[Conversation], excluded: set[tuple]) -> int:
+    """Locked waiting chats, in line order, to the best eligible agents by the queue's strategy.
+    Returns how many were assigned."""
+    # The best n agents are enough for n chats (each assignment only makes its agent less
+    # preferred than before), plus one for every agent some conversation may not go to.
+    pool = _lock_pool(queue, limit=len(waiting) + len({agent_id for _, agent_id in excluded}))
+    if not pool:
+        return 0
+    now = timezone.now()
+    pairs = _match(queue, waiting, pool, excluded, now=now)
+    if pairs:
+        _assign_many(queue, pairs, now=now)
+    return len(pairs)
 
 
 def _match(queue: Queue, waiting: list[Conversation], pool: list[AgentState], excluded: set[tuple], *, now
@@ -419,15 +461,16 @@ def _match(queue: Queue, waiting: list[Conversation], pool: list[AgentState], ex
     return pairs
 
 
-def _assign_many(queue: Queue, pairs: list[tuple], *, now) -> None:
-    """Write a batch of assignments: conversations, agents' loads, the ledger of agents who start
-    serving (Ready -> In service), and one event for the batch."""
-    for conversation, state in pairs:
-        conversation.status = C.ASSIGNED
-        conversation.assignee_id = state.agent_id
-        conversation.assigned_at = state.last_assigned_at
-    update_rows(Conversation, "id", ["status", "assignee_id", "assigned_at"],
-                [(c.pk, c.status, c.assignee_id, c.assigned_at) for c, _ in pairs])
+def _assign_many(queue: Queue, pairs: list[tuple], *, now, inserted: bool = False) -> None:
+    """Write a batch of assignments: conversations (unless `inserted` so), agents' loads, the
+    ledger of agents who start serving (Ready -> In service), and one event for the batch."""
+    if not inserted:
+        for conversation, state in pairs:
+            conversation.status = C.ASSIGNED
+            conversation.assignee_id = state.agent_id
+            conversation.assigned_at = state.last_assigned_at
+        update_rows(Conversation, "id", ["status", "assignee_id", "assigned_at"],
+                    [(c.pk, c.status, c.assignee_id, c.assigned_at) for c, _ in pairs])
     states = list({state.agent_id: state for _, state in pairs}.values())
     starting = [s for s in states if s.status.code == S.READY]
     if starting:

@@ -81,19 +81,35 @@ def test_agents_who_start_serving_in_a_burst_get_one_ledger_interval_each(person
         assert last.started_at == min(c.assigned_at for c in opened if c.assignee_id == agent.pk)
 
 
-def test_a_burst_is_announced_by_one_queued_and_one_assigned_event(personas, engine, captured_events):
+def test_a_burst_to_free_agents_is_announced_by_one_assigned_event(personas, engine, captured_events):
     members = team(personas, engine, capacity=2)
     captured_events.clear()
     opened = burst(engine, personas.queue, 4)
-    queued = [e for e in captured_events if e.type == events.CONVERSATION_QUEUED]
-    assigned = [e for e in captured_events if e.type == events.CONVERSATION_ASSIGNED]
-    assert len(queued) == 1 and queued[0].data["conversation_ids"] == [c.pk for c in opened]
-    assert len(assigned) == 1
-    assert sorted(assigned[0].data["conversation_ids"]) == sorted(c.pk for c in opened)
-    assert set(assigned[0].data["agent_ids"]) == {m.pk for m in members}
-    assert assigned[0].data["assignees"] == {str(c.pk): c.assignee_id for c in opened}
+    assert [e.type for e in captured_events if e.type.startswith("conversation.")] == [events.CONVERSATION_ASSIGNED]
+    assigned = next(e for e in captured_events if e.type == events.CONVERSATION_ASSIGNED)
+    assert sorted(assigned.data["conversation_ids"]) == sorted(c.pk for c in opened)
+    assert set(assigned.data["agent_ids"]) == {m.pk for m in members}
+    assert assigned.data["assignees"] == {str(c.pk): c.assignee_id for c in opened}
     statuses = [e for e in captured_events if e.type == events.AGENT_STATUS]
     assert sorted(e.data["agent_ids"][0] for e in statuses) == sorted(m.pk for m in members)
+
+
+def test_a_burst_nobody_can_take_is_announced_by_one_queued_event(personas, engine, captured_events):
+    opened = burst(engine, personas.queue, 3)
+    queued = [e for e in captured_events if e.type == events.CONVERSATION_QUEUED]
+    assert len(queued) == 1 and queued[0].data["conversation_ids"] == [c.pk for c in opened]
+    assert not [e for e in captured_events if e.type == events.CONVERSATION_ASSIGNED]
+
+
+def test_a_burst_waits_behind_conversations_already_in_line(personas, engine):
+    p = personas
+    p.queue.capacity = 2
+    p.queue.save()
+    older = burst(engine, p.queue, 1)  # nobody ready: it waits
+    newer = burst(engine, p.queue, 2)
+    engine.make_ready(p.agent, p.queue)  # room for two: the oldest two in line
+    statuses = {c.pk: c.status for c in Conversation.objects.filter(queue=p.queue)}
+    assert [statuses[c.pk] for c in older + newer] == ["assigned", "assigned", "queued"]
 
 
 def test_a_burst_with_a_contact_of_another_organization_opens_nothing(personas, engine):

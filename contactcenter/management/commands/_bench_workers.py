@@ -61,7 +61,7 @@ def open_bursts(index, barrier, results, bursts, text):
             pk__in={queue_id for queue_id, _ in bursts})}
         contacts = Contact.objects.in_bulk([pk for _, ids in bursts for pk in ids])
         plan = [(queues[queue_id], [contacts[pk] for pk in ids]) for queue_id, ids in bursts]
-        _warm_up(list(queues.values()))
+        _warm_up(list(queues.values()), sizes={len(ids) for _, ids in bursts})
         events.listeners.append(listen)
         barrier.wait(120)
         started = time.time()
@@ -79,7 +79,7 @@ def open_bursts(index, barrier, results, bursts, text):
     results.put({"index": index, "assigned": assigned, "error": error, "started": started, "ended": ended})
 
 
-def _warm_up(queues) -> None:
+def _warm_up(queues, sizes) -> None:
     """What a long-running server or Celery process has done before: the routing statements
     compiled, the event publisher's loop and Redis connections open."""
     from asgiref.sync import async_to_sync  # noqa: F401  (imported as a request would have)
@@ -92,8 +92,10 @@ def _warm_up(queues) -> None:
 
     for queue in queues:
         routing.route_queue(queue.pk)  # nothing waits yet: one read
+        routing._prepare(queue)
         with transaction.atomic():
-            routing._eligible_sql(queue, conversation=None, lock=True, limit=routing.BATCH)
+            for limit in {*sizes, routing.BATCH}:
+                routing._eligible_sql(queue, conversation=None, lock=True, limit=min(limit, routing.BATCH))
     layer = get_channel_layer()
     if layer is not None:
         events._outbox()
