@@ -1,4 +1,5 @@
 import asyncio
+import gc
 import os
 
 from django.core.asgi import get_asgi_application
@@ -25,3 +26,8 @@ async def application(scope, receive, send):
     """The router, noting the server's event loop for events sent from other threads."""
     remember_server_loop(asyncio.get_running_loop())
     return await router(scope, receive, send)
+
+
+# What start-up created (modules, URL patterns, settings) lives as long as the process: moved out
+# of the garbage collector's way, a collection no longer walks it (shorter pauses under load).
+gc.freeze()

@@ -1,6 +1,8 @@
+import gc
 import os
 
 from celery import Celery
+from celery.signals import worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "contactcenter.settings")
 
@@ -22,3 +24,9 @@ def setup_periodic_tasks(sender, **kwargs):
     sender.add_periodic_task(
         15.0, sender.signature("contactcenter.tasks.supervision_alerts"), name="supervision_alerts"
     )
+
+
+@worker_process_init.connect
+def freeze_start_up_objects(**kwargs):
+    """As asgi.py: what start-up created stays out of the garbage collector's way."""
+    gc.freeze()

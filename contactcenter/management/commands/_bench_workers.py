@@ -6,20 +6,24 @@ Each worker starts, sets Django up, waits at the barrier with the others, works,
 what it measured. Spawned (not forked): nothing of the parent's connections or threads leaks in.
 """
 
+import gc
 import multiprocessing
+import queue as queue_module
 import time
 import traceback
 
 
-def _setup() -> None:
+def _setup(database_name: str) -> None:
     import django
+    from django.conf import settings
 
     django.setup()
+    settings.DATABASES["default"]["NAME"] = database_name  # the parent's (a test run's test database)
 
 
-def raw_updates(index, barrier, results, table, seconds, hot_row):
+def raw_updates(index, barrier, results, database_name, table, seconds, hot_row):
     """One-row UPDATE transactions for `seconds`: its own row, or the shared hot row."""
-    _setup()
+    _setup(database_name)
     from django.db import connection, transaction
 
     row = hot_row if hot_row is not None else index
@@ -40,9 +44,9 @@ def raw_updates(index, barrier, results, table, seconds, hot_row):
     results.put({"index": index, "latencies": latencies, "error": error})
 
 
-def open_bursts(index, barrier, results, bursts, text):
+def open_bursts(index, barrier, results, database_name, bursts, text):
     """Customers arrive: each burst is (queue id, contact ids); routing runs on commit."""
-    _setup()
+    _setup(database_name)
     from django.db import connection
 
     from contactcenter import events
@@ -62,6 +66,7 @@ def open_bursts(index, barrier, results, bursts, text):
         contacts = Contact.objects.in_bulk([pk for _, ids in bursts for pk in ids])
         plan = [(queues[queue_id], [contacts[pk] for pk in ids]) for queue_id, ids in bursts]
         _warm_up(list(queues.values()), sizes={len(ids) for _, ids in bursts})
+        gc.freeze()  # as server and Celery processes do after start-up (asgi.py, celery.py)
         events.listeners.append(listen)
         barrier.wait(120)
         started = time.time()
@@ -104,18 +109,32 @@ def _warm_up(queues, sizes) -> None:
 
 
 def run(target, arguments: list[tuple], timeout: float = 600) -> list[dict]:
-    """One spawned worker per tuple of `arguments`, running target(index, barrier, results, *those);
-    their reports, in index order."""
+    """One spawned worker per tuple of `arguments`, running target(index, barrier, results,
+    database name, *those); their reports, in index order."""
+    from django.db import connection
+
+    database_name = connection.settings_dict["NAME"]
     context = multiprocessing.get_context("spawn")
     barrier = context.Barrier(len(arguments))
     results = context.Queue()
     workers = [
-        context.Process(target=target, args=(i, barrier, results, *args), daemon=True)
+        context.Process(target=target, args=(i, barrier, results, database_name, *args), daemon=True)
         for i, args in enumerate(arguments)
     ]
     for worker in workers:
         worker.start()
-    reports = [results.get(timeout=timeout) for _ in workers]
+    reports, deadline = [], time.monotonic() + timeout
+    while len(reports) < len(workers):
+        try:
+            reports.append(results.get(timeout=1))
+        except queue_module.Empty:
+            if time.monotonic() > deadline or not any(worker.is_alive() for worker in workers):
+                for worker in workers:
+                    worker.kill()
+                raise RuntimeError(
+                    f"{len(workers) - len(reports)} bench worker(s) stopped without a report "
+                    "(see their error above)"
+                ) from None
     for worker in workers:
         worker.join(10)
     return sorted(reports, key=lambda report: report["index"])

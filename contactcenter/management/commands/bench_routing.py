@@ -135,7 +135,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--agents", type=int, default=200)
-        parser.add_argument("--conversations", type=int, default=2000)
+        parser.add_argument("--conversations", type=int, default=6000)
         parser.add_argument("--workers", type=int, default=8, help="Client threads (one connection each).")
         parser.add_argument("--queues", type=int, default=4, help="Chat queues; every agent works all of them.")
         parser.add_argument("--arrivals", choices=("burst", "single"), default="burst",
