@@ -6,6 +6,7 @@ turns domain events into HTML fragments rendered from the page's own partials; h
 extension swaps them in by id.
 """
 
+import asyncio
 import logging
 from http.cookies import SimpleCookie
 
@@ -45,8 +46,48 @@ def request_for_scope(scope, user) -> HttpRequest:
     return request
 
 
+# Fast-path renders in flight on this process's event loop, by their shared keys: sockets that
+# need the same fragments wait for the one socket rendering them instead of all rendering.
+_rendering: dict[tuple, asyncio.Future] = {}
+
+
 class LiveConsumer(WebsocketConsumer):
     track_device = False
+
+    async def __call__(self, scope, receive, send):
+        self.send_now = send  # the server's own (async) send, for the fast path
+        await super().__call__(scope, receive, send)
+
+    async def dispatch(self, message):
+        """Events a consumer can answer from what another socket of this process just rendered
+        (`fast_event`) are sent from the event loop; everything else runs in the consumer's
+        thread as usual."""
+        if message.get("type") == "cc.event":
+            while True:
+                fragments, keys = self.fast_event(message["event"])
+                if fragments is not None:
+                    for fragment in fragments:
+                        if fragment and fragment.strip():
+                            await self.send_now({"type": "websocket.send", "text": fragment})
+                    return
+                if keys is None:
+                    break
+                pending = _rendering.get(keys)
+                if pending is None:  # this socket renders them (in its thread) for the others
+                    done = _rendering[keys] = asyncio.get_running_loop().create_future()
+                    try:
+                        await super().dispatch(message)
+                    finally:
+                        _rendering.pop(keys, None)
+                        done.set_result(None)
+                    return
+                await asyncio.shield(pending)
+        await super().dispatch(message)
+
+    def fast_event(self, event: dict) -> tuple[list[str] | None, tuple | None]:
+        """(fragments to send now, or None; the shared keys they are cached under, or None when
+        this event never takes the fast path here). Runs on the event loop: no database."""
+        return None, None
 
     # --- lifecycle ---------------------------------------------------------------------------
 

@@ -193,17 +193,45 @@ class SupervisionConsumer(LiveConsumer):
         ids = event.get("conversation_ids", [])
         return bool(ids) and Conversation.objects.filter(pk__in=ids, assignee_id=self.page_agent.pk).exists()
 
-    def overview_fragments(self, kind, queues, agents, event_id=None) -> list[str]:
-        fragments = []
+    def overview_parts(self, kind, queues, agents, event_id=None) -> list[tuple[tuple, object]]:
+        """The overview's fragments for an event as (shared key, how to render it), the agents'
+        rows first: they are what the supervisor watches change."""
+        parts = []
         seen = (event_id or object(), frozenset(self.queue_ids), self.language)
-        if kind in FIGURE_EVENTS and (queues & self.queue_ids or agents & self.agent_ids):
-            fragments.append(shared_render(("figures", *seen), lambda: self.render(
-                PAGE + "#overview-figures", context.figures_context(self.user))))
         if kind in AGENT_EVENTS:
-            for agent_id in agents & self.agent_ids:
-                fragments.append(shared_render(("agent-row", agent_id, *seen),
-                                               lambda agent_id=agent_id: self.render_agent_row(agent_id)))
-        return fragments
+            for agent_id in sorted(agents & self.agent_ids):
+                parts.append((("agent-row", agent_id, *seen),
+                              lambda agent_id=agent_id: self.render_agent_row(agent_id)))
+        if kind in FIGURE_EVENTS and (queues & self.queue_ids or agents & self.agent_ids):
+            parts.append((("figures", *seen), lambda: self.render(
+                PAGE + "#overview-figures", context.figures_context(self.user))))
+        return parts
+
+    def overview_fragments(self, kind, queues, agents, event_id=None) -> list[str]:
+        return [shared_render(key, build) for key, build in self.overview_parts(kind, queues, agents, event_id)]
+
+    def fast_event(self, event: dict) -> tuple[list[str] | None, tuple | None]:
+        """A status change on the overview is the same fragments for every socket of this process
+        that sees the same queues (rows, figures, toast): once one socket rendered them, the
+        others send them from the event loop, without a thread or the database. Returns (the
+        fragments, or None to take the usual path; the shared keys, or None when not shared)."""
+        if (event.get("type") != events.AGENT_STATUS or getattr(self, "agent_ids", None) is None
+                or self.queue is not None or self.session is not None or self.page_agent is not None
+                or event.get("organization_id") != self.user.organization_id or not event.get("id")):
+            return None, None
+        if event["id"] in self.handled:
+            return [], None
+        agents = set(event.get("agent_ids", []))
+        parts = self.overview_parts(events.AGENT_STATUS, set(event.get("queue_ids", [])), agents, event["id"])
+        keys = [key for key, _build in parts]
+        toast = self.status_toast_key(event, agents)
+        if toast is not None:
+            keys.append(toast)
+        fragments = [_shared.get(key) for key in keys]
+        if any(fragment is None for fragment in fragments):
+            return None, tuple(keys)
+        self.handled.append(event["id"])
+        return fragments, tuple(keys)
 
     def render_agent_row(self, agent_id: int) -> str:
         ctx = context.agent_row_context(self.user, agent_id, queue_ids=self.queue_ids)
@@ -230,14 +258,19 @@ class SupervisionConsumer(LiveConsumer):
         kind = event["type"]
         toast = None
         if kind == events.AGENT_STATUS and agents & self.agent_ids:
-            if self.user.supervision_alerts == User.SupervisionAlerts.NONE:
+            key = self.status_toast_key(event, agents)
+            if key is None:
                 return ""
-            key = ("status-toast", event.get("id") or object(), min(agents & self.agent_ids),
-                   self.user.supervision_alerts, self.language)
             return shared_render(key, lambda: self.render_toast(self.status_toast(event, agents), event))
         elif kind == services.ALERT and (queues & self.queue_ids or agents & self.agent_ids):
             toast = self.alert_toast(event, agents, queues)
         return self.render_toast(toast, event)
+
+    def status_toast_key(self, event: dict, agents: set[int]) -> tuple | None:
+        if not agents & self.agent_ids or self.user.supervision_alerts == User.SupervisionAlerts.NONE:
+            return None
+        return ("status-toast", event.get("id") or object(), min(agents & self.agent_ids),
+                self.user.supervision_alerts, self.language)
 
     def render_toast(self, toast: dict | None, event: dict) -> str:
         if toast is None:
