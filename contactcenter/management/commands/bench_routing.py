@@ -1,14 +1,17 @@
 """Routing throughput and latency under concurrency, against the configured database.
 
 A throwaway organization (slug bench-<random>) gets N agents signed in, logged in to every queue
-and receiving new work; K threads open M conversations through the services, so routing runs on
-commit as in production. By default customers arrive in bursts (`--burst`, 25 at once per thread,
-`conversation_open_many`) and the router assigns each burst in batches; `--arrivals single` opens
-them one by one (`conversation_open`, one transaction each), which measures opening as much as
-routing. The figures: assignments per second, routing latency from enqueued_at
-to assigned_at (both stored on the conversation), and the invariants checked by SQL on the
-resulting rows. For scale, the same K threads then run one-row UPDATE transactions on a scratch
-table in the same database: routing is reported as a ratio of that raw write rate.
+and receiving new work. K worker processes (_bench_workers.py: one connection each, like the
+server and Celery processes that route in production) open M conversations through the services.
+By default customers arrive in bursts (`--burst`, 25 at once per worker, `conversation_open_many`):
+free agents take a burst in its own transaction when nobody waits before it, the rest is routed
+in batches on commit. `--arrivals single` opens them one by one (`conversation_open`, then the
+router's transaction), which measures opening as much as routing.
+
+The figures: assignments per second, routing latency from enqueued_at to assigned_at (both
+stored on the conversation), and the invariants checked by SQL on the resulting rows. For scale,
+K worker processes also run one-row UPDATE transactions on a scratch table in the same database:
+routing is reported as a ratio of that raw write rate.
 """
 
 import math
@@ -136,7 +139,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--agents", type=int, default=200)
         parser.add_argument("--conversations", type=int, default=6000)
-        parser.add_argument("--workers", type=int, default=8, help="Client threads (one connection each).")
+        parser.add_argument("--workers", type=int, default=8, help="Client processes (one connection each).")
         parser.add_argument("--queues", type=int, default=4, help="Chat queues; every agent works all of them.")
         parser.add_argument("--arrivals", choices=("burst", "single"), default="burst",
                             help="Customers arrive in bursts (default) or one by one.")
@@ -195,9 +198,9 @@ class Command(BaseCommand):
             )
             result = self.bench_routing(organization, queue_list, count)
             out(
-                f"routing: {result['opened']} conversations opened by {workers} threads in "
+                f"routing: {result['opened']} conversations opened by {workers} worker processes in "
                 f"{result['seconds']:.2f} s, {result['assigned']} assigned ({result['rate']:.1f} assignments/s), "
-                f"{result['waiting']} still waiting when the threads ended"
+                f"{result['waiting']} still waiting when the workers ended"
             )
             out(
                 f"routing latency (enqueued_at -> assigned_at): p50 {result['p50']:.1f} ms, "
