@@ -46,9 +46,24 @@ def request_for_scope(scope, user) -> HttpRequest:
     return request
 
 
-# Fast-path renders in flight on this process's event loop, by their shared keys: sockets that
-# need the same fragments wait for the one socket rendering them instead of all rendering.
+# Fragments being rendered for the fast path, by their shared keys, on this process's event loop:
+# sockets that need the same fragment wait for the one socket rendering it (and send it the moment
+# it is ready) instead of all rendering it.
 _rendering: dict[tuple, asyncio.Future] = {}
+_loop: asyncio.AbstractEventLoop | None = None
+
+
+def rendered(key: tuple) -> None:
+    """Called (from any thread) when the fragment for `key` is in the shared cache."""
+    loop = _loop
+    if loop is not None and not loop.is_closed():
+        loop.call_soon_threadsafe(_resolve, key)
+
+
+def _resolve(key: tuple) -> None:
+    future = _rendering.pop(key, None)
+    if future is not None and not future.done():
+        future.set_result(None)
 
 
 class LiveConsumer(WebsocketConsumer):
@@ -59,35 +74,45 @@ class LiveConsumer(WebsocketConsumer):
         await super().__call__(scope, receive, send)
 
     async def dispatch(self, message):
-        """Events a consumer can answer from what another socket of this process just rendered
-        (`fast_event`) are sent from the event loop; everything else runs in the consumer's
-        thread as usual."""
+        """Events a consumer answers with fragments other sockets of this process render too
+        (`fast_event`) are sent from the event loop, each as soon as it exists; one socket renders
+        what is missing, in its thread. Everything else runs in the consumer's thread as usual."""
+        global _loop
         if message.get("type") == "cc.event":
-            while True:
-                fragments, keys = self.fast_event(message["event"])
-                if fragments is not None:
-                    for fragment in fragments:
-                        if fragment and fragment.strip():
-                            await self.send_now({"type": "websocket.send", "text": fragment})
-                    return
-                if keys is None:
-                    break
-                pending = _rendering.get(keys)
-                if pending is None:  # this socket renders them (in its thread) for the others
-                    done = _rendering[keys] = asyncio.get_running_loop().create_future()
+            keys = self.fast_event(message["event"])
+            if keys is not None:
+                _loop = asyncio.get_running_loop()
+                missing = [key for key in keys if self.shared(key) is None]
+                mine = [key for key in missing if key not in _rendering]
+                if mine:  # this socket renders them (all of its fragments, through the usual path)
+                    for key in mine:
+                        _rendering[key] = _loop.create_future()
                     try:
                         await super().dispatch(message)
                     finally:
-                        _rendering.pop(keys, None)
-                        done.set_result(None)
+                        for key in mine:
+                            _resolve(key)
                     return
-                await asyncio.shield(pending)
+                self.mark_handled(message["event"])
+                for key in keys:
+                    if self.shared(key) is None and key in _rendering:
+                        await asyncio.shield(_rendering[key])
+                    fragment = self.shared(key)
+                    if fragment and fragment.strip():
+                        await self.send_now({"type": "websocket.send", "text": fragment})
+                return
         await super().dispatch(message)
 
-    def fast_event(self, event: dict) -> tuple[list[str] | None, tuple | None]:
-        """(fragments to send now, or None; the shared keys they are cached under, or None when
-        this event never takes the fast path here). Runs on the event loop: no database."""
-        return None, None
+    def fast_event(self, event: dict) -> list[tuple] | None:
+        """The shared keys of the fragments this socket sends for the event, in order, when all of
+        them are shared renders; None for the usual path. Runs on the event loop: no database."""
+        return None
+
+    def shared(self, key: tuple) -> str | None:
+        return None
+
+    def mark_handled(self, event: dict) -> None:
+        pass
 
     # --- lifecycle ---------------------------------------------------------------------------
 

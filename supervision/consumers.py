@@ -14,7 +14,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from contactcenter import events
+from contactcenter import events, sockets
 from contactcenter.models import MonitoringSession, Queue, StatusDefinition, User
 from contactcenter.services import supervision as services
 from contactcenter.services.policies import user_can_supervise_agent
@@ -51,6 +51,7 @@ def shared_render(key: tuple, build) -> str:
     if html is None:
         html = build()
         _shared[key] = html
+        sockets.rendered(key)  # sockets waiting for it send it now
         while len(_shared) > SHARED_RENDERS:
             try:
                 _shared.popitem(last=False)
@@ -210,28 +211,29 @@ class SupervisionConsumer(LiveConsumer):
     def overview_fragments(self, kind, queues, agents, event_id=None) -> list[str]:
         return [shared_render(key, build) for key, build in self.overview_parts(kind, queues, agents, event_id)]
 
-    def fast_event(self, event: dict) -> tuple[list[str] | None, tuple | None]:
-        """A status change on the overview is the same fragments for every socket of this process
-        that sees the same queues (rows, figures, toast): once one socket rendered them, the
-        others send them from the event loop, without a thread or the database. Returns (the
-        fragments, or None to take the usual path; the shared keys, or None when not shared)."""
+    def fast_event(self, event: dict) -> list[tuple] | None:
+        """A status change on the overview is the same fragments (rows, figures, toast) for every
+        socket of this process that sees the same queues: their shared keys, so that one socket
+        renders them and the others send them from the event loop (LiveConsumer.dispatch)."""
         if (event.get("type") != events.AGENT_STATUS or getattr(self, "agent_ids", None) is None
                 or self.queue is not None or self.session is not None or self.page_agent is not None
                 or event.get("organization_id") != self.user.organization_id or not event.get("id")):
-            return None, None
+            return None
         if event["id"] in self.handled:
-            return [], None
+            return []
         agents = set(event.get("agent_ids", []))
         parts = self.overview_parts(events.AGENT_STATUS, set(event.get("queue_ids", [])), agents, event["id"])
         keys = [key for key, _build in parts]
         toast = self.status_toast_key(event, agents)
         if toast is not None:
             keys.append(toast)
-        fragments = [_shared.get(key) for key in keys]
-        if any(fragment is None for fragment in fragments):
-            return None, tuple(keys)
+        return keys
+
+    def shared(self, key: tuple) -> str | None:
+        return _shared.get(key)
+
+    def mark_handled(self, event: dict) -> None:
         self.handled.append(event["id"])
-        return fragments, tuple(keys)
 
     def render_agent_row(self, agent_id: int) -> str:
         ctx = context.agent_row_context(self.user, agent_id, queue_ids=self.queue_ids)
