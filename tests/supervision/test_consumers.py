@@ -202,3 +202,30 @@ async def test_live_agent_rows_link_to_the_agents_page(personas):
     html = await drain(comm)
     assert f'href="/supervision/agents/{personas.agent.pk}/"' in html
     await comm.disconnect()
+
+
+async def test_supervisors_seeing_the_same_queues_share_one_render_of_a_status_change(personas, monkeypatch):
+    from supervision.consumers import SupervisionConsumer
+
+    colleagues = [await sync_to_async(f.SupervisorFactory)(organization=personas.organization, username=f"sup{i}")
+                  for i in range(3)]
+    for supervisor in colleagues:
+        await sync_to_async(f.QueueMembershipFactory)(queue=personas.queue, user=supervisor, role="supervisor")
+    sockets = [(await connect(user))[0] for user in [personas.supervisor, *colleagues]]
+    for comm in sockets:
+        await drain(comm)
+    renders, handled_in_a_thread = [], []
+    render_row, handle_event = SupervisionConsumer.render_agent_row, SupervisionConsumer.handle_event
+    monkeypatch.setattr(SupervisionConsumer, "render_agent_row",
+                        lambda self, agent_id: renders.append(agent_id) or render_row(self, agent_id))
+    monkeypatch.setattr(SupervisionConsumer, "handle_event",
+                        lambda self, event: handled_in_a_thread.append(event["type"]) or handle_event(self, event))
+    await sync_to_async(agents.agent_sign_in)(agent=personas.agent)
+    for comm in sockets:
+        html = await drain(comm)
+        assert f'id="agent-{personas.agent.pk}"' in html and "status-online" in html
+    assert renders == [personas.agent.pk]  # four sockets, one render
+    # Only the socket that rendered went through a thread; the other three sent from the loop.
+    assert handled_in_a_thread.count("agent.status") == 1
+    for comm in sockets:
+        await comm.disconnect()
