@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -176,6 +177,13 @@ def agent_queue_login(request, agent_id: int):
             return _register_refused(request, agent, queue, exc.message)
         messages.success(request, _("%(agent)s is logged in to %(queue)s.")
                          % {"agent": agent.display_name, "queue": queue.name})
+        if request.htmx:  # the queue's agents, and the search results without the one registered
+            ctx = context.queue_context(request.user, queue, request.POST)
+            body = render(request, "supervision/queue.html#queue-body", ctx)
+            results = render_to_string("supervision/queue.html#register-results", {**ctx, "oob": True},
+                                       request=request)
+            body.content += results.encode()
+            return body
         return _back(request, agent)
     return _act(request, agent, lambda: services.supervisor_queue_login(by=request.user, agent=agent, queue=queue),
                 _("%(agent)s is logged in to %(queue)s.") % {"agent": agent.display_name, "queue": queue.name})

@@ -318,3 +318,15 @@ def test_in_spanish_the_pause_button_is_the_verb_pausar(personas, sofia, desk):
     sofia.cookies["django_language"] = "es"
     response = sofia.get(reverse("supervision:queue-agent-actions", args=[personas.queue.pk, personas.agent.pk]))
     assert 'data-testid="action-pause">Pausar</button>' in html(response)
+
+
+def test_a_registration_refreshes_the_search_results_without_the_registered_agent(personas, sofia, desk, pablo):
+    personas.organization.allow_unassigned_queue_login = True
+    personas.organization.save()
+    desk.sign_in(pablo)
+    body = html(register(sofia, pablo, personas.queue, headers=HTMX))
+    queue_body, results = body.split('<div id="register-results"', 1)
+    assert f'qagent-{pablo.pk}' in queue_body  # now among the queue's agents
+    assert results.lstrip().startswith('data-testid="register-results" hx-swap-oob="outerHTML"')
+    assert f'id="candidate-{pablo.pk}"' not in results  # logged in now: no longer a candidate
+    assert "Nobody matches." in text(results)
