@@ -135,6 +135,13 @@ def _back(request, agent: User | None = None):
     return redirect("supervision:overview")
 
 
+def _acting_queue(request):
+    """The queue page an action was made from (its form says so), for the audit log; 404 when
+    the supervisor may not see it."""
+    queue_id = _int(request.POST.get("queue"))
+    return access.queue_for_supervisor(request.user, queue_id) if queue_id else None
+
+
 def _run(request, action, done: str, back):
     """Run a supervisor's action: forbidden → 403, refused → the reason as an error, done → `done`;
     then `back()` answers."""
@@ -209,7 +216,9 @@ def agent_pause(request, agent_id: int):
     if reason is None:
         messages.error(request, _("Choose one of the organization's pause reasons."))
         return _back(request, agent)
-    return _act(request, agent, lambda: services.supervisor_pause(by=request.user, agent=agent, reason=reason),
+    queue = _acting_queue(request)
+    return _act(request, agent,
+                lambda: services.supervisor_pause(by=request.user, agent=agent, reason=reason, queue=queue),
                 _("%(agent)s is paused: %(reason)s.") % {"agent": agent.display_name, "reason": reason.name})
 
 
@@ -217,7 +226,8 @@ def agent_pause(request, agent_id: int):
 @require_POST
 def agent_resume(request, agent_id: int):
     agent = agent_for_supervisor(request.user, agent_id)
-    return _act(request, agent, lambda: services.supervisor_resume(by=request.user, agent=agent),
+    queue = _acting_queue(request)
+    return _act(request, agent, lambda: services.supervisor_resume(by=request.user, agent=agent, queue=queue),
                 _("%(agent)s is back from their pause.") % {"agent": agent.display_name})
 
 

@@ -333,8 +333,9 @@ def agent_set_unavailable(*, agent: User, dnd: bool, by: User | None = None) -> 
 
 @transaction.atomic
 def agent_pause(
-    *, agent: User, reason: StatusDefinition, by: User | None = None, source: str = A, note: str = ""
+    *, agent: User, reason: StatusDefinition, by: User | None = None, source: str = A, note: str = "", queue=None
 ) -> AgentState:
+    """`queue`: the queue a supervisor acted from (for the audit log)."""
     _check_actor(agent, by, source)
     if not reason.is_pause or reason.organization_id != agent.organization_id or not reason.is_active:
         raise DomainError(_("Choose one of the organization's pause reasons."), code="bad_reason")
@@ -342,13 +343,14 @@ def agent_pause(
     _check_not_banned(state, source)
     _change(state, reason, by=by or agent, source=source, reason=note or reason.name)
     if source == SV:
-        audit(by, "agent.pause", target_user=agent, reason=reason.name)
+        audit(by, "agent.pause", target_user=agent, queue=queue, reason=reason.name)
     return state
 
 
 @transaction.atomic
-def agent_resume(*, agent: User, by: User | None = None, source: str = A) -> AgentState:
-    """End a pause: back to Ready / In service / Online as Receive new says."""
+def agent_resume(*, agent: User, by: User | None = None, source: str = A, queue=None) -> AgentState:
+    """End a pause: back to Ready / In service / Online as Receive new says. `queue`: the queue a
+    supervisor acted from (for the audit log)."""
     _check_actor(agent, by, source)
     state = lock_state(agent)
     _check_not_banned(state, source)
@@ -359,7 +361,7 @@ def agent_resume(*, agent: User, by: User | None = None, source: str = A) -> Age
     to = status_definition(agent.organization_id, derived_status_code(state))
     _change(state, to, by=by or agent, source=source, reason="resume")
     if source == SV:
-        audit(by, "agent.resume", target_user=agent)
+        audit(by, "agent.resume", target_user=agent, queue=queue)
     return state
 
 

@@ -77,14 +77,20 @@ def supervisor_queue_logout(*, by: User, agent: User, queue: Queue) -> bool:
 # --- Status ---------------------------------------------------------------------------------------
 
 
-def supervisor_pause(*, by: User, agent: User, reason: StatusDefinition, note: str = ""):
+def supervisor_pause(*, by: User, agent: User, reason: StatusDefinition, note: str = "", queue: Queue | None = None):
+    """`queue`: the queue page the supervisor acted from, if any (recorded in the audit log)."""
     _require_agent(by, agent)
-    return agent_services.agent_pause(agent=agent, reason=reason, by=by, source=SV, note=note)
+    if queue is not None:
+        _require_queue(by, queue)
+    return agent_services.agent_pause(agent=agent, reason=reason, by=by, source=SV, note=note, queue=queue)
 
 
-def supervisor_resume(*, by: User, agent: User):
+def supervisor_resume(*, by: User, agent: User, queue: Queue | None = None):
     _require_agent(by, agent)
-    return agent_services.agent_resume(agent=agent, by=by, source=SV)
+    if queue is not None:
+        _require_queue(by, queue)
+    return agent_services.agent_resume(agent=agent, by=by, source=SV, queue=queue)
+
 
 
 def supervisor_force_offline(*, by: User, agent: User, reason: str = ""):

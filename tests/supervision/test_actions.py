@@ -105,6 +105,25 @@ def test_a_supervising_user_does_the_action_on_an_agent_of_their_queue(action, w
         assert (last.source, last.changed_by) == ("supervisor", actor)
 
 
+@pytest.mark.parametrize("action", ["pause", "resume", "queue-login", "queue-logout"])
+def test_an_action_from_a_queue_page_is_audited_with_that_queue(action, personas, desk, training):
+    setup, _url, _happened, audit_action = ACTIONS[action]
+    setup(desk, personas.agent, personas.queue, training)
+    with desk.commit():
+        post(client_for(personas.supervisor), action, personas.agent, personas.queue, training)
+    assert AuditEntry.objects.filter(action=audit_action).latest("created_at").queue == personas.queue
+
+
+def test_a_pause_from_the_page_of_a_queue_not_supervised_is_not_found_and_changes_nothing(personas, desk, training,
+                                                                                           pablo):
+    online(desk, personas.agent, personas.queue, training)
+    before = snapshot(personas.agent)
+    with desk.commit():
+        response = post(client_for(personas.supervisor), "pause", personas.agent, pablo.home, training)
+    assert response.status_code == 404
+    assert snapshot(personas.agent) == before
+
+
 @pytest.mark.parametrize("action", ACTIONS)
 def test_a_supervisor_cannot_act_on_an_agent_of_a_queue_they_do_not_supervise(action, personas, desk, training,
                                                                                   pablo):
