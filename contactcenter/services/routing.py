@@ -370,9 +370,12 @@ def open_arrivals(queue: Queue, arriving: list[Conversation]) -> int:
     them, give them to free agents in the same transaction: they are inserted already assigned.
     What is left waits in the queue and is routed on commit. Returns how many were assigned."""
     pairs, now = [], None
-    if queue.medium == "chat" and queue.is_active and not Conversation.objects.filter(
-        queue_id=queue.pk, status=C.QUEUED
-    ).exists():
+    if queue.medium == "chat" and not Conversation.objects.filter(queue_id=queue.pk, status=C.QUEUED).exists():
+        # The queue's settings as they are now (the caller's copy may be older), as route_queue.
+        queue = Queue.objects.select_related("organization").filter(pk=queue.pk, is_active=True).first()
+    else:
+        queue = None
+    if queue is not None:
         _prepare(queue)
         pool = _lock_pool(queue, limit=min(len(arriving), BATCH))
         now = timezone.now()
@@ -385,7 +388,7 @@ def open_arrivals(queue: Queue, arriving: list[Conversation]) -> int:
     if pairs:
         _assign_many(queue, pairs, now=now, inserted=True)
     if len(pairs) < len(arriving):
-        route_queue_on_commit(queue.pk)
+        route_queue_on_commit(arriving[0].queue_id)
     return len(pairs)
 
 

@@ -169,3 +169,12 @@ def test_the_redis_layer_sends_one_message_to_many_groups_each_member_once(needs
         return first["n"], second["n"], again["n"]
 
     assert async_to_sync(scenario)() == (1, 1, 2)
+
+
+def test_a_burst_into_a_queue_deactivated_meanwhile_waits(personas, engine):
+    from contactcenter.models import Queue
+
+    engine.make_ready(personas.agent, personas.queue)
+    Queue.objects.filter(pk=personas.queue.pk).update(is_active=False)  # our copy still says active
+    opened = burst(engine, personas.queue, 2)
+    assert [c.status for c in opened] == ["queued", "queued"]
