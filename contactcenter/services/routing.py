@@ -370,11 +370,14 @@ def open_arrivals(queue: Queue, arriving: list[Conversation]) -> int:
     them, give them to free agents in the same transaction: they are inserted already assigned.
     What is left waits in the queue and is routed on commit. Returns how many were assigned."""
     pairs, now = [], None
-    if queue.medium == "chat" and not Conversation.objects.filter(queue_id=queue.pk, status=C.QUEUED).exists():
-        # The queue's settings as they are now (the caller's copy may be older), as route_queue.
-        queue = Queue.objects.select_related("organization").filter(pk=queue.pk, is_active=True).first()
-    else:
-        queue = None
+    # The queue's settings as they are now (the caller's copy may be older), and whether anyone
+    # waits in it, in one read.
+    queue = (
+        Queue.objects.select_related("organization")
+        .filter(pk=queue.pk, is_active=True, kind=Queue.Kind.CHAT)
+        .exclude(Exists(Conversation.objects.filter(queue_id=OuterRef("pk"), status=C.QUEUED)))
+        .first()
+    )
     if queue is not None:
         _prepare(queue)
         pool = _lock_pool(queue, limit=min(len(arriving), BATCH))
