@@ -130,18 +130,7 @@ def _change(
     state.save(update_fields=["status", "since", "receive_new", "prefers_dnd", "wrapup_episode",
                               "wrapup_conversation", "wrapup_deadline", "chat_load", "voice_load",
                               "last_assigned_at"])
-    events.publish(
-        events.AGENT_STATUS,
-        organization_id=state.organization_id,
-        agent_ids=[state.agent_id],
-        queue_ids=_logged_in_queue_ids(state.agent_id),
-        # Colleagues' workspaces show only how many agents are online.
-        to_queue_groups=S.OFFLINE in (to.code, previous.code),
-        status=to.code,
-        previous_status=previous.code,
-        source=source,
-        since=now.isoformat(),
-    )
+    _publish_status(state, previous, source=source, queue_ids=_logged_in_queue_ids(state.agent_id))
     if is_routable(state):
         _route_after_commit(state.agent_id)
     return True
@@ -186,17 +175,23 @@ def change_many(states: list[AgentState], to: StatusDefinition, *, source: str,
         state.status, state.since = to, at[state.agent_id]
     update_rows(AgentState, "agent_id", ["status_id", "since"], [(s.agent_id, to.pk, s.since) for s in states])
     for state in states:
-        events.publish(
-            events.AGENT_STATUS,
-            organization_id=state.organization_id,
-            agent_ids=[state.agent_id],
-            queue_ids=queues.get(state.agent_id, []),
-            to_queue_groups=S.OFFLINE in (to.code, previous[state.agent_id].code),
-            status=to.code,
-            previous_status=previous[state.agent_id].code,
-            source=source,
-            since=state.since.isoformat(),
-        )
+        _publish_status(state, previous[state.agent_id], source=source, queue_ids=queues.get(state.agent_id, []))
+
+
+def _publish_status(state: AgentState, previous: StatusDefinition, *, source: str, queue_ids: list[int]) -> None:
+    """agent.status for a state just moved from `previous` to its current status."""
+    events.publish(
+        events.AGENT_STATUS,
+        organization_id=state.organization_id,
+        agent_ids=[state.agent_id],
+        queue_ids=queue_ids,
+        # Colleagues' workspaces show only how many agents are online.
+        to_queue_groups=S.OFFLINE in (state.status.code, previous.code),
+        status=state.status.code,
+        previous_status=previous.code,
+        source=source,
+        since=state.since.isoformat(),
+    )
 
 
 def _logged_in_queue_ids(agent_id: int) -> list[int]:

@@ -19,16 +19,16 @@ def update_rows(model, key: str, columns: list[str], rows: list[tuple]) -> None:
     fields = [model._meta.get_field(name) for name in (key, *columns)]
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
-    placeholders = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * len(rows))
+    one_row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    first = one_row
+    if connection.vendor == "postgresql":
+        # VALUES parameters arrive untyped: cast the first row's to their columns' types.
+        first = "(" + ", ".join(f"%s::{field.db_type(connection)}" for field in fields) + ")"
+    placeholders = ", ".join([first] + [one_row] * (len(rows) - 1))
     assignments = ", ".join(f"{quote(field.column)} = v.column{i + 2}" for i, field in enumerate(fields[1:]))
     params = [
         field.get_db_prep_save(value, connection) for row in rows for field, value in zip(fields, row, strict=True)
     ]
-    if connection.vendor == "postgresql":
-        # VALUES parameters arrive untyped: cast them to their columns' types.
-        casts = [field.db_type(connection) for field in fields]
-        first = "(" + ", ".join(f"%s::{cast}" for cast in casts) + ")"
-        placeholders = ", ".join([first] + ["(" + ", ".join(["%s"] * len(fields)) + ")"] * (len(rows) - 1))
     sql = (
         f"UPDATE {table} SET {assignments} FROM (VALUES {placeholders}) AS v "
         f"WHERE {table}.{quote(fields[0].column)} = v.column1"

@@ -87,13 +87,11 @@ def open_bursts(index, barrier, results, database_name, bursts, text):
 def _warm_up(queues, sizes) -> None:
     """What a long-running server or Celery process has done before: the routing statements
     compiled, the event publisher's loop and Redis connections open."""
-    from asgiref.sync import async_to_sync  # noqa: F401  (imported as a request would have)
     from channels.layers import get_channel_layer
     from django.db import transaction
 
     from contactcenter import events
-    from contactcenter.connectors import outbound  # noqa: F401
-    from contactcenter.services import autoreplies, routing  # noqa: F401
+    from contactcenter.services import routing
 
     for queue in queues:
         routing.route_queue(queue.pk)  # nothing waits yet: one read
