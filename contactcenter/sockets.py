@@ -8,9 +8,13 @@ extension swaps them in by id.
 
 import asyncio
 import logging
+from collections import OrderedDict
+from collections.abc import Callable
 from http.cookies import SimpleCookie
+from typing import NamedTuple
 
 from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
 from channels.generic.websocket import WebsocketConsumer
 from django.conf import settings
 from django.http import HttpRequest
@@ -46,24 +50,35 @@ def request_for_scope(scope, user) -> HttpRequest:
     return request
 
 
-# Fragments being rendered for the fast path, by their shared keys, on this process's event loop:
-# sockets that need the same fragment wait for the one socket rendering it (and send it the moment
-# it is ready) instead of all rendering it.
+# Fragments every socket of this process that shows the same thing sends alike (a supervisor
+# overview's status cells, figures and toasts hold no per-user data), by a key naming the event
+# and what the page shows: rendered once, then reused. 50 supervisors cost one render, not 50.
+_shared: OrderedDict[tuple, str] = OrderedDict()
+SHARED_RENDERS = 1024
+# Shared fragments being rendered in a consumer thread, by key: other sockets wait for them on the
+# event loop instead of rendering them too.
 _rendering: dict[tuple, asyncio.Future] = {}
-_loop: asyncio.AbstractEventLoop | None = None
 
 
-def rendered(key: tuple) -> None:
-    """Called (from any thread) when the fragment for `key` is in the shared cache."""
-    loop = _loop
-    if loop is not None and not loop.is_closed():
-        loop.call_soon_threadsafe(_resolve, key)
+def shared_render(key: tuple, build: Callable[[], str]) -> str:
+    html = _shared.get(key)
+    if html is None:
+        html = _shared[key] = build()
+        while len(_shared) > SHARED_RENDERS:
+            try:
+                _shared.popitem(last=False)
+            except KeyError:  # emptied meanwhile
+                break
+    return html
 
 
-def _resolve(key: tuple) -> None:
-    future = _rendering.pop(key, None)
-    if future is not None and not future.done():
-        future.set_result(None)
+class Part(NamedTuple):
+    """A shared fragment: its key, how to render it, and whether that needs no database (then it
+    is rendered on the event loop, at once)."""
+
+    key: tuple
+    build: Callable[[], str]
+    on_loop: bool = False
 
 
 class LiveConsumer(WebsocketConsumer):
@@ -74,45 +89,53 @@ class LiveConsumer(WebsocketConsumer):
         await super().__call__(scope, receive, send)
 
     async def dispatch(self, message):
-        """Events a consumer answers with fragments other sockets of this process render too
-        (`fast_event`) are sent from the event loop, each as soon as it exists; one socket renders
-        what is missing, in its thread. Everything else runs in the consumer's thread as usual."""
-        global _loop
+        """An event the consumer answers with shared fragments only (`fast_event`) is answered from
+        the event loop: what needs no database is rendered and sent at once; what does is rendered
+        by one socket in its thread while the others wait for it. Everything else runs in the
+        consumer's thread as usual, after the sockets of this loop turn have sent what they have."""
         if message.get("type") == "cc.event":
-            keys = self.fast_event(message["event"])
-            if keys is not None:
-                _loop = asyncio.get_running_loop()
-                missing = [key for key in keys if self.shared(key) is None]
-                mine = [key for key in missing if key not in _rendering]
-                if mine:  # this socket renders them (all of its fragments, through the usual path)
-                    for key in mine:
-                        _rendering[key] = _loop.create_future()
-                    try:
-                        await super().dispatch(message)
-                    finally:
-                        for key in mine:
-                            _resolve(key)
-                    return
-                self.mark_handled(message["event"])
-                for key in keys:
-                    if self.shared(key) is None and key in _rendering:
-                        await asyncio.shield(_rendering[key])
-                    fragment = self.shared(key)
-                    if fragment and fragment.strip():
-                        await self.send_now({"type": "websocket.send", "text": fragment})
+            parts = self.fast_event(message["event"])
+            if parts is not None:
+                for part in parts:
+                    html = await self.shared_fragment(part)
+                    if html and html.strip():
+                        await self.send_now({"type": "websocket.send", "text": html})
                 return
+            await asyncio.sleep(0)
         await super().dispatch(message)
 
-    def fast_event(self, event: dict) -> list[tuple] | None:
-        """The shared keys of the fragments this socket sends for the event, in order, when all of
-        them are shared renders; None for the usual path. Runs on the event loop: no database."""
-        return None
+    async def shared_fragment(self, part: Part) -> str:
+        html = _shared.get(part.key)
+        if html is not None:
+            return html
+        if part.on_loop:
+            with translation.override(self.language):
+                return shared_render(part.key, part.build)
+        future = _rendering.get(part.key)
+        if future is not None:
+            await asyncio.shield(future)
+            return _shared.get(part.key, "")
+        future = _rendering[part.key] = asyncio.get_running_loop().create_future()
+        try:
+            await asyncio.sleep(0)  # the other sockets send what needs no database first
+            await database_sync_to_async(self.render_shared)(part)
+        finally:
+            _rendering.pop(part.key, None)
+            future.set_result(None)
+        return _shared.get(part.key, "")
 
-    def shared(self, key: tuple) -> str | None:
-        return None
+    def render_shared(self, part: Part) -> None:
+        try:
+            with translation.override(self.language):
+                shared_render(part.key, part.build)
+        except Exception:  # one bad render must not kill the socket; the next refresh heals
+            logger.exception("live update failed for %s", part.key[0])
 
-    def mark_handled(self, event: dict) -> None:
-        pass
+    def fast_event(self, event: dict) -> list[Part] | None:
+        """The shared fragments this socket sends for the event, in order, when that is all it
+        sends; None for the usual path (`handle_event` in the consumer's thread). Runs on the
+        event loop: no database."""
+        return None
 
     # --- lifecycle ---------------------------------------------------------------------------
 

@@ -7,18 +7,20 @@ supervisor limited to assigned queues hears nothing of other queues or their age
 page it also turns status changes and alerts into toasts (as the supervisor's preference says).
 """
 
-from collections import OrderedDict, deque
+from collections import deque
 from urllib.parse import parse_qs
 
 from django.http import Http404
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from contactcenter import events, sockets
+from contactcenter import events
 from contactcenter.models import MonitoringSession, Queue, StatusDefinition, User
+from contactcenter.selectors.supervision import StatusCells
 from contactcenter.services import supervision as services
 from contactcenter.services.policies import user_can_supervise_agent
-from contactcenter.sockets import LiveConsumer
+from contactcenter.sockets import LiveConsumer, Part, shared_render
 from permissions import access
 from supervision import context
 
@@ -38,26 +40,6 @@ WAITING_EVENTS = {events.CONVERSATION_QUEUED, events.CONVERSATION_OFFERED, event
                   events.CONVERSATION_CLOSED, events.CONVERSATION_TRANSFERRED, events.OFFER_ENDED}
 HANDLED_IDS = 50  # the latest event ids a socket remembers, to handle each once
 
-# Every supervisor socket of this process that sees the same queues gets the same overview
-# fragment for an event (the rows and figures hold no per-user data: no CSRF token, no
-# per-role control). Rendered once per event, queue set and language, then reused: 50
-# supervisors cost one render instead of 50 (about 30 ms of queries each).
-_shared: OrderedDict[tuple, str] = OrderedDict()
-SHARED_RENDERS = 1024
-
-
-def shared_render(key: tuple, build) -> str:
-    html = _shared.get(key)
-    if html is None:
-        html = build()
-        _shared[key] = html
-        sockets.rendered(key)  # sockets waiting for it send it now
-        while len(_shared) > SHARED_RENDERS:
-            try:
-                _shared.popitem(last=False)
-            except KeyError:  # emptied meanwhile
-                break
-    return html
 MONITOR_EVENTS = AGENT_EVENTS | {events.MESSAGE_CREATED, events.CONVERSATION_UPDATED, services.MONITORING}
 
 
@@ -184,7 +166,7 @@ class SupervisionConsumer(LiveConsumer):
             if kind in AGENT_EVENTS and self.page_agent.pk in agents:
                 fragments += self.render_agent()
         else:
-            fragments += self.overview_fragments(kind, queues, agents, event_id)
+            fragments += self.overview_fragments(kind, queues, agents, event)
         fragments.append(self.toast(event, queues, agents))
         self.send_html(*fragments)
 
@@ -194,46 +176,46 @@ class SupervisionConsumer(LiveConsumer):
         ids = event.get("conversation_ids", [])
         return bool(ids) and Conversation.objects.filter(pk__in=ids, assignee_id=self.page_agent.pk).exists()
 
-    def overview_parts(self, kind, queues, agents, event_id=None) -> list[tuple[tuple, object]]:
-        """The overview's fragments for an event as (shared key, how to render it), the agents'
-        rows first: they are what the supervisor watches change."""
+    def overview_parts(self, kind, queues, agents, event: dict) -> list[Part]:
+        """The overview's fragments for an event, the agents' first: they are what the supervisor
+        watches change. A status change redraws the status cells from the event alone."""
         parts = []
-        seen = (event_id or object(), frozenset(self.queue_ids), self.language)
-        if kind in AGENT_EVENTS:
-            for agent_id in sorted(agents & self.agent_ids):
-                parts.append((("agent-row", agent_id, *seen),
-                              lambda agent_id=agent_id: self.render_agent_row(agent_id)))
+        seen = (event.get("id") or object(), frozenset(self.queue_ids), self.language)
+        for agent_id in sorted(agents & self.agent_ids) if kind in AGENT_EVENTS else ():
+            if kind == events.AGENT_STATUS and "since" in event:
+                parts.append(Part(("status-cells", agent_id, *seen), on_loop=True,
+                                  build=lambda agent_id=agent_id: self.render_status_cells(event, agent_id)))
+            else:
+                parts.append(Part(("agent-row", agent_id, *seen),
+                                  lambda agent_id=agent_id: self.render_agent_row(agent_id)))
         if kind in FIGURE_EVENTS and (queues & self.queue_ids or agents & self.agent_ids):
-            parts.append((("figures", *seen), lambda: self.render(
+            parts.append(Part(("figures", *seen), lambda: self.render(
                 PAGE + "#overview-figures", context.figures_context(self.user))))
         return parts
 
-    def overview_fragments(self, kind, queues, agents, event_id=None) -> list[str]:
-        return [shared_render(key, build) for key, build in self.overview_parts(kind, queues, agents, event_id)]
+    def overview_fragments(self, kind, queues, agents, event: dict) -> list[str]:
+        return [shared_render(part.key, part.build) for part in self.overview_parts(kind, queues, agents, event)]
 
-    def fast_event(self, event: dict) -> list[tuple] | None:
-        """A status change on the overview is the same fragments (rows, figures, toast) for every
-        socket of this process that sees the same queues: their shared keys, so that one socket
-        renders them and the others send them from the event loop (LiveConsumer.dispatch)."""
+    def fast_event(self, event: dict) -> list[Part] | None:
+        """A status change on the overview is the same fragments (status cells, figures, toast)
+        for every socket of this process that sees the same queues: sent from the event loop
+        (LiveConsumer.dispatch), the status cells at once."""
         if (event.get("type") != events.AGENT_STATUS or getattr(self, "agent_ids", None) is None
                 or self.queue is not None or self.session is not None or self.page_agent is not None
                 or event.get("organization_id") != self.user.organization_id or not event.get("id")):
             return None
         if event["id"] in self.handled:
             return []
+        self.handled.append(event["id"])
         agents = set(event.get("agent_ids", []))
-        parts = self.overview_parts(events.AGENT_STATUS, set(event.get("queue_ids", [])), agents, event["id"])
-        keys = [key for key, _build in parts]
+        parts = self.overview_parts(events.AGENT_STATUS, set(event.get("queue_ids", [])), agents, event)
         toast = self.status_toast_key(event, agents)
         if toast is not None:
-            keys.append(toast)
-        return keys
+            parts.append(Part(toast, lambda: self.render_toast(self.status_toast(event, agents), event)))
+        return parts
 
-    def shared(self, key: tuple) -> str | None:
-        return _shared.get(key)
-
-    def mark_handled(self, event: dict) -> None:
-        self.handled.append(event["id"])
+    def render_status_cells(self, event: dict, agent_id: int) -> str:
+        return render_to_string(PAGE + "#agent-status-cells", {"row": StatusCells.from_event(event, agent_id)})
 
     def render_agent_row(self, agent_id: int) -> str:
         ctx = context.agent_row_context(self.user, agent_id, queue_ids=self.queue_ids)

@@ -179,18 +179,25 @@ def change_many(states: list[AgentState], to: StatusDefinition, *, source: str,
 
 
 def _publish_status(state: AgentState, previous: StatusDefinition, *, source: str, queue_ids: list[int]) -> None:
-    """agent.status for a state just moved from `previous` to its current status."""
+    """agent.status for a state just moved from `previous` to its current status (or whose Recibir
+    nuevo changed). It carries the new state a status cell shows (supervision's StatusCells), so
+    that every supervisor's overview draws it without a query."""
+    status = state.status
     events.publish(
         events.AGENT_STATUS,
         organization_id=state.organization_id,
         agent_ids=[state.agent_id],
         queue_ids=queue_ids,
         # Colleagues' workspaces show only how many agents are online.
-        to_queue_groups=S.OFFLINE in (state.status.code, previous.code),
-        status=state.status.code,
+        to_queue_groups=S.OFFLINE in (status.code, previous.code),
+        status=status.code,
         previous_status=previous.code,
         source=source,
         since=state.since.isoformat(),
+        is_pause=status.is_pause,
+        status_name=status.name,
+        max_minutes=status.max_minutes,
+        receive_new=state.receive_new,
     )
 
 
@@ -294,9 +301,7 @@ def agent_set_receive_new(*, agent: User, on: bool, by: User | None = None, sour
     state.receive_new = on
     if state.status.is_pause or state.status.code in (S.AFTER_SERVICE, S.DIALING):
         state.save(update_fields=["receive_new"])  # takes effect when the pause/wrap-up ends
-        events.publish(events.AGENT_STATUS, organization_id=state.organization_id, agent_ids=[agent.pk],
-                       queue_ids=_logged_in_queue_ids(agent.pk), to_queue_groups=False, status=state.status.code,
-                       previous_status=state.status.code, source=source, since=state.since.isoformat())
+        _publish_status(state, state.status, source=source, queue_ids=_logged_in_queue_ids(agent.pk))
         return state
     if not settle(state, by=by or agent, source=source, reason="receive_new on" if on else "receive_new off"):
         state.save(update_fields=["receive_new"])

@@ -6,6 +6,7 @@ from channels.testing import WebsocketCommunicator
 from django.test import Client
 
 from contactcenter.asgi import application
+from contactcenter.models import AgentState
 from contactcenter.services import agents, conversations, queues
 from tests import factories as f
 
@@ -56,7 +57,7 @@ async def test_a_supervisor_sees_the_status_change_of_an_agent_of_their_queue(pe
     assert f'id="agent-{two_queues["pablo"].pk}"' not in html
     await sync_to_async(agents.agent_sign_in)(agent=personas.agent)
     html = await drain(comm)
-    assert f'id="agent-{personas.agent.pk}"' in html and "status-online" in html
+    assert f'id="agent-{personas.agent.pk}-status"' in html and "status-online" in html
     await comm.disconnect()
 
 
@@ -215,17 +216,46 @@ async def test_supervisors_seeing_the_same_queues_share_one_render_of_a_status_c
     for comm in sockets:
         await drain(comm)
     renders, handled_in_a_thread = [], []
-    render_row, handle_event = SupervisionConsumer.render_agent_row, SupervisionConsumer.handle_event
-    monkeypatch.setattr(SupervisionConsumer, "render_agent_row",
-                        lambda self, agent_id: renders.append(agent_id) or render_row(self, agent_id))
+    render_cells, handle_event = SupervisionConsumer.render_status_cells, SupervisionConsumer.handle_event
+    monkeypatch.setattr(SupervisionConsumer, "render_status_cells",
+                        lambda self, event, agent_id: renders.append(agent_id) or render_cells(self, event, agent_id))
     monkeypatch.setattr(SupervisionConsumer, "handle_event",
                         lambda self, event: handled_in_a_thread.append(event["type"]) or handle_event(self, event))
     await sync_to_async(agents.agent_sign_in)(agent=personas.agent)
     for comm in sockets:
         html = await drain(comm)
-        assert f'id="agent-{personas.agent.pk}"' in html and "status-online" in html
+        assert f'<td id="agent-{personas.agent.pk}-status">' in html and "status-online" in html
+        assert 'id="overview-figures"' in html
     assert renders == [personas.agent.pk]  # four sockets, one render
-    # Only the socket that rendered went through a thread; the other three sent from the loop.
-    assert handled_in_a_thread.count("agent.status") == 1
+    # No socket handled the status change in its thread: it was answered from the event loop.
+    assert handled_in_a_thread == []
     for comm in sockets:
         await comm.disconnect()
+
+
+async def test_a_pause_shows_its_reason_and_a_restarted_timer_in_the_status_cells(personas):
+    reason = await sync_to_async(f.PauseReasonFactory)(organization=personas.organization, name="Café")
+    await sync_to_async(agents.agent_sign_in)(agent=personas.agent)
+    comm, connected = await connect(personas.supervisor)
+    assert connected
+    await drain(comm)
+    await sync_to_async(agents.agent_pause)(agent=personas.agent, reason=reason)
+    html = await drain(comm)
+    assert f'<td id="agent-{personas.agent.pk}-status">' in html
+    assert 'class="status status-pause"' in html and "Café" in html
+    state = await sync_to_async(AgentState.objects.get)(agent=personas.agent)
+    assert f'data-since="{state.since.isoformat()}"' in html
+    await comm.disconnect()
+
+
+async def test_turning_receive_new_on_during_a_pause_updates_the_receive_new_cell(personas):
+    reason = await sync_to_async(f.PauseReasonFactory)(organization=personas.organization)
+    await sync_to_async(agents.agent_sign_in)(agent=personas.agent)
+    await sync_to_async(agents.agent_pause)(agent=personas.agent, reason=reason)
+    comm, connected = await connect(personas.supervisor)
+    assert connected
+    await drain(comm)
+    await sync_to_async(agents.agent_set_receive_new)(agent=personas.agent, on=True)
+    html = await drain(comm)
+    assert f'<td id="agent-{personas.agent.pk}-receive-new">yes</td>' in html
+    await comm.disconnect()

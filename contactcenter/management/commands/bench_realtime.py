@@ -10,7 +10,8 @@ Then C status changes are made through the services, one at a time: a random age
 DND / Online (agent_set_unavailable), in a transaction whose first on-commit callback stamps
 t_commit, as a request in Daphne would (the service runs in a sync_to_async thread of a server-like
 event loop, so events.publish reuses that loop's Redis connections). Each change must reach every
-supervisor socket (the frame with `id="agent-<id>"` showing the new status) and the agent's own
+supervisor socket (the frame with the agent's status cell, `id="agent-<id>-status"`, showing the new
+status) and the agent's own
 socket (the frame with `id="agent-bar"` showing it); delay = arrival - t_commit. A fragment that
 has not arrived after 5 s is missing.
 
@@ -453,7 +454,7 @@ class Command(BaseCommand):
             to_dnd = not dnd[agent.pk]
             code = SystemStatus.DND if to_dnd else SystemStatus.ONLINE
             status = f'class="status status-{code}"'
-            expect = {s: (f'id="agent-{agent.pk}"', status) for s in supervisors}
+            expect = {s: (f'id="agent-{agent.pk}-status"', status) for s in supervisors}
             expect |= {s: ('id="agent-bar"', status) for s in by_agent[agent.pk]}
             watch = Watch(expect)
             pool.current = watch
@@ -490,7 +491,7 @@ class Command(BaseCommand):
 
         out(f"deliveries (commit -> fragment at the socket), {result['changes']} changes:")
         line("every socket", delays["supervisor"] + delays["agent"])
-        line("supervisor rows (id=\"agent-<id>\")", delays["supervisor"])
+        line("supervisor rows (status cell id=\"agent-<id>-status\")", delays["supervisor"])
         line("agent's own bar (id=\"agent-bar\")", delays["agent"])
         line("last supervisor of each change", result["fanout"])
         line("publish (commit -> service returned, both group_sends)", result["publish"])
