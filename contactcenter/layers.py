@@ -21,7 +21,7 @@ Redis restart redis-py re-subscribes a process's channels by itself.
 import asyncio
 import logging
 import uuid
-from collections import OrderedDict
+from collections import OrderedDict, deque
 
 from channels_redis.pubsub import RedisPubSubChannelLayer, RedisPubSubLoopLayer, RedisSingleShardConnection
 from channels_redis.utils import _wrap_close
@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 
 RECENT_ENVELOPES = 512  # envelope ids a process remembers, to deliver each once
 ENVELOPE = "cc.layer.envelope"
+HAND_OUT = 8  # messages given to sockets per turn of the event loop (see LoopLayer.hand_out)
 
 
 class RedisChannelLayer(RedisPubSubChannelLayer):
@@ -45,12 +46,19 @@ class RedisChannelLayer(RedisPubSubChannelLayer):
         """Send `message` to every member of `groups`, each member channel once."""
         await self._get_layer().group_send_many(groups, message)
 
+    async def handed_out(self) -> None:
+        """Wait until this process has given every message it received to its sockets."""
+        await self._get_layer().handed_out()
+
 
 class LoopLayer(RedisPubSubLoopLayer):
     def __init__(self, hosts=None, *args, **kwargs):
         super().__init__(hosts, *args, **kwargs)
         self._shards = [Shard(shard.host, self) for shard in self._shards]
         self.recent: OrderedDict[str, None] = OrderedDict()
+        self.pending: deque[tuple[str, bytes]] = deque()
+        self.idle = asyncio.Event()
+        self.idle.set()
 
     async def group_send(self, group, message):
         await self.group_send_many([group], message)
@@ -79,10 +87,30 @@ class LoopLayer(RedisPubSubLoopLayer):
         members = {}
         for name in envelope["groups"]:
             members.update(dict.fromkeys(self.groups.get(name, ())))
-        for channel in members:
+        self.pending.extend((channel, envelope["message"]) for channel in members)
+        if self.idle.is_set() and self.pending:
+            self.idle.clear()
+            asyncio.get_running_loop().call_soon(self.hand_out)
+
+    def hand_out(self) -> None:
+        """Give the next few pending messages to their sockets, a few per turn of the event loop.
+        Daphne writes a socket's frames when the loop next polls: handed to 50 sockets at once,
+        the first socket's frame would wait until all 50 had rendered theirs; a few per turn, the
+        first frames leave while the next sockets work on theirs (one per turn costs a poll per
+        socket). In order: a socket's messages never cross."""
+        for _ in range(min(HAND_OUT, len(self.pending))):
+            channel, data = self.pending.popleft()
             queue = self.channels.get(channel)
             if queue is not None:
-                queue.put_nowait(envelope["message"])
+                queue.put_nowait(data)
+        if self.pending:
+            asyncio.get_running_loop().call_soon(self.hand_out)
+        else:
+            self.idle.set()
+
+    async def handed_out(self) -> None:
+        """Wait until every message received so far is in its socket's queue."""
+        await self.idle.wait()
 
 
 class Shard(RedisSingleShardConnection):

@@ -101,7 +101,10 @@ class LiveConsumer(WebsocketConsumer):
                     if html and html.strip():
                         await self.send_now({"type": "websocket.send", "text": html})
                 return
-            await asyncio.sleep(0)
+            # A thread's render slows the event loop down (they share the GIL): first let this
+            # process's other sockets send what needs no database.
+            handed_out = getattr(self.channel_layer, "handed_out", None)
+            await (handed_out() if handed_out else asyncio.sleep(0))
         await super().dispatch(message)
 
     async def shared_fragment(self, part: Part) -> str:
@@ -117,7 +120,8 @@ class LiveConsumer(WebsocketConsumer):
             return _shared.get(part.key, "")
         future = _rendering[part.key] = asyncio.get_running_loop().create_future()
         try:
-            await asyncio.sleep(0)  # the other sockets send what needs no database first
+            handed_out = getattr(self.channel_layer, "handed_out", None)
+            await (handed_out() if handed_out else asyncio.sleep(0))  # as in dispatch
             await database_sync_to_async(self.render_shared)(part)
         finally:
             _rendering.pop(part.key, None)

@@ -139,6 +139,9 @@ class Command(BaseCommand):
                  f"redis {settings.REDIS_URL}: {mode}, {changes} changes; {os.cpu_count()} CPUs, "
                  f"load average {os.getloadavg()[0]:.1f}")
 
+        # The sockets' reader loop shares this process's GIL with the thread making the changes:
+        # with Python's default 5 ms switch interval, a frame could wait that long to be read.
+        sys.setswitchinterval(0.0005)
         started = time.monotonic()
         organization = org_services.organization_create(name=f"Bench {slug}", slug=slug)
         self.session_keys: list[str] = []
