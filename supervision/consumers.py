@@ -16,8 +16,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from contactcenter import events
-from contactcenter.models import MonitoringSession, Queue, StatusDefinition, User
-from contactcenter.selectors.supervision import StatusCells
+from contactcenter.models import MonitoringSession, Queue, User
+from contactcenter.selectors.supervision import StatusCells, status_label
 from contactcenter.services import supervision as services
 from contactcenter.services.policies import user_can_supervise_agent
 from contactcenter.sockets import LiveConsumer, Part, shared_render
@@ -211,10 +211,11 @@ class SupervisionConsumer(LiveConsumer):
         parts = self.overview_parts(events.AGENT_STATUS, set(event.get("queue_ids", [])), agents, event)
         toast = self.status_toast_key(event, agents)
         if toast is not None:
-            parts.append(Part(toast, lambda: self.render_toast(self.status_toast(event, agents), event)))
+            parts.append(Part(toast, lambda: self.render_toast(self.status_toast(event, agents), event), on_loop=True))
         return parts
 
     def render_status_cells(self, event: dict, agent_id: int) -> str:
+        # No request: context processors may query; the cells need none of them.
         return render_to_string(PAGE + "#agent-status-cells", {"row": StatusCells.from_event(event, agent_id)})
 
     def render_agent_row(self, agent_id: int) -> str:
@@ -260,21 +261,18 @@ class SupervisionConsumer(LiveConsumer):
         if toast is None:
             return ""
         toast["id"] = event.get("id", "")
-        return self.render(PAGE + "#toast", {"toast": toast})
+        return render_to_string(PAGE + "#toast", {"toast": toast})
 
     def status_toast(self, event: dict, agents: set[int]) -> dict | None:
+        """From the event alone (it carries the agent's name and new status): no query."""
         preference = self.user.supervision_alerts
-        status, previous = event.get("status"), event.get("previous_status")
-        if preference == User.SupervisionAlerts.NONE or status == previous:
+        if (preference == User.SupervisionAlerts.NONE or event.get("status") == event.get("previous_status")
+                or (preference == User.SupervisionAlerts.PAUSES and not event.get("is_pause"))):
             return None
-        definition = StatusDefinition.objects.filter(organization_id=self.user.organization_id, code=status).first()
-        if definition is None or (preference == User.SupervisionAlerts.PAUSES and not definition.is_pause):
-            return None
-        agent = User.objects.filter(pk=min(agents & self.agent_ids)).first()
-        if agent is None:
-            return None
-        return {"kind": "status", "url": reverse("supervision:agent", args=[agent.pk]),
-                "text": _("%(agent)s: %(status)s") % {"agent": agent.display_name, "status": definition.label}}
+        agent_id = min(agents & self.agent_ids)
+        return {"kind": "status", "url": reverse("supervision:agent", args=[agent_id]),
+                "text": _("%(agent)s: %(status)s") % {"agent": event.get("agent_name", ""),
+                                                       "status": status_label(event)}}
 
     def alert_toast(self, event: dict, agents: set[int], queues: set[int]) -> dict | None:
         if event.get("kind") == "pause_over":

@@ -230,6 +230,13 @@ class AgentRow:
                     and timezone.now() - self.state.since > timedelta(minutes=status.max_minutes))
 
 
+def status_label(event: dict) -> str:
+    """The label of the status an agent.status event moved to, in the active language."""
+    if event.get("is_pause"):
+        return event.get("status_name") or event["status"]
+    return str(SystemStatus(event["status"]).label)
+
+
 @dataclass
 class StatusCells:
     """An overview row's status cells (status, time in it, Recibir nuevo) drawn from an
@@ -248,13 +255,12 @@ class StatusCells:
     def from_event(cls, event: dict, agent_id: int) -> "StatusCells":
         since = datetime.fromisoformat(event["since"])
         code, is_pause = event["status"], bool(event.get("is_pause"))
-        label = event.get("status_name", code) if is_pause else SystemStatus(code).label
         max_minutes = event.get("max_minutes") or 0
         age = timezone.now() - since
         return cls(
             pk=str(agent_id),
             status_css="pause" if is_pause else code,
-            status_label=str(label),
+            status_label=status_label(event),
             pause_over=bool(is_pause and max_minutes and age > timedelta(minutes=max_minutes)),
             since_iso=since.isoformat(),
             timer=duration(age),

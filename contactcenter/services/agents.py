@@ -180,13 +180,15 @@ def change_many(states: list[AgentState], to: StatusDefinition, *, source: str,
 
 def _publish_status(state: AgentState, previous: StatusDefinition, *, source: str, queue_ids: list[int]) -> None:
     """agent.status for a state just moved from `previous` to its current status (or whose Recibir
-    nuevo changed). It carries the new state a status cell shows (supervision's StatusCells), so
-    that every supervisor's overview draws it without a query."""
+    nuevo changed). It carries the agent's name and the new state a status cell shows
+    (supervision's StatusCells and status toast), so that every supervisor's overview draws the
+    change without a query."""
     status = state.status
     events.publish(
         events.AGENT_STATUS,
         organization_id=state.organization_id,
         agent_ids=[state.agent_id],
+        agent_name=state.agent.display_name,
         queue_ids=queue_ids,
         # Colleagues' workspaces show only how many agents are online.
         to_queue_groups=S.OFFLINE in (status.code, previous.code),
