@@ -2,8 +2,9 @@
 
 Services call `publish(...)` inside their transaction; the event is sent after commit (never
 for a rolled-back change) to the groups that care: org.<id>, queue.<id>, agent.<id>,
-conversation.<id>. Events carry a type and ids only; consumers decide what their user may see
-and render fragments themselves. Delivery is at most once: consumers refresh on (re)connect.
+conversation.<id>. Events carry a type and ids (agent.status also the agent's new state and name,
+so that a status change is drawn without a query); consumers decide what their user may see and
+render fragments themselves. Delivery is at most once: consumers refresh on (re)connect.
 """
 
 import asyncio

@@ -101,27 +101,29 @@ class LiveConsumer(WebsocketConsumer):
                     if html and html.strip():
                         await self.send_now({"type": "websocket.send", "text": html})
                 return
-            # A thread's render slows the event loop down (they share the GIL): first let this
-            # process's other sockets send what needs no database.
-            handed_out = getattr(self.channel_layer, "handed_out", None)
-            await (handed_out() if handed_out else asyncio.sleep(0))
+            await self.after_fast_sends()
         await super().dispatch(message)
+
+    async def after_fast_sends(self) -> None:
+        """A thread's render slows the event loop down (they share the GIL): before one, let the
+        other sockets of this process send what needs no database."""
+        handed_out = getattr(self.channel_layer, "handed_out", None)
+        await (handed_out() if handed_out else asyncio.sleep(0))
 
     async def shared_fragment(self, part: Part) -> str:
         html = _shared.get(part.key)
         if html is not None:
             return html
         if part.on_loop:
-            with translation.override(self.language):
-                return shared_render(part.key, part.build)
+            self.render_shared(part)
+            return _shared.get(part.key, "")
         future = _rendering.get(part.key)
         if future is not None:
             await asyncio.shield(future)
             return _shared.get(part.key, "")
         future = _rendering[part.key] = asyncio.get_running_loop().create_future()
         try:
-            handed_out = getattr(self.channel_layer, "handed_out", None)
-            await (handed_out() if handed_out else asyncio.sleep(0))  # as in dispatch
+            await self.after_fast_sends()
             await database_sync_to_async(self.render_shared)(part)
         finally:
             _rendering.pop(part.key, None)
