@@ -3,6 +3,7 @@ import gc
 import os
 import sys
 
+from autobahn import util as autobahn_util
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "contactcenter.settings")
@@ -37,3 +38,8 @@ gc.freeze()
 # thread that wants it waits up to 5 ms for the other to let go: every frame the loop sends while
 # a render runs would wait that long. 0.5 ms keeps the loop's sends flowing during renders.
 sys.setswitchinterval(0.0005)
+
+# autobahn (Daphne's websocket protocol) colours the arguments of a debug log line with click on
+# every frame it sends, whether or not debug logging is on: a tenth of the event loop's time when
+# an event goes to many sockets. Plain text instead.
+autobahn_util._HAS_CLICK = False

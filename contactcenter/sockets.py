@@ -22,6 +22,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from contactcenter import events
+from contactcenter.models import User
 from contactcenter.services import devices
 
 logger = logging.getLogger(__name__)
@@ -151,6 +152,11 @@ class LiveConsumer(WebsocketConsumer):
             self.close(code=CLOSE_UNAUTHORIZED)
             return
         if not self.allowed(user):
+            self.close(code=CLOSE_UNAUTHORIZED)
+            return
+        # The scope's user is a lazy proxy (every attribute read goes through it): keep the user.
+        user = User.objects.filter(pk=user.pk, is_active=True).first()
+        if user is None:
             self.close(code=CLOSE_UNAUTHORIZED)
             return
         self.user = user
