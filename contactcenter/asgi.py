@@ -4,6 +4,7 @@ import os
 import sys
 
 from autobahn import util as autobahn_util
+from daphne.ws_protocol import WebSocketProtocol
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "contactcenter.settings")
@@ -25,8 +26,12 @@ router = ProtocolTypeRouter(
 
 
 async def application(scope, receive, send):
-    """The router, noting the server's event loop for events sent from other threads."""
+    """The router, noting the server's event loop for events sent from other threads. A socket's
+    scope also carries the server's own send: the consumers' fast path sends frames with it,
+    past the session middleware (which only saves sessions on HTTP responses)."""
     remember_server_loop(asyncio.get_running_loop())
+    if scope["type"] == "websocket":
+        scope = {**scope, "server_send": send}
     return await router(scope, receive, send)
 
 
@@ -43,3 +48,17 @@ sys.setswitchinterval(0.0005)
 # every frame it sends, whether or not debug logging is on: a tenth of the event loop's time when
 # an event goes to many sockets. Plain text instead.
 autobahn_util._HAS_CLICK = False
+
+
+def _send_at_once(self, content, binary=False):
+    """Daphne's serverSend, then the frame written to the socket now. Twisted writes a buffered
+    frame when its event loop next polls, after every callback already queued: when one event
+    goes to 50 sockets, the first socket's frame would wait for the other sockets' work."""
+    _server_send(self, content, binary)
+    transport = self.transport
+    if getattr(transport, "connected", False) and hasattr(transport, "doWrite"):
+        transport.doWrite()  # an error is left for the reactor, which sees it on its next poll
+
+
+_server_send = WebSocketProtocol.serverSend
+WebSocketProtocol.serverSend = _send_at_once

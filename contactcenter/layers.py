@@ -21,7 +21,7 @@ Redis restart redis-py re-subscribes a process's channels by itself.
 import asyncio
 import logging
 import uuid
-from collections import OrderedDict, deque
+from collections import OrderedDict
 
 from channels_redis.pubsub import RedisPubSubChannelLayer, RedisPubSubLoopLayer, RedisSingleShardConnection
 from channels_redis.utils import _wrap_close
@@ -30,7 +30,10 @@ logger = logging.getLogger(__name__)
 
 RECENT_ENVELOPES = 512  # envelope ids a process remembers, to deliver each once
 ENVELOPE = "cc.layer.envelope"
-HAND_OUT = 8  # messages given to sockets per turn of the event loop (see LoopLayer.hand_out)
+# Given to every socket of a process whose subscription to Redis came back after it was lost
+# (Redis restarted, the network dropped): what was published meanwhile is lost, so the consumers
+# send their page a full refresh, as on a reconnect.
+HEALED = "cc.layer.healed"
 
 
 class RedisChannelLayer(RedisPubSubChannelLayer):
@@ -46,19 +49,12 @@ class RedisChannelLayer(RedisPubSubChannelLayer):
         """Send `message` to every member of `groups`, each member channel once."""
         await self._get_layer().group_send_many(groups, message)
 
-    async def handed_out(self) -> None:
-        """Wait until this process has given every message it received to its sockets."""
-        await self._get_layer().handed_out()
-
 
 class LoopLayer(RedisPubSubLoopLayer):
     def __init__(self, hosts=None, *args, **kwargs):
         super().__init__(hosts, *args, **kwargs)
         self._shards = [Shard(shard.host, self) for shard in self._shards]
         self.recent: OrderedDict[str, None] = OrderedDict()
-        self.pending: deque[tuple[str, bytes]] = deque()
-        self.idle = asyncio.Event()
-        self.idle.set()
 
     async def group_send(self, group, message):
         await self.group_send_many([group], message)
@@ -87,30 +83,15 @@ class LoopLayer(RedisPubSubLoopLayer):
         members = {}
         for name in envelope["groups"]:
             members.update(dict.fromkeys(self.groups.get(name, ())))
-        self.pending.extend((channel, envelope["message"]) for channel in members)
-        if self.idle.is_set() and self.pending:
-            self.idle.clear()
-            asyncio.get_running_loop().call_soon(self.hand_out)
-
-    def hand_out(self) -> None:
-        """Give the next few pending messages to their sockets, a few per turn of the event loop.
-        Daphne writes a socket's frames when the loop next polls: handed to 50 sockets at once,
-        the first socket's frame would wait until all 50 had rendered theirs; a few per turn, the
-        first frames leave while the next sockets work on theirs (one per turn costs a poll per
-        socket). In order: a socket's messages never cross."""
-        for _ in range(min(HAND_OUT, len(self.pending))):
-            channel, data = self.pending.popleft()
+        for channel in members:
             queue = self.channels.get(channel)
             if queue is not None:
-                queue.put_nowait(data)
-        if self.pending:
-            asyncio.get_running_loop().call_soon(self.hand_out)
-        else:
-            self.idle.set()
+                queue.put_nowait(envelope["message"])
 
-    async def handed_out(self) -> None:
-        """Wait until every message received so far is in its socket's queue."""
-        await self.idle.wait()
+    def heal(self) -> None:
+        message = self.channel_layer.serialize({"type": HEALED})
+        for queue in self.channels.values():
+            queue.put_nowait(message)
 
 
 class Shard(RedisSingleShardConnection):
@@ -121,6 +102,29 @@ class Shard(RedisSingleShardConnection):
             for channel in channels:
                 pipe.publish(channel, data)
             await pipe.execute()
+
+    async def _do_receiving(self):
+        """channels_redis' receiving loop, which also tells the sockets when a lost subscription
+        is back (redis-py reconnects and subscribes again by itself)."""
+        lost = False
+        while True:
+            try:
+                if self._pubsub and self._pubsub.subscribed:
+                    message = await self._pubsub.get_message(ignore_subscribe_messages=True, timeout=0.1)
+                    if lost:
+                        lost = False
+                        logger.warning("Redis subscription back: refreshing this process's sockets")
+                        self.channel_layer.heal()
+                    self._receive_message(message)
+                else:
+                    await asyncio.sleep(0.1)
+            except (TimeoutError, asyncio.CancelledError, GeneratorExit):
+                raise
+            except Exception:
+                if not lost:
+                    logger.warning("lost the Redis subscription; reconnecting", exc_info=True)
+                lost = True
+                await asyncio.sleep(1)
 
     def _receive_message(self, message):
         if message is None:

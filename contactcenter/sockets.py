@@ -86,7 +86,7 @@ class LiveConsumer(WebsocketConsumer):
     track_device = False
 
     async def __call__(self, scope, receive, send):
-        self.send_now = send  # the server's own (async) send, for the fast path
+        self.send_now = scope.get("server_send", send)  # the server's own send, for the fast path
         await super().__call__(scope, receive, send)
 
     async def dispatch(self, message):
@@ -108,8 +108,8 @@ class LiveConsumer(WebsocketConsumer):
     async def after_fast_sends(self) -> None:
         """A thread's render slows the event loop down (they share the GIL): before one, let the
         other sockets of this process send what needs no database."""
-        handed_out = getattr(self.channel_layer, "handed_out", None)
-        await (handed_out() if handed_out else asyncio.sleep(0))
+        for _ in range(3):  # a socket given a message dispatches it within three turns
+            await asyncio.sleep(0)
 
     async def shared_fragment(self, part: Part) -> str:
         html = _shared.get(part.key)
@@ -220,6 +220,13 @@ class LiveConsumer(WebsocketConsumer):
                 self.handle_event(event)
         except Exception:  # one bad render must not kill the socket; the next refresh heals
             logger.exception("live update failed for %s", event.get("type"))
+
+    def cc_layer_healed(self, message):
+        """The process's Redis subscription came back after a loss (layers.HEALED): events may
+        have been missed, so the page gets a full refresh, as on a reconnect."""
+        if hasattr(self, "user"):
+            with translation.override(self.language):
+                self.refresh()
 
     # --- to override -----------------------------------------------------------------------------
 

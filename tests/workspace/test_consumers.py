@@ -194,3 +194,19 @@ async def test_a_colleagues_socket_hears_nothing_of_my_conversation(personas, re
     await sync_to_async(conversations.message_receive)(conversation=conv, text="Privado")
     assert "Privado" not in await receive_all(comm)
     await comm.disconnect()
+
+
+async def test_when_the_channel_layer_heals_the_workspace_gets_a_full_refresh(personas):
+    from channels.layers import get_channel_layer
+
+    from contactcenter.layers import HEALED
+
+    comm = communicator(cookie=await sync_to_async(session_cookie)(personas.agent))
+    connected, _ = await comm.connect()
+    assert connected
+    await receive_all(comm, timeout=0.5)
+    device = await sync_to_async(Device.objects.get)(user=personas.agent, disconnected_at__isnull=True)
+    await get_channel_layer().send(device.channel_name, {"type": HEALED})
+    html = await receive_until(comm, 'id="agent-bar"', 'id="lists"')
+    assert 'id="agent-bar"' in html and 'id="lists"' in html
+    await comm.disconnect()

@@ -104,6 +104,11 @@ class WebchatConsumer(WebsocketConsumer):
             for name in parts:
                 self.send(text_data=render_to_string(f"{PAGE}#{name}", context, request=self.request))
 
+    def cc_layer_healed(self, message):
+        """Redis came back after a loss (layers.HEALED): the page may have missed messages."""
+        if hasattr(self, "chat_channel"):
+            self.update(everything=True)
+
     def cc_event(self, message):
         event = message["event"]
         try:
