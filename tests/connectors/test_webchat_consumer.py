@@ -207,3 +207,20 @@ async def test_reconnecting_too_often_is_refused(channel, monkeypatch):
     comm = communicator(channel, token)
     connected, _ = await comm.connect()
     assert not connected
+
+
+async def test_when_the_channel_layer_heals_the_visitor_gets_the_chat_again(channel):
+    from channels.layers import get_channel_layer
+
+    from contactcenter import events
+    from contactcenter.layers import HEALED
+
+    conversation, token = await sync_to_async(visitor)(channel)
+    comm = communicator(channel, token)
+    connected, _ = await comm.connect()
+    assert connected
+    await receive_all(comm)
+    await get_channel_layer().group_send(events.conversation_group(conversation.pk), {"type": HEALED})
+    html = await receive_until(comm, 'id="chat-status"', 'id="thread"')
+    assert "Hola" in html and 'id="chat-status"' in html
+    await comm.disconnect()
