@@ -161,6 +161,17 @@ def asgi_url(_daphne, transactional_db):
     return _daphne.start()
 
 
+# Notes when the page's live socket opened and when its last update arrived, for page.settle():
+# wait until the socket is open and no update arrived for a moment, as a person acts on a screen
+# that has stopped changing (a click on a button a live update is replacing is lost).
+LIVE_PROBE = """
+window.__ccLive = {open: false, last: 0};
+document.addEventListener("htmx:wsOpen", () => { window.__ccLive.open = true; window.__ccLive.last = Date.now(); });
+document.addEventListener("htmx:wsAfterMessage", () => { window.__ccLive.last = Date.now(); });
+document.addEventListener("htmx:wsClose", () => { window.__ccLive.open = false; });
+"""
+
+
 @pytest.fixture
 def new_page(browser, asgi_url):
     """Open pages on the ASGI server; each call is a fresh context (another person)."""
@@ -170,7 +181,10 @@ def new_page(browser, asgi_url):
         context = browser.new_context(base_url=asgi_url, locale=locale)
         context.set_default_timeout(10_000)
         contexts.append(context)
+        context.add_init_script(LIVE_PROBE)
         page = context.new_page()
+        page.settle = lambda quiet_ms=300: page.wait_for_function(
+            f"() => window.__ccLive.open && Date.now() - window.__ccLive.last > {quiet_ms}")
         problems: list[str] = []
         page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
         page.on("pageerror", lambda exc: problems.append(str(exc)))

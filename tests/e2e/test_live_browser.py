@@ -55,7 +55,7 @@ def test_a_customer_message_appears_in_the_agents_open_conversation_without_relo
     log_in(page, "ana")
     page.goto(f"/workspace/conversations/{conv.pk}/")
     expect(page.get_by_test_id("messages")).to_contain_text("Hola")
-    page.wait_for_timeout(500)  # the socket connects
+    page.settle()
     conversations.message_receive(conversation=conv, text="¿Hay alguien?")
     expect(page.get_by_test_id("messages")).to_contain_text("¿Hay alguien?")
     assert page.problems == []
@@ -66,7 +66,7 @@ def test_a_deactivated_agents_open_workspace_goes_to_the_login_page_by_itself(ne
     log_in(page, "ana")
     page.goto("/workspace/")
     expect(page.get_by_test_id("workspace")).to_be_visible()
-    page.wait_for_timeout(500)  # the socket connects
+    page.settle()
     admin = f.AdminFactory(organization=team["org"])
     organizations.user_deactivate(user=team["agent"], by=admin)
     page.wait_for_url("**/accounts/login/**", timeout=10_000)

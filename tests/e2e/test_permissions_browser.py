@@ -64,6 +64,7 @@ def test_an_unassigned_queue_login_lasts_after_the_policy_is_turned_off(new_page
     agent = new_page()
     log_in(agent, "ana")
     agent.goto("/workspace/")
+    agent.settle()
     agent.click(".queue-logins summary")
     expect(agent.get_by_test_id(f"queue-toggle-{soporte.pk}")).to_have_count(0)
 

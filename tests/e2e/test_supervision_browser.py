@@ -52,10 +52,11 @@ def test_a_supervisor_pauses_an_agent_who_sees_it_live_and_gets_no_new_work(new_
     make_ready(ana, queue)
     agent_page.goto("/workspace/")
     expect(agent_page.get_by_test_id("agent-status")).to_have_class("status status-ready")
-    agent_page.wait_for_timeout(400)  # the socket connects
+    agent_page.settle()
 
     log_in(supervisor_page, "sofia")
     supervisor_page.goto(f"/supervision/queues/{queue.pk}/")
+    supervisor_page.settle()
     row = open_actions(supervisor_page, ana)
     row.get_by_test_id("pause-reason").select_option(label="Capacitación (60 min)")
     row.get_by_test_id("action-pause").click()
@@ -65,7 +66,7 @@ def test_a_supervisor_pauses_an_agent_who_sees_it_live_and_gets_no_new_work(new_
     expect(agent_page.get_by_test_id("agent-status")).to_have_text("Capacitación")
     expect(agent_page.get_by_test_id("agent-status")).to_have_class("status status-pause")
     conversation = arrive(team)
-    supervisor_page.wait_for_timeout(500)
+    supervisor_page.wait_for_timeout(500)  # time enough for routing, which must not happen
     conversation.refresh_from_db()
     assert conversation.status == Conversation.Status.QUEUED and conversation.assignee_id is None
     expect(agent_page.get_by_test_id("assigned-list").get_by_test_id("conv-item")).to_have_count(0)
@@ -82,10 +83,11 @@ def test_a_supervisor_ends_an_agents_after_service_early(new_page, team):
     log_in(agent_page, "ana")
     agent_page.goto("/workspace/")
     expect(agent_page.get_by_test_id("agent-status")).to_have_class("status status-after_service")
-    agent_page.wait_for_timeout(400)
+    agent_page.settle()
 
     log_in(supervisor_page, "sofia")
     supervisor_page.goto(f"/supervision/queues/{queue.pk}/")
+    supervisor_page.settle()
     row = open_actions(supervisor_page, ana)
     row.get_by_test_id("action-end-after-service").click()
     expect(supervisor_page.get_by_test_id("flash")).to_contain_text("Ana López")
@@ -112,13 +114,14 @@ def test_a_whisper_reaches_the_agent_and_never_the_customers_web_chat(new_page, 
     log_in(agent_page, "ana")
     agent_page.goto(f"/workspace/conversations/{conversation.pk}/")
     expect(agent_page.get_by_test_id("messages")).to_contain_text("Canarias")
-    agent_page.wait_for_timeout(400)
+    agent_page.settle()
 
     supervisor_page = new_page()
     log_in(supervisor_page, "sofia")
     supervisor_page.goto(f"/supervision/agents/{ana.pk}/monitor/")
     monitored = supervisor_page.locator(f"#monitored-{conversation.pk}")
     expect(monitored).to_contain_text("Canarias")
+    supervisor_page.settle()  # the socket connects and refreshes the monitored conversation
     monitored.get_by_test_id("whisper-text").fill("Ofrécele el envío gratis")
     monitored.get_by_test_id("whisper-send").click()
     expect(supervisor_page.locator(f"#monitored-{conversation.pk}")).to_contain_text("Ofrécele el envío gratis")
@@ -146,7 +149,7 @@ def test_the_overview_updates_live_when_a_conversation_arrives(new_page, team):
     page.goto("/supervision/")
     waiting = page.locator(f"#queue-{team['queue'].pk}").get_by_test_id("queue-waiting")
     expect(waiting).to_have_text("0")
-    page.wait_for_timeout(400)  # the socket connects
+    page.settle()
     arrive(team)
     expect(page.locator(f"#queue-{team['queue'].pk}").get_by_test_id("queue-waiting")).to_have_text("1")
     arrive(team, name="Luis Gil")
@@ -160,7 +163,7 @@ def test_a_status_toast_appears_once_per_action_and_the_stack_stays_short(new_pa
     supervisor_page = new_page()
     log_in(supervisor_page, "sofia")
     supervisor_page.goto(f"/supervision/queues/{queue.pk}/")
-    supervisor_page.wait_for_timeout(400)  # the socket connects
+    supervisor_page.settle()
     row = open_actions(supervisor_page, ana)
     row.get_by_test_id("pause-reason").select_option(label="Capacitación (60 min)")
     row.get_by_test_id("action-pause").click()
@@ -181,7 +184,7 @@ def test_an_agent_link_on_the_live_overview_opens_the_agents_page(new_page, team
     supervisor_page = new_page()
     log_in(supervisor_page, "sofia")
     supervisor_page.goto("/supervision/")
-    supervisor_page.wait_for_timeout(600)  # the socket connects and refreshes the rows
+    supervisor_page.settle()
     supervisor_page.locator(f"#agent-{ana.pk}").get_by_role("link", name="Ana López").click()
     expect(supervisor_page).to_have_url(f"{supervisor_page.url.split('/supervision/')[0]}/supervision/agents/{ana.pk}/")
     expect(supervisor_page.get_by_test_id("agent-header")).to_be_visible()
@@ -195,13 +198,15 @@ def test_after_a_forced_disconnect_the_agent_goes_online_again_without_reload(ne
     log_in(agent_page, "ana")
     agent_page.goto("/workspace/")
     expect(agent_page.get_by_test_id("agent-status")).to_have_class("status status-ready")
-    agent_page.wait_for_timeout(400)  # the socket connects
+    agent_page.settle()
 
     log_in(supervisor_page, "sofia")
     supervisor_page.goto(f"/supervision/agents/{ana.pk}/")
+    supervisor_page.settle()
     supervisor_page.get_by_test_id("action-force-offline").click()
     expect(agent_page.get_by_test_id("agent-status")).to_have_class("status status-offline")
     expect(agent_page.get_by_test_id("status-menu")).to_have_count(0)
+    agent_page.settle()  # the sign-out's updates (queue logouts, status) are all in
     agent_page.get_by_test_id("sign-in").click()
     expect(agent_page.get_by_test_id("agent-status")).to_have_class("status status-online")
     expect(agent_page.get_by_test_id("status-menu")).to_be_visible()
@@ -216,9 +221,9 @@ def test_a_whisper_being_typed_survives_a_live_update_of_the_monitored_conversat
     page = new_page()
     log_in(page, "sofia")
     page.goto(f"/supervision/agents/{ana.pk}/monitor/")
+    page.settle()  # the socket connects and refreshes the page
     box = page.locator(f"#whisper-text-{conversation.pk}")
     box.fill("Ofrécele el envío")
-    page.wait_for_timeout(600)  # the socket connects and refreshes the page
     conversations.message_receive(conversation=conversation, text="¿Sigue ahí alguien?")
     expect(page.locator(f"#monitored-{conversation.pk}")).to_contain_text("¿Sigue ahí alguien?")
     expect(page.locator(f"#whisper-text-{conversation.pk}")).to_have_value("Ofrécele el envío")

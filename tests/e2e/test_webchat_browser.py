@@ -47,7 +47,7 @@ def start_chat(page, name="Carmen Ortega", text="Hola, ¿tenéis envío a Canari
     page.fill("textarea[name=text]", text)
     page.click("[data-testid=chat-start-submit]")
     expect(page.get_by_test_id("chat-thread")).to_contain_text(text)
-    page.wait_for_timeout(300)  # the socket connects
+    page.settle()
 
 
 def test_a_customer_and_an_agent_chat_live_with_files_both_ways(new_page, shop, tmp_path):

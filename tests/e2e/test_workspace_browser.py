@@ -34,6 +34,7 @@ def arrive(team, name="Carmen Ortega", text="Hola, ¿me ayudáis?") -> Conversat
 def go_ready(page, team):
     """Log in to Ventas and switch Recibir nuevo on, as an agent does."""
     page.goto("/workspace/")
+    page.settle()
     page.click(".queue-logins summary")
     page.click(f"[data-testid=queue-toggle-{team['queue'].pk}]")
     # Wait for the page to show the login before the next click, as a person would.
@@ -41,7 +42,7 @@ def go_ready(page, team):
     expect(page.get_by_test_id("receive-new")).to_be_visible()
     page.click("[data-testid=receive-new]")
     expect(page.get_by_test_id("receive-new")).to_have_attribute("aria-checked", "true")
-    page.wait_for_timeout(400)  # the socket reconnects after the swap
+    page.settle()
 
 
 def test_a_new_conversation_appears_under_assigned_to_me_with_a_green_dot(new_page, team):
@@ -93,6 +94,7 @@ def test_agent_takes_a_conversation_from_unassigned(new_page, team):
     page.goto("/workspace/?tab=unassigned")
     item = page.get_by_test_id("unassigned-list").get_by_test_id("conv-item").first
     expect(item).to_contain_text("Javier Molina")
+    page.settle()
     item.get_by_test_id("take").click()
     expect(page.get_by_test_id("conv-contact")).to_have_text("Javier Molina")
     waiting.refresh_from_db()
@@ -113,6 +115,7 @@ def test_a_consult_transfer_is_accepted_by_a_colleague_in_another_browser(new_pa
     log_in(luis, "luis")
     luis.goto("/workspace/")
     ana.goto(f"/workspace/conversations/{conv.pk}/")
+    ana.settle()
     ana.click("[data-testid=transfer-open]")
     ana.check(f"input[name=target][value='agent:{team['luis'].pk}']")
     ana.check("input[name=mode][value=consult]")
