@@ -209,9 +209,9 @@ class SupervisionConsumer(LiveConsumer):
         self.handled.append(event["id"])
         agents = set(event.get("agent_ids", []))
         parts = self.overview_parts(events.AGENT_STATUS, set(event.get("queue_ids", [])), agents, event)
-        toast = self.status_toast_key(event, agents)
+        toast = self.status_toast_part(event, agents)
         if toast is not None:
-            parts.append(Part(toast, lambda: self.render_toast(self.status_toast(event, agents), event), on_loop=True))
+            parts.append(toast)
         return parts
 
     def render_status_cells(self, event: dict, agent_id: int) -> str:
@@ -243,19 +243,20 @@ class SupervisionConsumer(LiveConsumer):
         kind = event["type"]
         toast = None
         if kind == events.AGENT_STATUS and agents & self.agent_ids:
-            key = self.status_toast_key(event, agents)
-            if key is None:
-                return ""
-            return shared_render(key, lambda: self.render_toast(self.status_toast(event, agents), event))
+            part = self.status_toast_part(event, agents)
+            return "" if part is None else shared_render(part.key, part.build)
         elif kind == services.ALERT and (queues & self.queue_ids or agents & self.agent_ids):
             toast = self.alert_toast(event, agents, queues)
         return self.render_toast(toast, event)
 
-    def status_toast_key(self, event: dict, agents: set[int]) -> tuple | None:
+    def status_toast_part(self, event: dict, agents: set[int]) -> Part | None:
+        """A status change's toast, the same for every supervisor of this process with the same
+        alert preference and language; drawn from the event (no query)."""
         if not agents & self.agent_ids or self.user.supervision_alerts == User.SupervisionAlerts.NONE:
             return None
-        return ("status-toast", event.get("id") or object(), min(agents & self.agent_ids),
-                self.user.supervision_alerts, self.language)
+        key = ("status-toast", event.get("id") or object(), min(agents & self.agent_ids),
+               self.user.supervision_alerts, self.language)
+        return Part(key, lambda: self.render_toast(self.status_toast(event, agents), event), on_loop=True)
 
     def render_toast(self, toast: dict | None, event: dict) -> str:
         if toast is None:
