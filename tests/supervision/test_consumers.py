@@ -35,6 +35,14 @@ async def drain(comm, timeout=2.0) -> str:
     return html
 
 
+async def watching(user):
+    """A supervision socket that is connected and past its refresh: what comes next is live."""
+    comm, connected = await connect(user)
+    assert connected
+    await drain(comm)
+    return comm
+
+
 @pytest.fixture
 def two_queues(personas):
     """Sofía supervises Ventas (where Ana works); Soporte has its own agent, Pablo."""
@@ -62,9 +70,7 @@ async def test_a_supervisor_sees_the_status_change_of_an_agent_of_their_queue(pe
 
 
 async def test_a_supervisor_limited_to_assigned_queues_hears_nothing_of_another_queue(personas, two_queues):
-    comm, connected = await connect(personas.supervisor)
-    assert connected
-    await drain(comm)
+    comm = await watching(personas.supervisor)
     pablo = two_queues["pablo"]
     await sync_to_async(agents.agent_sign_in)(agent=pablo)
     await sync_to_async(queues.queue_login)(queue=two_queues["soporte"], agent=pablo)
@@ -88,9 +94,7 @@ async def test_without_the_limit_a_supervisor_sees_every_queue(personas, two_que
 
 
 async def test_a_new_conversation_updates_the_queue_figures(personas, two_queues):
-    comm, connected = await connect(personas.supervisor)
-    assert connected
-    await drain(comm)
+    comm = await watching(personas.supervisor)
     contact = await sync_to_async(f.ContactFactory)(organization=personas.organization)
     await sync_to_async(conversations.conversation_open)(queue=personas.queue, contact=contact, text="Hola")
     html = await drain(comm)
@@ -236,9 +240,7 @@ async def test_supervisors_seeing_the_same_queues_share_one_render_of_a_status_c
 async def test_a_pause_shows_its_reason_and_a_restarted_timer_in_the_status_cells(personas):
     reason = await sync_to_async(f.PauseReasonFactory)(organization=personas.organization, name="Café")
     await sync_to_async(agents.agent_sign_in)(agent=personas.agent)
-    comm, connected = await connect(personas.supervisor)
-    assert connected
-    await drain(comm)
+    comm = await watching(personas.supervisor)
     await sync_to_async(agents.agent_pause)(agent=personas.agent, reason=reason)
     html = await drain(comm)
     assert f'<td id="agent-{personas.agent.pk}-status">' in html
@@ -252,9 +254,7 @@ async def test_turning_receive_new_on_during_a_pause_updates_the_receive_new_cel
     reason = await sync_to_async(f.PauseReasonFactory)(organization=personas.organization)
     await sync_to_async(agents.agent_sign_in)(agent=personas.agent)
     await sync_to_async(agents.agent_pause)(agent=personas.agent, reason=reason)
-    comm, connected = await connect(personas.supervisor)
-    assert connected
-    await drain(comm)
+    comm = await watching(personas.supervisor)
     await sync_to_async(agents.agent_set_receive_new)(agent=personas.agent, on=True)
     html = await drain(comm)
     assert f'<td id="agent-{personas.agent.pk}-receive-new">yes</td>' in html
