@@ -1,4 +1,5 @@
 import asyncio
+import functools
 import gc
 import os
 import sys
@@ -28,11 +29,43 @@ router = ProtocolTypeRouter(
 async def application(scope, receive, send):
     """The router, noting the server's event loop for events sent from other threads. A socket's
     scope also carries the server's own send: the consumers' fast path sends frames with it,
-    past the session middleware (which only saves sessions on HTTP responses)."""
+    past the session middleware (which only saves sessions on HTTP responses), and, under
+    Daphne, a function that writes a ready-made frame to the socket (`frame_writer`)."""
     remember_server_loop(asyncio.get_running_loop())
     if scope["type"] == "websocket":
-        scope = {**scope, "server_send": send}
+        scope = {**scope, "server_send": send, "write_frame": frame_writer(send)}
     return await router(scope, receive, send)
+
+
+def frame_writer(send):
+    """Daphne's send for a socket is `partial(server.handle_reply, protocol)`. From its protocol
+    (autobahn's): a function that writes a whole websocket frame to the socket at once and says
+    whether it could. A fragment that 50 supervisors receive alike is framed once
+    (sockets.text_frame), not 50 times by autobahn; the socket must be open, with no compression
+    and nothing queued by autobahn. None under another server (tests)."""
+    protocol = send.args[0] if isinstance(send, functools.partial) and send.args else None
+    if not isinstance(protocol, WebSocketProtocol):
+        return None
+
+    def write_frame(frame: bytes) -> bool:
+        transport = protocol.transport
+        if (protocol.state != WebSocketProtocol.STATE_OPEN or protocol._perMessageCompress is not None
+                or protocol.send_queue or not getattr(transport, "connected", False) or transport.disconnecting):
+            return False
+        if not getattr(transport, "TLS", True) and not transport.dataBuffer and not transport._tempDataBuffer:
+            # Nothing waits in Twisted's buffer: one send() now. (Twisted's write would also add the
+            # socket to the poller and take it out again: two more system calls per frame.)
+            sent = transport.writeSomeData(frame)
+            if sent == len(frame):
+                return True
+            if isinstance(sent, int):  # partly sent: Twisted's buffer takes the rest
+                frame = frame[sent:]
+            # else the connection is lost: Twisted's own write below meets the error and closes it
+        transport.write(frame)
+        transport.doWrite()  # now, not when the reactor next polls (see _send_at_once)
+        return True
+
+    return write_frame
 
 
 # What start-up created (modules, URL patterns, settings) lives as long as the process: moved out

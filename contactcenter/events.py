@@ -8,7 +8,6 @@ render fragments themselves. Delivery is at most once: consumers refresh on (re)
 """
 
 import asyncio
-import atexit
 import logging
 import os
 import threading
@@ -153,18 +152,17 @@ def _send(event: Event) -> None:
     layer = get_channel_layer()
     if layer is not None:
         try:
-            if isinstance(layer, InMemoryChannelLayer) and _on_foreign_thread():
+            if hasattr(layer, "publish_now"):
+                # Redis: published right here, in this thread (layers.RedisChannelLayer.publish_now).
+                layer.publish_now(event.groups, event.as_message())
+            elif isinstance(layer, InMemoryChannelLayer) and _on_foreign_thread():
+                # The in-memory layer lives on the server's event loop: hand the send over to it.
                 asyncio.run_coroutine_threadsafe(_send_to_groups(layer, event), _server_loop).result(5)
             elif getattr(SyncToAsync.threadlocal, "main_event_loop", None) and not _loop_running_here():
                 async_to_sync(_send_to_groups)(layer, event)  # a request's thread: its server loop
-            elif hasattr(layer, "group_send_many"):
-                # Redis from Celery, a bench, a script: the process's outbox sends it, in order,
-                # while the caller goes on (it does not wait for Redis round trips).
-                _outbox().put(layer, event)
             else:
-                # Celery, a bench, a sync caller on a thread running a loop (a browser test): one
-                # publisher loop for the process. async_to_sync here would start an event loop and
-                # a thread per call (and channels_redis a connection pool per loop).
+                # A sync caller with no server loop (a script, a test): one publisher loop for the
+                # process. async_to_sync here would start an event loop and a thread per call.
                 asyncio.run_coroutine_threadsafe(_send_to_groups(layer, event), _publisher_loop()).result(10)
         except Exception:  # a lost event heals on the next refresh; never break the caller
             logger.exception("could not publish %s", event.type)
@@ -174,12 +172,6 @@ def _send(event: Event) -> None:
 
 async def _send_to_groups(layer, event: Event) -> None:
     message = event.as_message()
-    if hasattr(layer, "group_send_many"):  # Redis: every group in a few round trips (layers.py)
-        try:
-            await layer.group_send_many(event.groups, message)
-        except Exception:
-            logger.exception("could not publish %s", event.type)
-        return
     for group in event.groups:
         try:
             await layer.group_send(group, message)
@@ -200,56 +192,3 @@ def _publisher_loop() -> asyncio.AbstractEventLoop:
             threading.Thread(target=loop.run_forever, name="events-publisher", daemon=True).start()
             _publisher = (os.getpid(), loop)
         return _publisher[1]
-
-
-class _Outbox:
-    """Events waiting to be sent by the publisher loop, one after another in the order published."""
-
-    def __init__(self, loop: asyncio.AbstractEventLoop):
-        self.loop = loop
-        self.queue = asyncio.run_coroutine_threadsafe(self._start(), loop).result(10)
-
-    async def _start(self) -> asyncio.Queue:
-        queue = asyncio.Queue()
-        self.task = asyncio.create_task(self._drain(queue))
-        return queue
-
-    async def _drain(self, queue: asyncio.Queue) -> None:
-        while True:
-            layer, event = await queue.get()
-            try:
-                await _send_to_groups(layer, event)
-            finally:
-                queue.task_done()
-
-    def put(self, layer, event: Event) -> None:
-        self.loop.call_soon_threadsafe(self.queue.put_nowait, (layer, event))
-
-    def flush(self, timeout: float = 10) -> None:
-        """Wait until everything published so far is sent."""
-        asyncio.run_coroutine_threadsafe(self.queue.join(), self.loop).result(timeout)
-
-
-_outboxes: dict[int, _Outbox] = {}
-
-
-def _outbox() -> _Outbox:
-    loop = _publisher_loop()
-    with _publisher_lock:
-        box = _outboxes.get(os.getpid())
-        if box is None or box.loop is not loop:
-            box = _outboxes[os.getpid()] = _Outbox(loop)
-        return box
-
-
-def flush(timeout: float = 10) -> None:
-    """Wait until the events this process published are sent (before a script exits, a test checks)."""
-    box = _outboxes.get(os.getpid())
-    if box is not None and box.loop.is_running():
-        try:
-            box.flush(timeout)
-        except Exception:
-            logger.exception("could not flush the events outbox")
-
-
-atexit.register(flush)

@@ -7,6 +7,7 @@ extension swaps them in by id.
 """
 
 import asyncio
+import functools
 import logging
 from collections import OrderedDict
 from collections.abc import Callable
@@ -59,6 +60,7 @@ SHARED_RENDERS = 1024
 # Shared fragments being rendered in a consumer thread, by key: other sockets wait for them on the
 # event loop instead of rendering them too.
 _rendering: dict[tuple, asyncio.Future] = {}
+_sending: set[asyncio.Task] = set()  # sends started from the fast lane outside Daphne (tests)
 
 
 def shared_render(key: tuple, build: Callable[[], str]) -> str:
@@ -71,6 +73,21 @@ def shared_render(key: tuple, build: Callable[[], str]) -> str:
             except KeyError:  # emptied meanwhile
                 break
     return html
+
+
+@functools.lru_cache(maxsize=64)
+def text_frame(html: str) -> bytes:
+    """A websocket text frame as a server sends it (RFC 6455: final, unmasked, uncompressed):
+    made once for a fragment that many sockets send alike."""
+    payload = html.encode()
+    size = len(payload)
+    if size < 126:
+        header = bytes((0x81, size))
+    elif size < 1 << 16:
+        header = bytes((0x81, 126)) + size.to_bytes(2, "big")
+    else:
+        header = bytes((0x81, 127)) + size.to_bytes(8, "big")
+    return header + payload
 
 
 class Part(NamedTuple):
@@ -87,23 +104,80 @@ class LiveConsumer(WebsocketConsumer):
 
     async def __call__(self, scope, receive, send):
         self.send_now = scope.get("server_send", send)  # the server's own send, for the fast path
+        self.write_frame = scope.get("write_frame")  # Daphne: a frame written to the socket at once
+        self.parts_left: tuple[str | None, list[Part]] | None = None
         await super().__call__(scope, receive, send)
 
     async def dispatch(self, message):
+        kind = message.get("type", "")
+        if kind.startswith("websocket."):  # from the browser
+            await super().dispatch(message)
+            if kind == "websocket.connect" and hasattr(self, "user") and hasattr(self.channel_layer, "fastlane"):
+                self.channel_layer.fastlane(self.channel_name, self.fastlane)
+            return
+        try:
+            await self.dispatch_layer_message(message)
+        finally:
+            if hasattr(self.channel_layer, "fastlane_done"):
+                self.channel_layer.fastlane_done(self.channel_name)
+
+    def fastlane(self, message: dict) -> bool:
+        """A message handed over by the Redis layer on the event loop while this socket has
+        nothing else to handle (layers.RedisChannelLayer.fastlane): an event answered with shared
+        fragments only (`fast_event`) is sent now, what needs no database at once, and True says
+        it is handled. False queues the message for `dispatch` as usual, with the fragments still
+        to send when one of them needs the database (rendered in a thread)."""
+        if message.get("type") != "cc.event":
+            return False
+        event = message["event"]
+        parts = self.fast_event(event)
+        if parts is None:
+            return False
+        for index, part in enumerate(parts):
+            html = _shared.get(part.key)
+            if html is None and part.on_loop:
+                self.render_shared(part)
+                html = _shared.get(part.key, "")
+            if html is None:
+                self.parts_left = (event.get("id"), parts[index:])
+                return False
+            self.send_at_once(html)
+        return True
+
+    def send_at_once(self, html: str) -> None:
+        """Send a fragment from the event loop without awaiting: under Daphne the frame, made once
+        for every socket that sends it, is written to the socket now; elsewhere (tests) it goes to
+        the server's send in order."""
+        if not html or not html.strip():
+            return
+        if self.write_frame is not None and self.write_frame(text_frame(html)):
+            return
+        task = asyncio.get_running_loop().create_task(self.send_now({"type": "websocket.send", "text": html}))
+        _sending.add(task)
+        task.add_done_callback(_sending.discard)
+
+    async def dispatch_layer_message(self, message):
         """An event the consumer answers with shared fragments only (`fast_event`) is answered from
         the event loop: what needs no database is rendered and sent at once; what does is rendered
         by one socket in its thread while the others wait for it. Everything else runs in the
         consumer's thread as usual, after the sockets of this loop turn have sent what they have."""
         if message.get("type") == "cc.event":
-            parts = self.fast_event(message["event"])
+            parts = self.take_parts_left(message["event"])
+            if parts is None:
+                parts = self.fast_event(message["event"])
             if parts is not None:
                 for part in parts:
-                    html = await self.shared_fragment(part)
-                    if html and html.strip():
-                        await self.send_now({"type": "websocket.send", "text": html})
+                    self.send_at_once(await self.shared_fragment(part))
                 return
             await self.after_fast_sends()
         await super().dispatch(message)
+
+    def take_parts_left(self, event: dict) -> list[Part] | None:
+        """The fragments the fast lane left to send for this event, if any."""
+        left, self.parts_left = self.parts_left, None
+        if left is not None and left[0] == event.get("id"):
+            return left[1]
+        return None
 
     async def after_fast_sends(self) -> None:
         """A thread's render slows the event loop down (they share the GIL): before one, let the

@@ -110,17 +110,25 @@ def receive_until(ws, needle: str, timeout: float) -> str:
     raise AssertionError(f"{needle!r} did not arrive in {timeout} s")
 
 
-def test_a_request_to_server_a_and_a_celery_deadline_reach_a_socket_on_server_b(processes, personas, assigned_chat):
+def session_of(user) -> str:
+    client = Client()
+    client.force_login(user)
+    return client.cookies["sessionid"].value
+
+
+def test_a_request_to_server_a_and_a_celery_deadline_reach_sockets_on_server_b(processes, personas, assigned_chat):
     from websockets.sync.client import connect
 
-    client = Client()
-    client.force_login(personas.agent)
-    session = client.cookies["sessionid"].value
+    session = session_of(personas.agent)
     a, b = processes["a"], processes["b"]
-    # The agent's page is open on server B.
-    with connect(f"ws://127.0.0.1:{b}/ws/workspace/?c={assigned_chat.pk}",
-                 additional_headers={"Cookie": f"sessionid={session}", "Origin": f"http://127.0.0.1:{b}"}) as ws:
-        receive_until(ws, 'id="agent-bar"', timeout=10)  # the refresh on connect
+    # The agent's page and the supervisor's overview are open on server B.
+    supervisor = connect(f"ws://127.0.0.1:{b}/ws/supervision/", additional_headers={
+        "Cookie": f"sessionid={session_of(personas.supervisor)}", "Origin": f"http://127.0.0.1:{b}"})
+    status_cell = f'<td id="agent-{personas.agent.pk}-status"><span class="status status-'
+    with supervisor, connect(f"ws://127.0.0.1:{b}/ws/workspace/?c={assigned_chat.pk}", additional_headers={
+            "Cookie": f"sessionid={session}", "Origin": f"http://127.0.0.1:{b}"}) as ws:
+        receive_until(supervisor, 'id="agent-rows"', timeout=10)  # the refresh on connect
+        receive_until(ws, 'id="agent-bar"', timeout=10)
         # A reply posted to server A shows up on B.
         page = urllib.request.urlopen(urllib.request.Request(
             f"http://127.0.0.1:{a}/workspace/", headers={"Cookie": f"sessionid={session}"}), timeout=10)
@@ -145,7 +153,9 @@ def test_a_request_to_server_a_and_a_celery_deadline_reach_a_socket_on_server_b(
         )
         opener.open(request, timeout=10)
         receive_until(ws, "status-after_service", timeout=10)
+        receive_until(supervisor, status_cell + "after_service", timeout=10)
         receive_until(ws, "status status-ready", timeout=15)
+        receive_until(supervisor, status_cell + "ready", timeout=5)
     personas.agent.state.refresh_from_db()
     assert personas.agent.state.status.code == "ready"
     last = personas.agent.status_intervals.order_by("-started_at").first()

@@ -6,6 +6,7 @@ import shutil
 import socket
 import subprocess
 import time
+import uuid
 
 import pytest
 
@@ -73,4 +74,86 @@ async def test_after_redis_restarts_a_process_hears_its_groups_again_and_its_soc
         except Exception:  # the publishing connection was cut too; the next one reconnects
             await asyncio.sleep(0.2)
     assert (await asyncio.wait_for(layer.receive(one), 5))["n"] == 2
+    await layer.flush()
+
+
+@pytest.fixture
+def layer(needs_redis):
+    from django.conf import settings
+
+    return RedisChannelLayer(hosts=[{"address": settings.REDIS_URL}], prefix=f"lanes-{uuid.uuid4().hex[:8]}")
+
+
+async def test_an_event_published_from_a_thread_without_an_event_loop_reaches_each_member_once(layer):
+    one, two = await layer.new_channel(), await layer.new_channel()
+    await layer.group_add("agent.1", one)
+    await layer.group_add("org.1", one)
+    await layer.group_add("org.1", two)
+    # A request's or a Celery worker's thread publishes with a plain Redis connection, right there.
+    await asyncio.to_thread(layer.publish_now, ["agent.1", "org.1", "queue.404"], {"type": "cc.event", "n": 1})
+    await asyncio.to_thread(layer.publish_now, ["agent.1"], {"type": "cc.event", "n": 2})
+    assert (await asyncio.wait_for(layer.receive(one), 5))["n"] == 1
+    assert (await asyncio.wait_for(layer.receive(two), 5))["n"] == 1
+    assert (await asyncio.wait_for(layer.receive(one), 5))["n"] == 2  # n=1 came to `one` once
+    await layer.flush()
+
+
+class Lane:
+    """A consumer's fast lane in miniature: it takes what `accept` says, and notes what it saw."""
+
+    def __init__(self, accept: bool):
+        self.accept = accept
+        self.seen = []
+
+    def take(self, message) -> bool:
+        self.seen.append(message["n"])
+        return self.accept
+
+
+async def published(layer, n: int) -> None:
+    await layer.group_send_many(["org.1"], {"type": "cc.event", "n": n})
+    await asyncio.sleep(0.3)  # through Redis and back
+
+
+async def test_a_fast_lane_takes_a_message_on_the_event_loop_instead_of_the_queue(layer):
+    channel = await layer.new_channel()
+    await layer.group_add("org.1", channel)
+    lane = Lane(accept=True)
+    layer.fastlane(channel, lane.take)
+    await published(layer, 1)
+    assert lane.seen == [1]
+    with pytest.raises(TimeoutError):  # nothing was queued
+        await asyncio.wait_for(layer.receive(channel), 0.3)
+    await layer.flush()
+
+
+async def test_a_message_the_fast_lane_declines_is_queued_and_the_next_waits_until_the_consumer_is_done(layer):
+    channel = await layer.new_channel()
+    await layer.group_add("org.1", channel)
+    lane = Lane(accept=False)
+    layer.fastlane(channel, lane.take)
+    await published(layer, 1)
+    assert lane.seen == [1]
+    assert (await asyncio.wait_for(layer.receive(channel), 5))["n"] == 1
+    # The consumer has n=1 in hand: n=2 must not overtake it through the fast lane.
+    lane.accept = True
+    await published(layer, 2)
+    assert lane.seen == [1]
+    layer.fastlane_done(channel)
+    assert (await asyncio.wait_for(layer.receive(channel), 5))["n"] == 2
+    layer.fastlane_done(channel)
+    # Nothing in hand, nothing queued: the fast lane again.
+    await published(layer, 3)
+    assert lane.seen == [1, 3]
+    await layer.flush()
+
+
+async def test_a_fast_lane_does_not_keep_its_consumer_alive(layer):
+    channel = await layer.new_channel()
+    await layer.group_add("org.1", channel)
+    lane = Lane(accept=True)
+    layer.fastlane(channel, lane.take)
+    del lane
+    await published(layer, 1)  # the lane is gone: the message is queued as usual
+    assert (await asyncio.wait_for(layer.receive(channel), 5))["n"] == 1
     await layer.flush()

@@ -1,5 +1,7 @@
 """The supervision websocket: supervisors hear only the queues and agents they may see."""
 
+import re
+
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
@@ -259,3 +261,24 @@ async def test_turning_receive_new_on_during_a_pause_updates_the_receive_new_cel
     html = await drain(comm)
     assert f'<td id="agent-{personas.agent.pk}-receive-new">yes</td>' in html
     await comm.disconnect()
+
+
+async def test_quick_status_changes_reach_every_supervisor_in_the_order_they_happened(personas):
+    colleague = await sync_to_async(f.SupervisorFactory)(organization=personas.organization, username="sup-quick")
+    await sync_to_async(f.QueueMembershipFactory)(queue=personas.queue, user=colleague, role="supervisor")
+    await sync_to_async(agents.agent_sign_in)(agent=personas.agent)
+    sockets = [await watching(user) for user in (personas.supervisor, colleague)]
+
+    def flip():
+        for dnd in (True, False, True, False):
+            agents.agent_set_unavailable(agent=personas.agent, dnd=dnd)
+
+    await sync_to_async(flip)()
+    cells = f'<td id="agent-{personas.agent.pk}-status">'
+    for comm in sockets:
+        frames = []
+        while not await comm.receive_nothing(timeout=1.0):
+            frames.append(await comm.receive_from())
+        shown = [re.search(r'class="status status-(\w+)"', frame).group(1) for frame in frames if cells in frame]
+        assert shown == ["dnd", "online", "dnd", "online"]
+        await comm.disconnect()

@@ -76,7 +76,6 @@ def open_bursts(index, barrier, results, database_name, bursts, text):
             else:
                 conversations.conversation_open_many(queue=queue, arrivals=[(contact, text) for contact in burst])
         ended = time.time()
-        events.flush()
     except Exception:
         error = traceback.format_exc()
     finally:
@@ -86,7 +85,7 @@ def open_bursts(index, barrier, results, database_name, bursts, text):
 
 def _warm_up(queues, sizes) -> None:
     """What a long-running server or Celery process has done before: the routing statements
-    compiled, the event publisher's loop and Redis connections open."""
+    compiled, the event publisher's Redis connection open."""
     from channels.layers import get_channel_layer
     from django.db import transaction
 
@@ -101,9 +100,7 @@ def _warm_up(queues, sizes) -> None:
                 routing._eligible_sql(queue, conversation=None, lock=True, limit=min(limit, routing.BATCH))
     layer = get_channel_layer()
     if layer is not None:
-        events._outbox()
-        events.publish("bench.warm_up", organization_id=0)
-        events.flush()
+        events.publish("bench.warm_up", organization_id=0)  # no transaction: sent at once
 
 
 def run(target, arguments: list[tuple], timeout: float = 600) -> list[dict]:

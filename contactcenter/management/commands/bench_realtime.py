@@ -4,7 +4,7 @@ A throwaway organization (slug bench-rt-<random>) gets one chat queue, A agents 
 in) and S supervisors (supervisor members of the queue), each with a Django session. One Daphne
 process is started (or --url targets a running one that shares this DATABASE_URL, REDIS_URL and
 SECRET_KEY); A workspace sockets (/ws/workspace/) and S supervision sockets (/ws/supervision/)
-connect with the asyncio `websockets` client, all in one event loop of this process.
+connect with the bench's own minimal websocket client (_bench_utils.Client), all in one event loop of this process.
 
 Then C status changes are made through the services, one at a time: a random agent toggles
 DND / Online (agent_set_unavailable), in a transaction whose first on-commit callback stamps
@@ -17,6 +17,11 @@ has not arrived after 5 s is missing.
 
 For scale, the same run measures raw Redis PUBLISH -> SUBSCRIBE round trips with redis-py, and
 Daphne's resident memory (VmRSS) before and after the sockets connect.
+
+CPUs: with two or more, the Daphne it starts runs on the first CPU and this process (the 350
+"browsers" and the changes) on the others (`--no-pin` leaves both to the scheduler). Otherwise the
+bench's own client takes turns with the server on one core, which no browser does: on a 2-CPU
+machine that added about 1.5 ms to the median. Redis and PostgreSQL are not pinned.
 
 `--idle N` is the other mode: N idle workspace sockets (the agents' sessions, reused round robin)
 are held on the one Daphne process for a few seconds; the figures are the sockets still open,
@@ -84,6 +89,14 @@ BACKEND = "django.contrib.auth.backends.ModelBackend"
 ROOT = Path(settings.BASE_DIR)
 
 
+def split_cpus() -> tuple[set[int], set[int]] | None:
+    """The CPUs this process may use, split: the first for the server, the rest for the bench."""
+    if not hasattr(os, "sched_getaffinity"):
+        return None
+    cpus = sorted(os.sched_getaffinity(0))
+    return ({cpus[0]}, set(cpus[1:])) if len(cpus) >= 2 else None
+
+
 def fmt(value: float | None, digits: int = 1) -> str:
     return "n/a" if value is None else f"{value:.{digits}f}"
 
@@ -108,8 +121,10 @@ class Command(BaseCommand):
                             help="With --url: the server's pid, for its memory (found from the port if local).")
         parser.add_argument("--seed", type=int, default=None)
         parser.add_argument("--keep", action="store_true", help="Keep the bench organization afterwards.")
+        parser.add_argument("--no-pin", action="store_true",
+                            help="Do not put the Daphne it starts and this process on different CPUs.")
 
-    def handle(self, *args, supervisors, agents, changes, idle, url, pid, seed, keep, **options):
+    def handle(self, *args, supervisors, agents, changes, idle, url, pid, seed, keep, no_pin, **options):
         if not settings.REDIS_URL:
             raise CommandError(
                 "bench_realtime measures delivery through Redis (the distributed shape), but REDIS_URL "
@@ -153,7 +168,12 @@ class Command(BaseCommand):
             agent_users, supervisor_users = self.set_up(organization, agents=agents, supervisors=supervisors)
             self.out(f"set-up: organization {slug}, {agents} agents signed in, {supervisors} supervisors, "
                      f"{len(self.session_keys)} sessions in {time.monotonic() - started:.1f} s")
+            self.cpus = None if url or no_pin else split_cpus()
             base, server_pid = self.start_server(url, pid)
+            if self.cpus:
+                os.sched_setaffinity(0, self.cpus[1])
+                self.out(f"CPUs: the server on {sorted(self.cpus[0])}, this bench's sockets and changes on "
+                         f"{sorted(self.cpus[1])} (--no-pin: not pinned)")
             raw = self.bench_raw_redis()
             self.out(f"raw redis PUBLISH -> SUBSCRIBE ({REDIS_ROUND_TRIPS} round trips, redis-py): "
                      f"p50 {raw['p50']:.3f} ms, p99 {raw['p99']:.3f} ms, max {raw['max']:.3f} ms")
@@ -238,7 +258,7 @@ class Command(BaseCommand):
         self.server = subprocess.Popen(
             [str(daphne), "-b", "127.0.0.1", "-p", str(port), "contactcenter.asgi:application"],
             cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=handle,
-            preexec_fn=raise_nofile_limit,
+            preexec_fn=self.server_preexec,
         )
         os.close(handle)
         try:
@@ -247,6 +267,11 @@ class Command(BaseCommand):
             raise CommandError(f"Daphne did not start: {exc}\n{self.server_log_tail()}") from None
         self.out(f"server: one Daphne process, pid {self.server.pid}, port {port} (log {self.server_log})")
         return f"http://127.0.0.1:{port}", self.server.pid
+
+    def server_preexec(self) -> None:
+        raise_nofile_limit()
+        if self.cpus:
+            os.sched_setaffinity(0, self.cpus[0])
 
     def server_log_tail(self, lines: int = 30) -> str:
         if self.server_log is None or not self.server_log.exists():
@@ -451,7 +476,7 @@ class Command(BaseCommand):
 
         run_change = sync_to_async(change)
         delays = {"supervisor": [], "agent": []}
-        fanout, publish, missing, expected = [], [], 0, 0
+        first, fanout, publish, missing, expected = [], [], [], 0, 0
         for i in range(WARMUP_CHANGES + changes):
             agent = self.rng.choice(candidates)
             to_dnd = not dnd[agent.pk]
@@ -475,10 +500,11 @@ class Command(BaseCommand):
                     delays[sock.kind].append((t - watch.t_commit) * 1000)
                 sup = [t for s, t in arrivals.items() if s.kind == "supervisor"]
                 if sup:
+                    first.append((min(sup) - watch.t_commit) * 1000)
                     fanout.append((max(sup) - watch.t_commit) * 1000)
                 publish.append((watch.t_returned - watch.t_commit) * 1000)
             time.sleep(PAUSE_BETWEEN)
-        return {"delays": delays, "fanout": fanout, "publish": publish, "missing": missing,
+        return {"delays": delays, "first": first, "fanout": fanout, "publish": publish, "missing": missing,
                 "expected": expected, "changes": changes}
 
     # --- Report -----------------------------------------------------------------------------------
@@ -496,6 +522,7 @@ class Command(BaseCommand):
         line("every socket", delays["supervisor"] + delays["agent"])
         line("supervisor rows (status cell id=\"agent-<id>-status\")", delays["supervisor"])
         line("agent's own bar (id=\"agent-bar\")", delays["agent"])
+        line("first supervisor of each change", result["first"])
         line("last supervisor of each change", result["fanout"])
         line("publish (commit -> service returned, both group_sends)", result["publish"])
         out(f"  missing (not in within {MISSING_AFTER:.0f} s): {result['missing']} of {result['expected']}")
