@@ -38,7 +38,7 @@ import tempfile
 import time
 from importlib import import_module
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -95,6 +95,18 @@ def split_cpus() -> tuple[set[int], set[int]] | None:
         return None
     cpus = sorted(os.sched_getaffinity(0))
     return ({cpus[0]}, set(cpus[1:])) if len(cpus) >= 2 else None
+
+
+def close_connection() -> None:
+    connection.close()  # looked up here: the connection of the thread this runs in
+
+
+def database_url() -> str:
+    db = connection.settings_dict
+    if not settings.IS_POSTGRES:
+        return f"sqlite:///{db['NAME']}"
+    credentials = quote(db["USER"] or "", safe="") + (f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else "")
+    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{quote(db['NAME'], safe='')}"
 
 
 def fmt(value: float | None, digits: int = 1) -> str:
@@ -245,9 +257,13 @@ class Command(BaseCommand):
             self.out(f"server: {url} (not started here; pid {pid or 'unknown: no memory figures'})")
             return f"{parts.scheme}://{parts.netloc}", pid
         port = free_port()
+        # The server shares this process's database, Redis and channel prefix (under pytest, the
+        # test database and the worker's prefix).
         env = {
             **os.environ,
+            "DATABASE_URL": database_url(),
             "REDIS_URL": settings.REDIS_URL,
+            "CHANNELS_PREFIX": settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"],
             "SECRET_KEY": settings.SECRET_KEY,
             "DEBUG": "1",
             "SESSION_COOKIE_SECURE": "0",
@@ -347,7 +363,7 @@ class Command(BaseCommand):
             self.sockets = None
         if self.app is not None:
             try:
-                self.app.run(sync_to_async(connection.close)(), timeout=10)
+                self.app.run(sync_to_async(close_connection)(), timeout=10)
             except Exception:  # noqa: BLE001 - stopping anyway
                 pass
             self.app.stop()
