@@ -11,8 +11,8 @@ which it hands to every member socket in the same loop iteration.
 `publish_now(groups, message)` publishes one envelope (the message, serialized once, and the list
 of groups) to each group's channel in one pipeline, right there in the caller's thread (a request's,
 a Celery worker's) with a plain Redis connection: no hand-over to an event loop, which cost more
-than the publish itself. `group_send_many` does the same from async code. The first copy a process receives is
-delivered to every local member of any of those groups, each socket once; later copies of the same
+than the publish itself. `group_send_many` does the same from async code. The first copy a
+process receives is delivered to every local member of any of those groups, each socket once; later copies of the same
 envelope (a socket's process hears each of its groups) are dropped.
 
 A socket may also take its messages in the fast lane (`fastlane`): when it has nothing else to
@@ -35,6 +35,8 @@ from collections import OrderedDict
 import redis
 from channels_redis.pubsub import RedisPubSubChannelLayer, RedisPubSubLoopLayer, RedisSingleShardConnection
 from channels_redis.utils import _consistent_hash, _wrap_close, decode_hosts
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 logger = logging.getLogger(__name__)
 
@@ -86,9 +88,12 @@ class RedisChannelLayer(RedisPubSubChannelLayer):
     def sync_clients(self) -> list[redis.Redis]:
         with self._clients_lock:
             if self._clients is None:
+                # A caller (a request) waits for its publish: when Redis is away, it fails at once
+                # (no retries, short timeouts) and the pages heal on their next refresh.
                 self._clients = [
-                    redis.Redis.from_url(host["address"], socket_connect_timeout=2,
-                                         **{k: v for k, v in host.items() if k != "address"})
+                    redis.Redis.from_url(host["address"], **{
+                        **{k: v for k, v in host.items() if k != "address"},
+                        "socket_connect_timeout": 1, "socket_timeout": 2, "retry": Retry(NoBackoff(), 0)})
                     for host in self.hosts
                 ]
             return self._clients
@@ -168,6 +173,8 @@ class LoopLayer(RedisPubSubLoopLayer):
                 continue
             lane = self.lanes.get(channel) if queue.empty() and channel not in self.holding else None
             handler = lane() if lane is not None else None
+            if lane is not None and handler is None:  # its consumer is gone
+                del self.lanes[channel]
             if handler is not None:
                 if message is None:
                     message = self.channel_layer.deserialize(envelope["message"])

@@ -98,6 +98,19 @@ async def test_an_event_published_from_a_thread_without_an_event_loop_reaches_ea
     await layer.flush()
 
 
+def test_publishing_while_redis_is_away_fails_at_once(private_redis):
+    import redis
+
+    layer = RedisChannelLayer(hosts=[{"address": f"redis://127.0.0.1:{private_redis.port}"}], prefix="away")
+    layer.publish_now(["org.1"], {"type": "cc.event", "n": 1})
+    private_redis.stop()
+    started = time.monotonic()
+    with pytest.raises(redis.ConnectionError):  # events.py logs it; the caller's request goes on
+        layer.publish_now(["org.1"], {"type": "cc.event", "n": 2})
+    assert time.monotonic() - started < 1.5  # no retries, no long timeout
+    private_redis.start()
+
+
 class Lane:
     """A consumer's fast lane in miniature: it takes what `accept` says, and notes what it saw."""
 
@@ -110,16 +123,22 @@ class Lane:
         return self.accept
 
 
+async def member_with_a_lane(layer, accept: bool) -> tuple[str, Lane]:
+    """A channel in group org.1 whose messages are offered to a fast lane first."""
+    channel = await layer.new_channel()
+    await layer.group_add("org.1", channel)
+    lane = Lane(accept)
+    layer.fastlane(channel, lane.take)
+    return channel, lane
+
+
 async def published(layer, n: int) -> None:
     await layer.group_send_many(["org.1"], {"type": "cc.event", "n": n})
     await asyncio.sleep(0.3)  # through Redis and back
 
 
 async def test_a_fast_lane_takes_a_message_on_the_event_loop_instead_of_the_queue(layer):
-    channel = await layer.new_channel()
-    await layer.group_add("org.1", channel)
-    lane = Lane(accept=True)
-    layer.fastlane(channel, lane.take)
+    channel, lane = await member_with_a_lane(layer, accept=True)
     await published(layer, 1)
     assert lane.seen == [1]
     with pytest.raises(TimeoutError):  # nothing was queued
@@ -128,10 +147,7 @@ async def test_a_fast_lane_takes_a_message_on_the_event_loop_instead_of_the_queu
 
 
 async def test_a_message_the_fast_lane_declines_is_queued_and_the_next_waits_until_the_consumer_is_done(layer):
-    channel = await layer.new_channel()
-    await layer.group_add("org.1", channel)
-    lane = Lane(accept=False)
-    layer.fastlane(channel, lane.take)
+    channel, lane = await member_with_a_lane(layer, accept=False)
     await published(layer, 1)
     assert lane.seen == [1]
     assert (await asyncio.wait_for(layer.receive(channel), 5))["n"] == 1
@@ -149,10 +165,7 @@ async def test_a_message_the_fast_lane_declines_is_queued_and_the_next_waits_unt
 
 
 async def test_a_fast_lane_does_not_keep_its_consumer_alive(layer):
-    channel = await layer.new_channel()
-    await layer.group_add("org.1", channel)
-    lane = Lane(accept=True)
-    layer.fastlane(channel, lane.take)
+    channel, lane = await member_with_a_lane(layer, accept=True)
     del lane
     await published(layer, 1)  # the lane is gone: the message is queued as usual
     assert (await asyncio.wait_for(layer.receive(channel), 5))["n"] == 1
