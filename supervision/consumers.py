@@ -7,7 +7,7 @@ supervisor limited to assigned queues hears nothing of other queues or their age
 page it also turns status changes and alerts into toasts (as the supervisor's preference says).
 """
 
-from collections import deque
+from collections import OrderedDict, deque
 from urllib.parse import parse_qs
 
 from django.http import Http404
@@ -39,6 +39,11 @@ AGENT_EVENTS = {events.AGENT_STATUS, events.QUEUE_LOGIN, events.QUEUE_LOGOUT, ev
 WAITING_EVENTS = {events.CONVERSATION_QUEUED, events.CONVERSATION_OFFERED, events.CONVERSATION_ASSIGNED,
                   events.CONVERSATION_CLOSED, events.CONVERSATION_TRANSFERRED, events.OFFER_ENDED}
 HANDLED_IDS = 50  # the latest event ids a socket remembers, to handle each once
+# The overview's fragments for an event, by event and view (what an overview shows: its queues and
+# agents, language and alert preference): every socket of this process with the same view sends
+# the same ones, so the first one's list serves the others.
+_overview_parts: OrderedDict[tuple, list[Part]] = OrderedDict()
+OVERVIEW_PARTS = 256
 
 MONITOR_EVENTS = AGENT_EVENTS | {events.MESSAGE_CREATED, events.CONVERSATION_UPDATED, services.MONITORING}
 
@@ -119,6 +124,8 @@ class SupervisionConsumer(LiveConsumer):
         else:
             ctx = context.overview_context(self.user)
             self.agent_ids = {row.agent.pk for row in ctx["agent_rows"]}
+            self.view = (frozenset(self.queue_ids), frozenset(self.agent_ids), self.language,
+                         self.user.supervision_alerts)
             rows = "".join(self.render(PAGE + "#agent-row", {"row": row}) for row in ctx["agent_rows"])
             self.send_html(self.render(PAGE + "#overview-figures", ctx), f'<tbody id="agent-rows">{rows}</tbody>')
 
@@ -199,7 +206,8 @@ class SupervisionConsumer(LiveConsumer):
     def fast_event(self, event: dict) -> list[Part] | None:
         """A status change on the overview is the same fragments (status cells, figures, toast)
         for every socket of this process that sees the same queues: sent from the event loop
-        (LiveConsumer.dispatch), the status cells at once."""
+        (LiveConsumer.fastlane, or dispatch), the status cells at once; the first socket of a view
+        builds the list, the others reuse it."""
         if (event.get("type") != events.AGENT_STATUS or getattr(self, "agent_ids", None) is None
                 or self.queue is not None or self.session is not None or self.page_agent is not None
                 or event.get("organization_id") != self.user.organization_id or not event.get("id")):
@@ -207,11 +215,17 @@ class SupervisionConsumer(LiveConsumer):
         if event["id"] in self.handled:
             return []
         self.handled.append(event["id"])
-        agents = set(event.get("agent_ids", []))
-        parts = self.overview_parts(events.AGENT_STATUS, set(event.get("queue_ids", [])), agents, event)
-        toast = self.status_toast_part(event, agents)
-        if toast is not None:
-            parts.append(toast)
+        key = (event["id"], self.view)
+        parts = _overview_parts.get(key)
+        if parts is None:
+            agents = set(event.get("agent_ids", []))
+            parts = self.overview_parts(events.AGENT_STATUS, set(event.get("queue_ids", [])), agents, event)
+            toast = self.status_toast_part(event, agents)
+            if toast is not None:
+                parts.append(toast)
+            _overview_parts[key] = parts
+            while len(_overview_parts) > OVERVIEW_PARTS:
+                _overview_parts.popitem(last=False)
         return parts
 
     def render_status_cells(self, event: dict, agent_id: int) -> str:

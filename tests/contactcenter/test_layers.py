@@ -165,7 +165,10 @@ async def test_a_message_the_fast_lane_declines_is_queued_and_the_next_waits_unt
 
 
 async def test_a_fast_lane_does_not_keep_its_consumer_alive(layer):
-    channel, lane = await member_with_a_lane(layer, accept=True)
+    channel = await layer.new_channel()
+    await layer.group_add("org.1", channel)
+    lane = Lane(accept=True)
+    layer.fastlane(channel, lane.take)
     del lane
     await published(layer, 1)  # the lane is gone: the message is queued as usual
     assert (await asyncio.wait_for(layer.receive(channel), 5))["n"] == 1
