@@ -41,17 +41,20 @@ def frame_writer(send):
     """Daphne's send for a socket is `partial(server.handle_reply, protocol)`. From its protocol
     (autobahn's): a function that writes a whole websocket frame to the socket at once and says
     whether it could. A fragment that 50 supervisors receive alike is framed once
-    (sockets.text_frame), not 50 times by autobahn; the socket must be open, with no compression
-    and nothing queued by autobahn. None under another server (tests)."""
+    (sockets.text_frame), not 50 times by autobahn. False when autobahn must send it instead
+    (compression, frames queued by autobahn); a socket no longer open takes nothing. None under
+    another server (tests)."""
     protocol = send.args[0] if isinstance(send, functools.partial) and send.args else None
     if not isinstance(protocol, WebSocketProtocol):
         return None
 
     def write_frame(frame: bytes) -> bool:
         transport = protocol.transport
-        if (protocol.state != WebSocketProtocol.STATE_OPEN or protocol._perMessageCompress is not None
-                or protocol.send_queue or not getattr(transport, "connected", False) or transport.disconnecting):
-            return False
+        if (protocol.state != WebSocketProtocol.STATE_OPEN or not getattr(transport, "connected", False)
+                or transport.disconnecting):
+            return True  # closing or closed: nothing more to send (autobahn would raise)
+        if protocol._perMessageCompress is not None or protocol.send_queue:
+            return False  # autobahn's own send, then
         if not getattr(transport, "TLS", True) and not transport.dataBuffer and not transport._tempDataBuffer:
             # Nothing waits in Twisted's buffer: one send() now. (Twisted's write would also add the
             # socket to the poller and take it out again: two more system calls per frame.)
