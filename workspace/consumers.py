@@ -136,7 +136,9 @@ class WorkspaceConsumer(LiveConsumer):
         if kind in OWN_STATUS_EVENTS and mine:
             if kind in (events.QUEUE_LOGIN, events.QUEUE_LOGOUT):
                 self.sync_groups()
-            fragments += [self.render_bar(), self.render_lists()]
+            fragments.append(self.render_bar())
+            if kind != events.AGENT_STATUS:  # the lists show no status (a sign-out's queue logouts come on their own)
+                fragments.append(self.render_lists())
             if self.conversation_id and kind in (events.WRAPUP_STARTED, events.WRAPUP_ENDED):
                 fragments.append(self.render_conversation(header=True, footer=True))
         elif kind == events.AGENT_STATUS:

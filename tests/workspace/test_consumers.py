@@ -159,7 +159,7 @@ async def test_a_socket_closes_when_an_admin_deactivates_its_user(personas, read
 
 
 async def test_each_event_updates_the_regions_it_changes(personas, ready_agent):
-    """agent.status → #agent-bar and #lists; wrap-up started → #conv-footer with the form;
+    """agent.status → #agent-bar; wrap-up started → #conv-footer with the form;
     wrap-up ended → #conv-footer without it and the bar back to Ready."""
     queue = personas.queue
     queue.after_service_seconds = 30
@@ -180,6 +180,18 @@ async def test_each_event_updates_the_regions_it_changes(personas, ready_agent):
     html = await receive_until(comm, "status status-ready", 'id="conv-footer" data-mode="none"')
     assert "status status-ready" in html
     assert 'id="conv-footer" data-mode="none"' in html
+    await comm.disconnect()
+
+
+async def test_my_status_change_redraws_my_bar_but_not_my_lists(personas, ready_agent):
+    cookie = await sync_to_async(session_cookie)(ready_agent)
+    comm = communicator(cookie=cookie)
+    assert (await comm.connect())[0]
+    await receive_all(comm)
+    await sync_to_async(agents.agent_set_unavailable)(agent=ready_agent, dnd=True)
+    html = await receive_all(comm)
+    assert 'id="agent-bar"' in html and "status status-dnd" in html
+    assert 'id="lists"' not in html  # no list shows a status: not rendered again
     await comm.disconnect()
 
 
