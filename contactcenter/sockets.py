@@ -60,7 +60,7 @@ SHARED_RENDERS = 1024
 # Shared fragments being rendered in a consumer thread, by key: other sockets wait for them on the
 # event loop instead of rendering them too.
 _rendering: dict[tuple, asyncio.Future] = {}
-_sending: set[asyncio.Task] = set()  # sends started from the fast lane outside Daphne (tests)
+_sending: set[asyncio.Task] = set()  # sends handed to the server's own send (tests; no frame writer)
 
 
 def shared_render(key: tuple, build: Callable[[], str]) -> str:
