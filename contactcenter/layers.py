@@ -64,8 +64,12 @@ class RedisChannelLayer(RedisPubSubChannelLayer):
         return self.serialize({"type": ENVELOPE, "id": uuid.uuid4().hex, "groups": channels,
                                "message": self.serialize(message)})
 
-    def shard_of(self, name: str) -> int:
-        return _consistent_hash(name, len(self.hosts))
+    def by_shard(self, channels: list[str]) -> dict[int, list[str]]:
+        """`channels` grouped by the index of their Redis shard (as channels_redis picks it)."""
+        shards: dict[int, list[str]] = {}
+        for name in channels:
+            shards.setdefault(_consistent_hash(name, len(self.hosts)), []).append(name)
+        return shards
 
     def publish_now(self, groups, message) -> None:
         """Send `message` to every member of `groups`, each member channel once, from sync code:
@@ -76,10 +80,7 @@ class RedisChannelLayer(RedisPubSubChannelLayer):
             return
         data = self.envelope(names, message)
         clients = self.sync_clients()
-        by_shard: dict[int, list[str]] = {}
-        for name in names:
-            by_shard.setdefault(self.shard_of(name), []).append(name)
-        for shard, channels in by_shard.items():
+        for shard, channels in self.by_shard(names).items():
             pipe = clients[shard].pipeline(transaction=False)
             for channel in channels:
                 pipe.publish(channel, data)
@@ -149,11 +150,8 @@ class LoopLayer(RedisPubSubLoopLayer):
         if not names:
             return
         envelope = self.channel_layer.envelope(names, message)
-        by_shard: dict[Shard, list[str]] = {}
-        for name in names:
-            by_shard.setdefault(self._get_shard(name), []).append(name)
-        for shard, channels in by_shard.items():
-            await shard.publish_many(channels, envelope)
+        for shard, channels in self.channel_layer.by_shard(names).items():
+            await self._shards[shard].publish_many(channels, envelope)
 
     def deliver(self, data: bytes) -> None:
         """An envelope from any group channel: hand its message to each local member once."""

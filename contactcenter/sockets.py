@@ -134,10 +134,7 @@ class LiveConsumer(WebsocketConsumer):
         if parts is None:
             return False
         for index, part in enumerate(parts):
-            html = _shared.get(part.key)
-            if html is None and part.on_loop:
-                self.render_shared(part)
-                html = _shared.get(part.key, "")
+            html = self.fragment_now(part)
             if html is None:
                 self.parts_left = (event.get("id"), parts[index:])
                 return False
@@ -185,13 +182,19 @@ class LiveConsumer(WebsocketConsumer):
         for _ in range(3):  # a socket given a message dispatches it within three turns
             await asyncio.sleep(0)
 
-    async def shared_fragment(self, part: Part) -> str:
+    def fragment_now(self, part: Part) -> str | None:
+        """The part's HTML when it is rendered already or needs no database (rendered now, on the
+        event loop); None when it must be rendered in a thread."""
         html = _shared.get(part.key)
+        if html is None and part.on_loop:
+            self.render_shared(part)
+            html = _shared.get(part.key, "")
+        return html
+
+    async def shared_fragment(self, part: Part) -> str:
+        html = self.fragment_now(part)
         if html is not None:
             return html
-        if part.on_loop:
-            self.render_shared(part)
-            return _shared.get(part.key, "")
         future = _rendering.get(part.key)
         if future is not None:
             await asyncio.shield(future)
