@@ -31,7 +31,7 @@ run: venv
 		$(PY) manage.py collectstatic --noinput --verbosity 0 && \
 		$(VENV)/bin/honcho start -f Procfile; \
 	else \
-		$(PY) manage.py run_embedded --port $${PORT:-8000}; \
+		$(PY) manage.py run_embedded; \
 	fi
 
 # Browser tests run in their own pytest process (sync Playwright and pytest-asyncio do not mix).

@@ -48,6 +48,12 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 DEBUG = env_bool("DEBUG", False)
 
+# The port `make run` serves on (embedded server, or Daphne in the Procfile); also what
+# seed_demo tells a new user to open.
+PORT = env_int("PORT", 8000)
+if not 1 <= PORT <= 65535:
+    raise ImproperlyConfigured(f"PORT must be between 1 and 65535, got {PORT}")
+
 
 def _secret_key() -> str:
     key = env.str("SECRET_KEY", default="")
@@ -81,6 +87,7 @@ SECRET_KEY = _secret_key()
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+CSRF_FAILURE_VIEW = "contactcenter.views.csrf_failure"
 
 INSTALLED_APPS = [
     "daphne",

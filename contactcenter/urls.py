@@ -22,3 +22,7 @@ urlpatterns = [
     path("webhooks/whatsapp/", include("contactcenter.connectors.whatsapp.urls")),
     path("media/<path:path>", views.media, name="media"),
 ]
+
+handler403 = "contactcenter.views.permission_denied"
+handler404 = "contactcenter.views.page_not_found"
+handler500 = "contactcenter.views.server_error"

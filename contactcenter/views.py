@@ -1,16 +1,22 @@
+import logging
+
 from django.conf import settings
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.html import escape
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from contactcenter.models import AgentState
 from contactcenter.services import agents as agent_services
 from contactcenter.services import organizations as org_services
+
+logger = logging.getLogger(__name__)
 
 
 class LoginView(auth_views.LoginView):
@@ -97,3 +103,42 @@ def media(request, path: str):
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; media-src 'self'; sandbox"
     return response
+
+
+# --- Error pages: the base layout, translated, with the ways back to what the person may use ---
+
+
+def _error_page(request, status: int, *, title: str, explanation: str, detail: str = "") -> HttpResponse:
+    context = {"title": title, "explanation": explanation, "detail": detail}
+    try:
+        return render(request, "error.html", context, status=status)
+    except Exception:  # noqa: BLE001 - the layout itself failed (e.g. the database is away)
+        logger.exception("The error page could not be rendered with the layout")
+        return HttpResponse(f"<!doctype html><title>{escape(title)}</title><h1>{escape(title)}</h1>"
+                            f"<p>{escape(explanation)}</p><p><a href=\"/\">{escape(_('Start'))}</a></p>",
+                            status=status)
+
+
+def permission_denied(request, exception=None):
+    # Services refuse with a message written for the person (NotAllowed); show it.
+    detail = str(exception) if exception is not None and exception.args else ""
+    return _error_page(request, 403, title=_("You cannot open this page"),
+                       explanation=_("Your role does not give you access to it. These are the places you can go:"),
+                       detail=detail)
+
+
+def page_not_found(request, exception=None):
+    return _error_page(request, 404, title=_("Page not found"),
+                       explanation=_("It does not exist, or it belongs to something you cannot see. "
+                                     "These are the places you can go:"))
+
+
+def server_error(request):
+    return _error_page(request, 500, title=_("Something went wrong"),
+                       explanation=_("The error has been recorded. Try again in a moment, or go back:"))
+
+
+def csrf_failure(request, reason=""):
+    return _error_page(request, 403, title=_("The form has expired"),
+                       explanation=_("The page was open for too long or your session changed. Go back, "
+                                     "reload the page and send it again."))

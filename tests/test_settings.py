@@ -147,9 +147,13 @@ def test_a_redis_url_switches_to_the_distributed_mode():
     ]
 
 
-@pytest.mark.parametrize("name", ["ROUTING_SWEEP_SECONDS"])
+@pytest.mark.parametrize("name", ["ROUTING_SWEEP_SECONDS", "PORT"])
 def test_a_number_setting_that_is_not_a_number_fails_clearly(name):
     _fails_with(_start(DEBUG="0", SECRET_KEY=GOOD_KEY, **{name: "abc"}), name, "whole number")
+
+
+def test_a_port_out_of_range_fails_clearly():
+    _fails_with(_start(DEBUG="0", SECRET_KEY=GOOD_KEY, PORT="70000"), "PORT", "65535")
 
 
 def test_the_production_configuration_passes_the_system_checks():

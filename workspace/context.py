@@ -48,8 +48,11 @@ def bar_context(user: User) -> dict:
             Queue.objects.filter(organization_id=user.organization_id, is_active=True)
             .exclude(pk__in=member_ids | set(logged_in)).order_by("name")
         )
+    state = sel.agent_state(user)
     return {
-        "state": sel.agent_state(user),
+        "state": state,
+        "blockers": work_blockers(state, has_member_queues=any(m.queue.is_active for m in member_queues),
+                                  logged_in=bool(logged_in), may_log_in_elsewhere=bool(unassigned_queues)),
         "pause_reasons": sel.pause_reasons(user),
         "figures": sel.panel_figures(logged_in),
         "member_queues": member_queues,
@@ -60,6 +63,25 @@ def bar_context(user: User) -> dict:
         "dial_queues": [q for q in logged_in_queues if q.kind != Queue.Kind.CHAT],
         "campaigns": campaign_panels(user, [q for q in logged_in_queues if q.kind == Queue.Kind.CAMPAIGN]),
     }
+
+
+def work_blockers(state, *, has_member_queues: bool, logged_in: bool, may_log_in_elsewhere: bool) -> list[str]:
+    """Why no new work can reach the agent now, in the order to fix it; the bar says each with the
+    action that fixes it in place. Empty when work can come."""
+    if state is None:
+        return []
+    code = state.status.code
+    if code == "banned":
+        return ["banned"]
+    blockers = ["offline"] if code == "offline" else []
+    if not logged_in:
+        blockers.append("not_logged_in" if has_member_queues else
+                        "no_queues_may_log_in" if may_log_in_elsewhere else "no_queues")
+    if state.status.is_pause:
+        blockers.append("paused")
+    elif not state.receive_new and code != "offline":
+        blockers.append("receive_new_off")
+    return blockers
 
 
 def campaign_panels(user: User, campaign_queues) -> list[dict]:

@@ -11,6 +11,7 @@ urlpatterns = [
     # status and queues
     path("status/receive-new/", views.receive_new, name="receive-new"),
     path("status/", views.set_status, name="status"),
+    path("queues/login/", views.queue_login_all, name="queue-login-all"),
     path("queues/<int:queue_id>/login/", views.queue_login, name="queue-login"),
     path("queues/<int:queue_id>/logout/", views.queue_logout, name="queue-logout"),
     # taking, assigning, answering

@@ -124,7 +124,8 @@ def receive_new(request):
 @login_required
 @require_POST
 def set_status(request):
-    """The status menu: Online, DND, a pause reason, or back from a pause; Go online when Offline."""
+    """The status menu: Ready (Recibir nuevo on), Online, DND, a pause reason, or back from a pause;
+    Go online when Offline. The menu shows the status the agent chose."""
     user = request.user
     access.require_org_user(user)
     choice = request.POST.get("status", "")
@@ -132,6 +133,8 @@ def set_status(request):
         if choice == "sign_in":
             # Back from Offline (e.g. after a supervisor's Forzar desconexión), as at login.
             agent_services.agent_sign_in(agent=user)
+        elif choice == "ready":
+            agent_services.agent_set_receive_new(agent=user, on=True)
         elif choice in ("online", "dnd"):
             agent_services.agent_set_unavailable(agent=user, dnd=choice == "dnd")
         elif choice == "resume":
@@ -146,6 +149,17 @@ def set_status(request):
             agent_services.agent_pause(agent=user, reason=reason, note=request.POST.get("note", "")[:200])
         else:
             raise DomainError(_("Choose a status."))
+    except DomainError as exc:
+        return _refused(request, exc)
+    return _back(request)
+
+
+@login_required
+@require_POST
+def queue_login_all(request):
+    access.require_org_user(request.user)
+    try:
+        queue_services.queue_login_member_queues(agent=request.user)
     except DomainError as exc:
         return _refused(request, exc)
     return _back(request)

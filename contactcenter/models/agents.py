@@ -19,6 +19,27 @@ class SystemStatus(models.TextChoices):
 # The automatic pause put on an agent who let an offer ring out.
 NO_ANSWER_CODE = "no_answer"
 
+# Statuses the engine holds an agent in while work lasts; the agent's own choice (Ready, Online,
+# DND) takes over when it ends.
+WORK_STATUSES = (SystemStatus.IN_SERVICE, SystemStatus.AFTER_SERVICE, SystemStatus.DIALING)
+
+
+def chosen_status_code(*, receive_new: bool, prefers_dnd: bool) -> str:
+    """The status the agent chose for when no work holds them: Ready, Online or DND."""
+    if receive_new:
+        return SystemStatus.READY
+    return SystemStatus.DND if prefers_dnd else SystemStatus.ONLINE
+
+
+def then_status_label(*, code: str, is_pause: bool, receive_new: bool, prefers_dnd: bool) -> str:
+    """While work holds an agent who chose not to take more (Online or DND), the status they go
+    to when it ends; "" otherwise. The badge, the status menu and the supervisor's row show it, so
+    that "En servicio" and a chosen "No molestar" never read as a contradiction."""
+    if is_pause or code not in WORK_STATUSES:
+        return ""
+    chosen = chosen_status_code(receive_new=receive_new, prefers_dnd=prefers_dnd)
+    return "" if chosen == SystemStatus.READY else str(SystemStatus(chosen).label)
+
 
 class StatusDefinition(OrganizationOwned):
     """The statuses an agent can be in: the 8 system ones and the organization's pause reasons."""
@@ -92,6 +113,15 @@ class AgentState(OrganizationOwned):
 
     def __str__(self) -> str:
         return f"{self.agent} · {self.status}"
+
+    @property
+    def chosen_code(self) -> str:
+        return chosen_status_code(receive_new=self.receive_new, prefers_dnd=self.prefers_dnd)
+
+    @property
+    def then_label(self) -> str:
+        return then_status_label(code=self.status.code, is_pause=self.status.is_pause,
+                                 receive_new=self.receive_new, prefers_dnd=self.prefers_dnd)
 
 
 class StatusSource(models.TextChoices):

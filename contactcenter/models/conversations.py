@@ -138,6 +138,8 @@ class Conversation(OrganizationOwned):
     # Denormalized for the lists: their query count must not grow with their length.
     last_message_at = models.DateTimeField(null=True, blank=True)
     last_message_excerpt = models.CharField(max_length=140, blank=True)
+    # Whether that excerpt is an agent's reply (the list marks it) rather than the customer's.
+    last_message_outbound = models.BooleanField(default=False)
     unread_count = models.PositiveIntegerField(default=0)
     # Kinds of auto-reply already sent ("outside_hours", "no_agents", "queued"): each goes once.
     auto_replies_sent = models.JSONField(default=list, blank=True, editable=False)

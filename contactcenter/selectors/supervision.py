@@ -24,6 +24,7 @@ from contactcenter.models import (
     SystemStatus,
     User,
 )
+from contactcenter.models.agents import then_status_label
 from contactcenter.models.devices import browser_name, device_is_active
 from contactcenter.selectors.workspace import start_of_today
 from contactcenter.templatetags.cc import duration
@@ -163,6 +164,7 @@ class StateView:
     chat_load: int
     voice_load: int
     wrapup_deadline: object
+    prefers_dnd: bool = False
 
 
 @dataclass
@@ -187,6 +189,7 @@ class AgentRow:
     role_label: str = ""
     status_css: str = ""
     status_label: str = ""
+    then_label: str = ""
     pause_name: str = ""
     since_iso: str = ""
     timer: str = ""
@@ -205,6 +208,8 @@ class AgentRow:
         if status.pk not in labels["statuses"]:
             labels["statuses"][status.pk] = str(status.label)
         self.status_label = labels["statuses"][status.pk]
+        self.then_label = then_status_label(code=status.code, is_pause=status.is_pause,
+                                            receive_new=state.receive_new, prefers_dnd=state.prefers_dnd)
         self.pause_name = status.name if status.is_pause else ""
         self.since_iso = state.since.isoformat()
         self.timer = duration(labels["now"] - state.since)
@@ -246,6 +251,7 @@ class StatusCells:
     pk: str
     status_css: str
     status_label: str
+    then_label: str
     pause_over: bool
     since_iso: str
     timer: str
@@ -261,6 +267,8 @@ class StatusCells:
             pk=str(agent_id),
             status_css="pause" if is_pause else code,
             status_label=status_label(event),
+            then_label=then_status_label(code=code, is_pause=is_pause, receive_new=bool(event.get("receive_new")),
+                                         prefers_dnd=bool(event.get("prefers_dnd"))),
             pause_over=bool(is_pause and max_minutes and age > timedelta(minutes=max_minutes)),
             since_iso=since.isoformat(),
             timer=duration(age),
@@ -278,16 +286,16 @@ def agent_rows(organization_id: int, queue_ids: list[int], *, agent_ids=None) ->
         AgentState.objects.filter(organization_id=organization_id, agent_id__in=agent_ids)
         .order_by("agent__first_name", "agent__username")
         .values_list("agent_id", "status_id", "since", "receive_new", "chat_load", "voice_load", "wrapup_deadline",
-                     "agent__username", "agent__first_name", "agent__last_name", "agent__role")
+                     "prefers_dnd", "agent__username", "agent__first_name", "agent__last_name", "agent__role")
     )
     # An organization has a handful of statuses: read them once, not once per agent.
     statuses = {s.pk: s for s in StatusDefinition.objects.filter(organization_id=organization_id)}
     rows = {}
-    for agent_id, status_id, since, receive_new, chat, voice, deadline, username, first, last, role in states:
+    for agent_id, status_id, since, receive_new, chat, voice, deadline, dnd, username, first, last, role in states:
         rows[agent_id] = AgentRow(
             agent=AgentView(pk=agent_id, username=username, first_name=first, last_name=last, role=role),
             state=StateView(agent_id=agent_id, status=statuses[status_id], since=since, receive_new=receive_new,
-                            chat_load=chat, voice_load=voice, wrapup_deadline=deadline),
+                            chat_load=chat, voice_load=voice, wrapup_deadline=deadline, prefers_dnd=dnd),
         )
     names = defaultdict(list)
     for user_id, queue_id, name in members.filter(user_id__in=rows).values_list("user_id", "queue_id", "queue__name"):

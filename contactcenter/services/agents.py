@@ -200,6 +200,7 @@ def _publish_status(state: AgentState, previous: StatusDefinition, *, source: st
         status_name=status.name,
         max_minutes=status.max_minutes,
         receive_new=state.receive_new,
+        prefers_dnd=state.prefers_dnd,
     )
 
 
@@ -306,7 +307,9 @@ def agent_set_receive_new(*, agent: User, on: bool, by: User | None = None, sour
         _publish_status(state, state.status, source=source, queue_ids=_logged_in_queue_ids(agent.pk))
         return state
     if not settle(state, by=by or agent, source=source, reason="receive_new on" if on else "receive_new off"):
+        # The status stays (e.g. In service): the change of choice is news all the same.
         state.save(update_fields=["receive_new"])
+        _publish_status(state, state.status, source=source, queue_ids=_logged_in_queue_ids(agent.pk))
     return state
 
 
@@ -322,6 +325,7 @@ def agent_set_unavailable(*, agent: User, dnd: bool, by: User | None = None) -> 
     state.prefers_dnd = dnd
     if state.status.code in (S.AFTER_SERVICE, S.DIALING):
         state.save(update_fields=["receive_new", "prefers_dnd"])
+        _publish_status(state, state.status, source=A, queue_ids=_logged_in_queue_ids(agent.pk))
         return state
     if state.status.is_pause:
         # Leaving a pause by choosing Online/DND (or back to after service / In service).
@@ -330,6 +334,7 @@ def agent_set_unavailable(*, agent: User, dnd: bool, by: User | None = None) -> 
         return state
     if not settle(state, by=agent, source=A):
         state.save(update_fields=["receive_new", "prefers_dnd"])
+        _publish_status(state, state.status, source=A, queue_ids=_logged_in_queue_ids(agent.pk))
     return state
 
 

@@ -160,8 +160,10 @@ def _add_message(conversation: Conversation, *, direction: str, body: str = "", 
         **fields,
     )
     update = {"last_message_at": now}
-    if direction != Message.Direction.INTERNAL:
+    # The list's preview is what the customer or an agent wrote, never an auto-reply or an event.
+    if direction in (Message.Direction.INBOUND, Message.Direction.OUTBOUND) and not is_whisper:
         update["last_message_excerpt"] = _excerpt(body or message.get_kind_display())
+        update["last_message_outbound"] = direction == Message.Direction.OUTBOUND
     if direction == Message.Direction.INBOUND:
         from django.db.models import F
 

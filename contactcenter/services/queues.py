@@ -90,6 +90,18 @@ def queue_logout(*, queue: Queue, agent: User, by: User | None = None) -> bool:
     return bool(ended)
 
 
+@transaction.atomic
+def queue_login_member_queues(*, agent: User) -> list[QueueLogin]:
+    """"Log in to my queues": every active queue the agent is a member of, in one step."""
+    queues = Queue.objects.filter(memberships__user=agent, memberships__role=QueueMembership.Role.AGENT,
+                                  is_active=True).distinct().order_by("name")
+    logins = [queue_login(queue=queue, agent=agent) for queue in queues]
+    if not logins:
+        raise DomainError(_("You are not a member of any active queue yet. Ask your supervisor to add you."),
+                          code="no_queues")
+    return logins
+
+
 def queue_logout_all(*, agent: User, by: User | None = None) -> list[int]:
     queue_ids = list(
         QueueLogin.objects.filter(agent=agent, ended_at__isnull=True).values_list("queue_id", flat=True)

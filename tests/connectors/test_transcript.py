@@ -81,6 +81,7 @@ def test_the_header_names_the_organization_the_channel_and_the_date(channel, cha
 def test_messages_are_in_order_with_times_in_the_organizations_time_zone_and_who_wrote(personas, channel, chat):
     personas.organization.time_zone = "America/Mexico_City"
     personas.organization.save()
+    Conversation.objects.filter(pk=chat.pk).update(enqueued_at=at(18, 5))
     first = chat.messages.get()
     reply = conversations.message_send(conversation=chat, sender=personas.agent, text="Hola Marta, dime")
     auto = conversations.message_system(conversation=chat, text="Te atendemos de 9 a 18 h")

@@ -109,6 +109,25 @@ def test_agent_status_is_published_once_per_status_change(personas, engine, capt
     assert captured_events == []
 
 
+@pytest.mark.parametrize("change", [
+    pytest.param(lambda agent: agents.agent_set_receive_new(agent=agent, on=False), id="receive-new-off"),
+    pytest.param(lambda agent: agents.agent_set_unavailable(agent=agent, dnd=True), id="do-not-disturb"),
+])
+def test_a_change_of_choice_while_in_service_is_published_with_the_status_kept(personas, engine, captured_events,
+                                                                               change):
+    p = personas
+    engine.make_ready(p.agent, p.queue)
+    engine.arrive(p.queue)
+    assert engine.state(p.agent).status.code == "in_service"
+    captured_events.clear()
+    with engine.commit():
+        change(p.agent)
+    event = only(captured_events, events.AGENT_STATUS)
+    assert (event.data["status"], event.data["previous_status"]) == ("in_service", "in_service")
+    assert event.data["receive_new"] is False
+    assert event.data["prefers_dnd"] is (engine.state(p.agent).prefers_dnd)
+
+
 def test_queue_login_and_logout_are_published_once(personas, engine, captured_events):
     p = personas
     engine.call(queues.queue_login, queue=p.queue, agent=p.agent)

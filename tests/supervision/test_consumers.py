@@ -282,3 +282,34 @@ async def test_quick_status_changes_reach_every_supervisor_in_the_order_they_hap
         shown = [re.search(r'class="status status-(\w+)"', frame).group(1) for frame in frames if cells in frame]
         assert shown == ["dnd", "online", "dnd", "online"]
         await comm.disconnect()
+
+
+async def _in_service(personas):
+    """Ana is Ready in Ventas and a customer's chat is routed to her: In service."""
+    await sync_to_async(agents.agent_sign_in)(agent=personas.agent)
+    await sync_to_async(queues.queue_login)(queue=personas.queue, agent=personas.agent)
+    await sync_to_async(agents.agent_set_receive_new)(agent=personas.agent, on=True)
+    contact = await sync_to_async(f.ContactFactory)(organization=personas.organization)
+    await sync_to_async(conversations.conversation_open)(queue=personas.queue, contact=contact, text="Hola")
+    state = await sync_to_async(AgentState.objects.select_related("status").get)(agent=personas.agent)
+    assert state.status.code == "in_service"
+
+
+async def test_switching_receive_new_off_while_in_service_updates_the_receive_new_cell(personas):
+    await _in_service(personas)
+    comm = await watching(personas.supervisor)
+    await sync_to_async(agents.agent_set_receive_new)(agent=personas.agent, on=False)
+    html = await drain(comm)
+    assert f'<td id="agent-{personas.agent.pk}-receive-new">no</td>' in html
+    assert "In service" in html and "when done: Online" in html
+    await comm.disconnect()
+
+
+async def test_choosing_do_not_disturb_while_in_service_shows_it_in_the_supervisors_row(personas):
+    await _in_service(personas)
+    comm = await watching(personas.supervisor)
+    await sync_to_async(agents.agent_set_unavailable)(agent=personas.agent, dnd=True)
+    html = await drain(comm)
+    assert f'<td id="agent-{personas.agent.pk}-receive-new">no</td>' in html
+    assert "when done: Do not disturb" in html
+    await comm.disconnect()

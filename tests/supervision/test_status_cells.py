@@ -40,3 +40,17 @@ def test_building_the_cells_and_label_needs_no_database(django_assert_num_querie
     with django_assert_num_queries(0):
         StatusCells.from_event(status_event(), 7)
         status_label(status_event(status="dnd"))
+
+
+def test_the_cells_say_what_an_agent_held_by_work_chose_for_afterwards():
+    cells = StatusCells.from_event(status_event(status="in_service", receive_new=False, prefers_dnd=True), 7)
+    assert cells.then_label == str(SystemStatus.DND.label)
+    cells = StatusCells.from_event(status_event(status="after_service", receive_new=False, prefers_dnd=False), 7)
+    assert cells.then_label == str(SystemStatus.ONLINE.label)
+
+
+def test_an_agent_in_service_who_takes_more_work_or_is_not_held_by_work_has_no_second_label():
+    assert StatusCells.from_event(status_event(status="in_service", receive_new=True), 7).then_label == ""
+    assert StatusCells.from_event(status_event(status="dnd", receive_new=False, prefers_dnd=True), 7).then_label == ""
+    assert StatusCells.from_event(status_event(status="pause-3", is_pause=True, receive_new=False,
+                                               prefers_dnd=True), 7).then_label == ""

@@ -88,8 +88,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--force", action="store_true", help="Run even with DEBUG off.")
+        parser.add_argument("--port", type=int, default=settings.PORT,
+                            help="The port the server runs on, for the address printed (default: PORT or 8000).")
 
-    def handle(self, *args, force=False, **options):
+    def handle(self, *args, force=False, port=8000, **options):
         if not settings.DEBUG and not force:
             raise CommandError("seed_demo creates users with the password 'demo': it refuses to run with "
                                "DEBUG off. Use --force if you really mean it.")
@@ -97,7 +99,7 @@ class Command(BaseCommand):
             org = self.seed()
         self.stdout.write(self.style.SUCCESS(f"Demo organization '{org.name}' ready."))
         self.stdout.write("Logins (password 'demo'): " + ", ".join(u[0] for u in USERS))
-        self.stdout.write("Open http://127.0.0.1:8000/accounts/login/ — e.g. agent1 / demo, supervisor1 / demo")
+        self.stdout.write(f"Open http://127.0.0.1:{port}/accounts/login/ — e.g. agent1 / demo, supervisor1 / demo")
 
     def seed(self) -> Organization:
         org = Organization.objects.filter(slug="demo").first()
