@@ -313,7 +313,8 @@ def test_an_internal_note_is_not_the_excerpt_but_a_reply_is(personas, desk, ana,
     desk.send(chat, personas.agent, "nota para mí", internal=True)
     assert "nota para mí" not in list_items(ana.get(INDEX), "assigned-list")[0]
     desk.send(chat, personas.agent, "Te respondo ahora")
-    assert '<span class="excerpt">Te respondo ahora</span>' in list_items(ana.get(INDEX), "assigned-list")[0]
+    assert ('<span class="excerpt"><span class="excerpt-who">Agent:</span> Te respondo ahora</span>'
+            in list_items(ana.get(INDEX), "assigned-list")[0])
 
 
 # --- The unread dot ---------------------------------------------------------------------------------

@@ -85,6 +85,7 @@ ENDPOINTS = {
     "messages": ("get", lambda o: (url("messages", o.conversation), {"before": o.message})),
     "receive-new": ("post", lambda o: (url("receive-new"), {"on": "0"})),
     "status": ("post", lambda o: (url("status"), {"status": "dnd"})),
+    "queue-login-all": ("post", lambda o: (url("queue-login-all"), {})),
     "queue-login": ("post", lambda o: (url("queue-login", o.queue), {})),
     "queue-logout": ("post", lambda o: (url("queue-logout", o.queue), {})),
     "take": ("post", lambda o: (url("take", o.conversation), {})),
@@ -122,7 +123,7 @@ ENDPOINTS = {
 }
 POST_ONLY = sorted(name for name, (method, _spec) in ENDPOINTS.items() if method == "post")
 GET_ONLY = ["index", "conversation", "messages", "transfer-targets", "assign-options"]
-NO_IDS = {"index", "receive-new", "status", "wrapup-ready", "canned", "prerecorded"}
+NO_IDS = {"index", "receive-new", "status", "wrapup-ready", "canned", "prerecorded", "queue-login-all"}
 WITH_CONVERSATION = sorted(
     name for name in ENDPOINTS if name not in NO_IDS | {"queue-login", "queue-logout", "transfer-answer",
                                                         "canned-edit", "canned-delete", "prerecorded-delete",
