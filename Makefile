@@ -10,7 +10,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3 \
 	$$(ls -d $$(pyenv root 2>/dev/null)/versions/3.1[2-9]*/bin/python3 $$HOME/.pyenv/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -rV); do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { command -v $$p; break; }; done)
 
-.PHONY: run test venv lint messages bench clean
+.PHONY: run test test-clock venv lint messages bench clean
 
 venv: $(STAMP)
 
@@ -40,6 +40,16 @@ test: venv
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest -m "not browser" -n $${PYTEST_WORKERS:-2} $(PYTEST_ARGS) || [ $$? -eq 5 ]
 	$(VENV)/bin/pytest -m browser -p no:asyncio $(PYTEST_ARGS) || [ $$? -eq 5 ]
+
+# The non-browser suite on SQLite under a moved clock (libfaketime: apt-get install faketime).
+# Default: a year and a quarter ahead at 23:30 UTC, after midnight in Madrid and before midnight
+# in Mexico City. Any moment: make test-clock WHEN="2028-02-29 23:59:00".
+WHEN ?= $(shell date -u -d '+455 days' '+%Y-%m-%d 23:30:00')
+test-clock: venv
+	@command -v faketime >/dev/null || { echo "faketime not found: apt-get install -y faketime"; exit 1; }
+	@echo "== the suite with the clock at $(WHEN) UTC"
+	env -u DATABASE_URL -u REDIS_URL TZ=UTC faketime -f "@$(WHEN)" \
+		$(VENV)/bin/pytest -m "not browser" -n $${PYTEST_WORKERS:-2} $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -1,14 +1,18 @@
 """Django admin for every model. Organization admins (role owner/admin) see and link only their
 own organization's rows; platform superusers see everything."""
 
+from axes.models import AccessAttempt
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from contactcenter import models as m
+from contactcenter.connectors import outbound
 from contactcenter.admin_site import is_tenant_admin as _is_tenant_admin
 from contactcenter.services import organizations as org_services
 from contactcenter.services.policies import TOGGLES
@@ -404,8 +408,19 @@ class BusinessHoursAdmin(OrganizationInlineFormsetMixin, TenantAdmin):
     inlines = [BusinessHoursIntervalInline, HolidayInline]
 
 
+class ChannelAdminForm(forms.ModelForm):
+    """The same address checks as the configuration portal's channel form."""
+
+    def clean_webhook_url(self):
+        return outbound.clean_webhook_url(self.cleaned_data["webhook_url"])
+
+    def clean_settings(self):
+        return outbound.clean_provider_settings(self.cleaned_data["settings"])
+
+
 @admin.register(m.Channel)
 class ChannelAdmin(TenantAdmin):
+    form = ChannelAdminForm
     list_display = ["name", "kind", "public_key", "queue", "is_active"]
     list_filter = ["kind"]
 
@@ -527,3 +542,55 @@ class CampaignContactAdmin(TenantAdmin):
     autocomplete_fields = ["contact"]
     readonly_fields = ["status", "attempts", "last_disposition", "call_outcome", "assigned_to", "conversation",
                        "created_at", "updated_at"]
+
+
+@admin.register(AccessAttempt)
+class LoginAttemptAdmin(admin.ModelAdmin):
+    """Failed logins counted by django-axes. "Unlock" deletes the selected rows, which lifts the
+    lockout of their username and address at once (it also ends by itself after the cool-off).
+    An organization's administrators see only their own users' rows."""
+
+    list_display = ["username", "ip_address", "failures_since_start", "attempt_time"]
+    readonly_fields = ["username", "ip_address", "user_agent", "path_info", "failures_since_start", "attempt_time"]
+    fields = readonly_fields
+    search_fields = ["username", "ip_address"]
+    actions = ["unlock"]
+
+    def _allowed(self, request) -> bool:
+        return request.user.is_superuser or _is_tenant_admin(request.user)
+
+    def has_module_permission(self, request):
+        return self._allowed(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        usernames = m.User.objects.filter(organization_id=request.user.organization_id).values("username")
+        return qs.filter(username__in=usernames)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.action(description=_("Unlock: forget these failed logins"))
+    def unlock(self, request, queryset):
+        count = queryset.count()
+        for attempt in queryset:
+            org_services.audit_login_unlock(by=request.user, username=attempt.username)
+        queryset.delete()
+        self.message_user(request, ngettext("%(count)d lockout lifted.", "%(count)d lockouts lifted.", count)
+                          % {"count": count})

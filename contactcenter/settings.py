@@ -6,6 +6,7 @@ Distributed: DATABASE_URL=postgres://... and REDIS_URL=redis://... shared by eve
 """
 
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -100,6 +101,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "channels",
     "guardian",
+    "axes",
     "contactcenter.apps.ContactCenterConfig",
     "permissions",
     "workspace",
@@ -118,6 +120,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "contactcenter.urls"
@@ -211,11 +215,32 @@ CONNECTORS_ALLOW_PRIVATE_URLS = env_bool("CONNECTORS_ALLOW_PRIVATE_URLS", DEBUG 
 # --- Auth ---------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "contactcenter.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out username or address before the password is even checked.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row; anonymous users get nothing.
 GUARDIAN_MONKEY_PATCH_USER = False
+# Login throttling (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for one username, or
+# from one address, that username / address is refused for LOGIN_COOLOFF_MINUTES (a cool-off, never
+# a permanent lock: an attacker cannot shut an agent out for good). The lockout is audited; an
+# administrator lifts it early in Django admin (Access attempts).
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "contactcenter.views.login_locked_out"
+AXES_ENABLE_ADMIN = False  # registered in contactcenter/admin.py, scoped to the admin's organization
+AXES_VERBOSE = False
+# The client address: the connection's, unless a trusted proxy in front sets X-Forwarded-For
+# (BEHIND_PROXY=1); a header a client can send must not choose whose attempts are counted.
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if BEHIND_PROXY else ("REMOTE_ADDR",)
+AXES_IPWARE_PROXY_COUNT = 1 if BEHIND_PROXY else None
+# Password reset: at most this many requests per address (and per e-mail) an hour.
+PASSWORD_RESET_LIMIT = env_int("PASSWORD_RESET_LIMIT", 5)
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

@@ -5,8 +5,13 @@ written by Django admin (the queue's inline and the membership pages), the confi
 the demo seed and test factories: a permission that lagged behind a membership written any of
 those ways would be a silent hole in "limit access to assigned queues". The permission is
 derived state: after any save or delete of a membership it is recomputed from the rows.
+
+Also here: django-axes' lockout signal (its public hook), audited.
 """
 
+import logging
+
+from axes.signals import user_locked_out
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from guardian.ctypes import get_content_type
@@ -14,7 +19,10 @@ from guardian.models import UserObjectPermission
 from guardian.shortcuts import assign_perm, remove_perm
 
 from contactcenter.models import Queue, QueueMembership, User
+from contactcenter.services.agents import audit
 from contactcenter.services.policies import SUPERVISE_QUEUE
+
+logger = logging.getLogger(__name__)
 
 
 def sync_supervise_permission(*, user: User, queue: Queue) -> None:
@@ -45,3 +53,16 @@ def membership_deleted(sender, instance: QueueMembership, **kwargs):
 @receiver(post_delete, sender=Queue, dispatch_uid="queue_deleted_object_permissions")
 def queue_deleted(sender, instance: Queue, **kwargs):
     UserObjectPermission.objects.filter(content_type=get_content_type(Queue), object_pk=str(instance.pk)).delete()
+
+
+# --- Login lockouts (django-axes) -------------------------------------------------------------------
+
+
+@receiver(user_locked_out, dispatch_uid="login_locked_out_audit")
+def login_locked_out(sender, request=None, username=None, ip_address=None, **kwargs):
+    """A lockout is logged, and audited in the user's organization when the username is one of
+    theirs (an unknown username has no organization to tell)."""
+    logger.warning("login locked out: username=%r address=%s", username, ip_address)
+    user = User.objects.filter(username=username).first() if username else None
+    if user is not None and user.organization_id:
+        audit(None, "login.locked_out", target_user=user, ip_address=ip_address or "")

@@ -10,6 +10,7 @@ urlpatterns = [
     # accounts: login, logout, password reset (Django's views, our templates)
     path("accounts/login/", views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", views.logout, name="logout"),
+    path("accounts/password_reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -1,3 +1,4 @@
+import hashlib
 import logging
 
 from django.conf import settings
@@ -12,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from contactcenter.connectors import ratelimit
 from contactcenter.models import AgentState
 from contactcenter.services import agents as agent_services
 from contactcenter.services import organizations as org_services
@@ -30,6 +32,33 @@ class LoginView(auth_views.LoginView):
             org_services.user_setup_defaults(user=user)
             agent_services.agent_sign_in(agent=user)
         return response
+
+
+def client_address(request) -> str:
+    """The client's address: the connection's, or the proxy's X-Forwarded-For with BEHIND_PROXY."""
+    if settings.BEHIND_PROXY and request.META.get("HTTP_X_FORWARDED_FOR"):
+        return request.META["HTTP_X_FORWARDED_FOR"].split(",")[-1].strip()
+    return request.META.get("REMOTE_ADDR", "")
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's password reset, rate limited per address and per e-mail. Known and unknown
+    e-mails get the same answers, the limit's included."""
+
+    def form_valid(self, form):
+        limit = settings.PASSWORD_RESET_LIMIT
+        email = hashlib.sha256(form.cleaned_data["email"].strip().lower().encode()).hexdigest()
+        if not ratelimit.allow_all((f"password-reset:address:{client_address(self.request)}", limit, 3600),
+                                   (f"password-reset:email:{email}", limit, 3600)):
+            form.add_error(None, _("Too many requests for a new password. Try again in an hour."))
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().form_valid(form)
+
+
+def login_locked_out(request, original_response=None, credentials=None):
+    """django-axes' answer to a locked-out login: the same for a known or an unknown username."""
+    minutes = max(1, int(settings.AXES_COOLOFF_TIME.total_seconds() // 60))
+    return render(request, "registration/locked_out.html", {"cooloff_minutes": minutes}, status=429)
 
 
 @require_POST

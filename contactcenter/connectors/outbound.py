@@ -13,8 +13,11 @@ import base64
 import json
 import logging
 from datetime import timedelta
+from urllib.parse import urlsplit
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from contactcenter.connectors import http, signing
 from contactcenter.models import Channel, Conversation, Message
@@ -59,6 +62,41 @@ def schedule_delivery(message: Message) -> None:
 def graph_url(channel: Channel) -> str:
     url = (channel.settings or {}).get("graph_url") or DEFAULT_GRAPH_URL
     return str(url).rstrip("/")
+
+
+# --- Configuration checks (the channel forms of the portal and of Django admin) ---------------------
+
+
+def clean_webhook_url(url: str) -> str:
+    """The outbound webhook must be a public http(s) address (unless private URLs are allowed)."""
+    if url and (refusal := http.url_refusal(url)):
+        raise ValidationError(refusal)
+    return url
+
+
+def clean_provider_settings(value) -> dict:
+    """Provider settings: a JSON object whose graph_url, if any, is a public http(s) address."""
+    if value in (None, ""):
+        return {}
+    if not isinstance(value, dict):
+        raise ValidationError(_('Write a JSON object, e.g. {"verify_token": "…"}.'))
+    url = value.get("graph_url")
+    if url not in (None, ""):
+        refusal = http.url_refusal(url) if isinstance(url, str) else _("Use an http:// or https:// address.")
+        if refusal:
+            raise ValidationError(_("graph_url: %(error)s") % {"error": refusal})
+    return value
+
+
+# Meta serves WhatsApp media from its CDN host, which wants the same access token; with the default
+# Graph API (and only then) the token may go there too, never to another host an answer names.
+META_MEDIA_HOSTS = {"lookaside.fbsbx.com"}
+
+
+def graph_credential_hosts(channel: Channel) -> set[str]:
+    """The hosts the channel's access token may be sent to."""
+    host = urlsplit(graph_url(channel)).hostname or ""
+    return {host, *META_MEDIA_HOSTS} if host == urlsplit(DEFAULT_GRAPH_URL).hostname else {host}
 
 
 def deliver(message_id: int) -> str:
@@ -203,13 +241,13 @@ def _send_whatsapp(channel: Channel, message: Message) -> tuple[str, str | None]
             content = file.read()
         uploaded = http.post_multipart(
             f"{base}/{phone_number_id}/media", {"messaging_product": "whatsapp", "type": attachment.content_type},
-            "file", attachment.original_name, content, attachment.content_type, headers=auth)
+            "file", attachment.original_name, content, attachment.content_type, auth_headers=auth)
         try:
             media_id = str(uploaded.json()["id"])
         except (ValueError, KeyError, TypeError, UnicodeDecodeError):
             raise Undeliverable("the Graph API did not return a media id") from None
     body = json.dumps(whatsapp_payload(message, media_id=media_id, attachment=attachment)).encode()
-    response = http.post_json(f"{base}/{phone_number_id}/messages", body, headers=auth)
+    response = http.post_json(f"{base}/{phone_number_id}/messages", body, auth_headers=auth)
     try:
         wamid = str(response.json()["messages"][0]["id"])
     except (ValueError, KeyError, IndexError, TypeError, UnicodeDecodeError):

@@ -14,6 +14,7 @@ from contactcenter.models import (
     SystemStatus,
     User,
 )
+from contactcenter.services.agents import audit
 from contactcenter.services.errors import DomainError, NotAllowed
 from contactcenter.services.policies import TOGGLES, can_manage_permissions
 
@@ -157,3 +158,11 @@ def organization_set_permissions(*, organization: Organization, by: User, values
     for name, value in changed.items():
         setattr(organization, name, value)
     return changed
+
+
+def audit_login_unlock(*, by: User, username: str) -> None:
+    """An administrator lifted a login lockout early (Django admin): audited when the username
+    is one of the organization's users."""
+    user = User.objects.filter(username=username, organization_id=by.organization_id).first()
+    if user is not None:
+        audit(by, "login.unlocked", target_user=user)

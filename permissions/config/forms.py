@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
 from django.utils.translation import gettext_lazy as _
 
+from contactcenter.connectors import outbound
 from contactcenter.models import (
     BusinessHours,
     BusinessHoursInterval,
@@ -206,18 +207,10 @@ class ChannelForm(OrganizationForm):
         self.fields["settings"].help_text = _('JSON, e.g. {"verify_token": "…", "app_secret": "…"}')
 
     def clean_webhook_url(self):
-        url = self.cleaned_data["webhook_url"]
-        if url and not url.lower().startswith(("https://", "http://")):
-            raise forms.ValidationError(_("Use an http:// or https:// address."))
-        return url
+        return outbound.clean_webhook_url(self.cleaned_data["webhook_url"])
 
     def clean_settings(self):
-        value = self.cleaned_data["settings"]
-        if value in (None, ""):
-            return {}
-        if not isinstance(value, dict):
-            raise forms.ValidationError(_('Write a JSON object, e.g. {"verify_token": "…"}.'))
-        return value
+        return outbound.clean_provider_settings(self.cleaned_data["settings"])
 
 
 class UserCreateForm(forms.Form):

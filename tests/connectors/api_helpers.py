@@ -76,7 +76,7 @@ class Received:
 @dataclass
 class LocalServer:
     """A real HTTP server on 127.0.0.1 in a thread. `responses` maps a path to a list of
-    (status, body bytes, content type) used in turn (the last one repeats); unknown paths 404."""
+    (status, body bytes, content type[, extra headers]) used in turn (the last one repeats); unknown paths 404."""
 
     url: str = ""
     received: list[Received] = field(default_factory=list)
@@ -93,7 +93,7 @@ def json_reply(data, status: int = 200):
     return status, json.dumps(data).encode(), "application/json"
 
 
-def start_server():
+def start_server(host: str = "127.0.0.1"):
     state = LocalServer()
 
     class Handler(BaseHTTPRequestHandler):
@@ -105,8 +105,10 @@ def start_server():
             if not replies:
                 status, data, content_type = 404, b"{}", "application/json"
             else:
-                status, data, content_type = replies.pop(0) if len(replies) > 1 else replies[0]
+                status, data, content_type, *extra = replies.pop(0) if len(replies) > 1 else replies[0]
             self.send_response(status)
+            for name, value in (extra[0] if extra else {}).items():
+                self.send_header(name, value)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
@@ -117,10 +119,10 @@ def start_server():
         def log_message(self, *args):
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = ThreadingHTTPServer((host, 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
+    state.url = f"http://{host}:{server.server_address[1]}"
     return server, state
 
 

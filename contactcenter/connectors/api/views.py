@@ -97,7 +97,7 @@ def _uploads(items: list[dict]) -> tuple[list, dict]:
                 continue
         else:
             try:
-                data = http.fetch(item["url"], max_bytes=limit, timeout=FETCH_TIMEOUT, public_only=True).body
+                data = http.fetch(item["url"], max_bytes=limit, timeout=FETCH_TIMEOUT).body
             except http.HttpError as error:
                 errors.add(field + ".url", _("The file could not be downloaded (%(reason)s).") % {"reason": error})
                 continue

@@ -171,12 +171,13 @@ def download_media(channel: Channel, content: dict, kind: str) -> ContentFile:
         raise DomainError(_("the file is not available."), code="media")
     auth = {"Authorization": f"Bearer {token}"}
     try:
-        info = http.fetch(f"{outbound.graph_url(channel)}/{media_id}", max_bytes=64 * 1024, headers=auth,
+        info = http.fetch(f"{outbound.graph_url(channel)}/{media_id}", max_bytes=64 * 1024, auth_headers=auth,
                           timeout=MEDIA_TIMEOUT).json()
         url = info.get("url") if isinstance(info, dict) else None
         if not isinstance(url, str):
             raise DomainError(_("the file is not available."), code="media")
-        data = http.fetch(url, max_bytes=attachments.max_upload_bytes(), headers=auth, timeout=MEDIA_TIMEOUT).body
+        data = http.fetch(url, max_bytes=attachments.max_upload_bytes(), auth_headers=auth,
+                          credential_hosts=outbound.graph_credential_hosts(channel), timeout=MEDIA_TIMEOUT).body
     except http.HttpError as error:
         if error.retryable:
             raise RetryLater(f"media {media_id}: {error}") from None
