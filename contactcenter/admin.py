@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from contactcenter import models as m
-from contactcenter.connectors import outbound
 from contactcenter.admin_site import is_tenant_admin as _is_tenant_admin
+from contactcenter.connectors import outbound
 from contactcenter.services import organizations as org_services
 from contactcenter.services.policies import TOGGLES
 

@@ -1,6 +1,13 @@
+import logging
+
 from django.conf import settings
 from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
 from django.utils import translation
+from django.utils.cache import patch_cache_control, patch_vary_headers
+
+from contactcenter import views
+
+logger = logging.getLogger(__name__)
 
 
 class LocaleMiddleware(DjangoLocaleMiddleware):
@@ -18,3 +25,38 @@ class LocaleMiddleware(DjangoLocaleMiddleware):
         language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+def private_no_store(get_response):
+    """Nothing shown to a logged-in person is kept by a browser or proxy cache: a shared computer
+    or proxy must never show one agent's conversations to the next."""
+
+    def middleware(request):
+        response = get_response(request)
+        try:
+            authenticated = getattr(request, "user", None) is not None and request.user.is_authenticated
+        except views.OUTAGES:  # the session could not be read: the answer is already the 503
+            authenticated = True
+        if authenticated:
+            patch_cache_control(response, private=True, no_store=True, no_cache=True, max_age=0)
+            patch_vary_headers(response, ("Cookie",))
+        return response
+
+    return middleware
+
+
+class OutageMiddleware:
+    """A database or Redis outage while a view runs answers 503 (never a 500 or a debug page,
+    whatever DEBUG says)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, views.OUTAGES):
+            logger.error("outage while serving %s: %s: %s", request.path, type(exception).__name__, exception)
+            return views.outage_response(request)
+        return None

@@ -1,6 +1,9 @@
 import hashlib
 import logging
+import sys
 
+import redis.exceptions
+from django import db
 from django.conf import settings
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import views as auth_views
@@ -117,7 +120,7 @@ def healthz(request):
 @login_required
 @require_GET
 def media(request, path: str):
-    """Uploaded files are private: only users of the file's organization get them."""
+    """The organization's shared files (prerecorded messages): only its users get them."""
     from pathlib import Path
 
     from django.http import FileResponse, Http404
@@ -125,6 +128,8 @@ def media(request, path: str):
     prefix = f"org-{request.user.organization_id}/"
     if not request.user.organization_id or not path.startswith(prefix) or ".." in Path(path).parts:
         raise Http404
+    if path.startswith(prefix + "attachments/"):
+        raise Http404  # conversation files: /workspace/attachments/<id>/ checks who may see them
     full = (Path(settings.MEDIA_ROOT) / path).resolve()
     if not full.is_relative_to(Path(settings.MEDIA_ROOT).resolve()) or not full.is_file():
         raise Http404
@@ -163,6 +168,8 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
+    if isinstance(sys.exc_info()[1], OUTAGES):  # raised outside a view (e.g. by a middleware)
+        return outage_response(request)
     return _error_page(request, 500, title=_("Something went wrong"),
                        explanation=_("The error has been recorded. Try again in a moment, or go back:"))
 
@@ -171,3 +178,27 @@ def csrf_failure(request, reason=""):
     return _error_page(request, 403, title=_("The form has expired"),
                        explanation=_("The page was open for too long or your session changed. Go back, "
                                      "reload the page and send it again."))
+
+
+# --- Outages: 503, never a 500 or a debug page -------------------------------------------------------
+
+# A shared dependency is not answering: the request cannot be served now, and may be in a moment.
+OUTAGES: tuple[type[BaseException], ...] = (db.OperationalError, db.InterfaceError,
+                                            redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+RETRY_AFTER_SECONDS = 30
+MACHINE_PREFIXES = ("/api/", "/webhooks/", "/healthz", "/readyz")
+
+
+def outage_response(request) -> HttpResponse:
+    """503 with Retry-After: a short JSON body for providers and health checks, a translated page
+    for people (with the layout, or a plain one when even the layout needs the database)."""
+    if request.path.startswith(MACHINE_PREFIXES):
+        response = JsonResponse({"error": "unavailable",
+                                 "detail": "A service the contact center needs is not answering. Retry later."},
+                                status=503)
+    else:
+        response = _error_page(request, 503, title=_("The contact center is not available right now"),
+                               explanation=_("A service it needs is not answering. It will work again by "
+                                             "itself: try again in a moment."))
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response

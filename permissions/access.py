@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 
-from contactcenter.models import Conversation, Queue, QueueLogin, Transfer, User
+from contactcenter.models import Attachment, Conversation, Queue, QueueLogin, Transfer, User
 from contactcenter.services.policies import supervised_queues, user_can_supervise_queue
 
 
@@ -64,6 +64,18 @@ def conversation_for_agent(user: User, conversation_id: int) -> Conversation:
     if conversation is None:
         raise Http404
     return conversation
+
+
+def attachment_for_user(user: User, attachment_id: int) -> Attachment:
+    """A file of a conversation the user may open (its agent, a supervisor of its queue, an
+    admin): anything else is a 404, however the file's address was learned."""
+    require_org_user(user)
+    attachment = (Attachment.objects.filter(pk=attachment_id, organization_id=user.organization_id,
+                                            message__conversation__in=visible_conversations(user))
+                  .select_related("message").first())
+    if attachment is None:
+        raise Http404
+    return attachment
 
 
 def conversation_for_taking(user: User, conversation_id: int) -> Conversation:

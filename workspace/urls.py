@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("conversations/<int:pk>/", views.conversation, name="conversation"),
     path("conversations/<int:pk>/messages/", views.messages_before, name="messages"),
+    path("attachments/<int:pk>/", views.attachment, name="attachment"),
     # status and queues
     path("status/receive-new/", views.receive_new, name="receive-new"),
     path("status/", views.set_status, name="status"),

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from contactcenter import files
 from contactcenter.models import CampaignContact, Conversation, StatusDefinition, Tag
 from contactcenter.selectors import workspace as sel
 from contactcenter.services import agents as agent_services
@@ -87,6 +88,15 @@ def conversation(request, pk: int):
     conversation = access.conversation_for_agent(request.user, pk)
     conv_services.conversation_mark_read(conversation=conversation, agent=request.user)
     return _desk(request, conversation)
+
+
+@login_required
+@require_GET
+def attachment(request, pk: int):
+    """A file of a conversation the person may open; a colleague who cannot open it gets a 404."""
+    item = access.attachment_for_user(request.user, pk)
+    return files.file_response(item.file, filename=item.original_name, content_type=item.content_type,
+                               kind=item.kind)
 
 
 @login_required

@@ -30,7 +30,7 @@ def test_agent_attaches_an_image_with_a_caption(client, personas, open_chat):
     attachment = Attachment.objects.get(message__conversation=open_chat)
     assert attachment.kind == "image" and attachment.message.body == "Mira"
     page = client.get(f"/workspace/conversations/{open_chat.pk}/").content.decode()
-    assert attachment.file.url in page
+    assert f"/workspace/attachments/{attachment.pk}/" in page and attachment.file.url not in page
 
 
 def test_a_rejected_file_keeps_the_typed_text_and_stores_nothing(client, personas, open_chat):
@@ -76,7 +76,7 @@ def test_attachments_are_served_only_to_their_organization(client, personas, ope
     client.force_login(personas.agent)
     image = SimpleUploadedFile("foto.png", files.png(), content_type="image/png")
     client.post(f"/workspace/conversations/{open_chat.pk}/send/", {"file": image})
-    url = Attachment.objects.get().file.url
+    url = f"/workspace/attachments/{Attachment.objects.get().pk}/"
     assert client.get(url).status_code == 200
     client.force_login(personas.outsider)
     assert client.get(url).status_code == 404

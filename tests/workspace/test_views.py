@@ -76,6 +76,7 @@ class Ids:
     agent: int = 1
     campaign_entry: int = 1
     prerecorded: int = 1
+    attachment: int = 1
 
 
 # name -> (method, what to send given the ids)
@@ -85,6 +86,7 @@ ENDPOINTS = {
     "messages": ("get", lambda o: (url("messages", o.conversation), {"before": o.message})),
     "receive-new": ("post", lambda o: (url("receive-new"), {"on": "0"})),
     "status": ("post", lambda o: (url("status"), {"status": "dnd"})),
+    "attachment": ("get", lambda o: (url("attachment", o.attachment), {})),
     "queue-login-all": ("post", lambda o: (url("queue-login-all"), {})),
     "queue-login": ("post", lambda o: (url("queue-login", o.queue), {})),
     "queue-logout": ("post", lambda o: (url("queue-logout", o.queue), {})),
@@ -122,12 +124,12 @@ ENDPOINTS = {
     "tag-remove": ("post", lambda o: (url("tag-remove", o.conversation, o.tag), {})),
 }
 POST_ONLY = sorted(name for name, (method, _spec) in ENDPOINTS.items() if method == "post")
-GET_ONLY = ["index", "conversation", "messages", "transfer-targets", "assign-options"]
+GET_ONLY = ["index", "conversation", "messages", "transfer-targets", "assign-options", "attachment"]
 NO_IDS = {"index", "receive-new", "status", "wrapup-ready", "canned", "prerecorded", "queue-login-all"}
 WITH_CONVERSATION = sorted(
     name for name in ENDPOINTS if name not in NO_IDS | {"queue-login", "queue-logout", "transfer-answer",
                                                         "canned-edit", "canned-delete", "prerecorded-delete",
-                                                        "dial", "campaign-next",
+                                                        "dial", "campaign-next", "attachment",
                                                         "campaign-call", "campaign-skip"}
 )
 
@@ -184,9 +186,10 @@ def rival(personas, desk):
     entry = f.CampaignContactFactory(queue=f.CampaignFactory(organization=p.outsider.organization),
                                      assigned_to=p.outsider, status="in_progress")
     recording = f.PrerecordedMessageFactory(organization=p.outsider.organization)
+    attachment = f.AttachmentFactory(message=conversation.messages.first())
     return Ids(conversation=conversation.pk, message=conversation.messages.first().pk,
                queue=p.outsider_queue.pk, transfer=transfer.pk, tag=tag.pk, canned=canned.pk,
-               agent=p.outsider.pk, campaign_entry=entry.pk, prerecorded=recording.pk)
+               agent=p.outsider.pk, campaign_entry=entry.pk, prerecorded=recording.pk, attachment=attachment.pk)
 
 
 @pytest.mark.parametrize("name", sorted(set(ENDPOINTS) - NO_IDS))
@@ -239,15 +242,16 @@ def luis_chat(personas, desk, ana_ready):
     entry = f.CampaignContactFactory(queue=f.CampaignFactory(organization=p.organization),
                                      assigned_to=p.colleague, status="in_progress")
     recording = f.PrerecordedMessageFactory(organization=p.organization)
+    attachment = f.AttachmentFactory(message=conversation.messages.first())
     return Ids(conversation=conversation.pk, message=conversation.messages.first().pk, queue=p.queue.pk,
                transfer=transfer.pk, tag=tag.pk, agent=p.agent.pk, campaign_entry=entry.pk,
-               prerecorded=recording.pk)
+               prerecorded=recording.pk, attachment=attachment.pk)
 
 
 NOT_TAKING = sorted(set(WITH_CONVERSATION) - {"take", "assign"})
 
 
-@pytest.mark.parametrize("name", [*NOT_TAKING, "transfer-answer", "campaign-call", "campaign-skip"])
+@pytest.mark.parametrize("name", [*NOT_TAKING, "transfer-answer", "campaign-call", "campaign-skip", "attachment"])
 def test_another_agents_conversation_is_not_visible_404_and_nothing_changes(ana, luis_chat, name):
     before = snapshot()
     assert request(ana, name, luis_chat).status_code == 404

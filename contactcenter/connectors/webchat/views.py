@@ -7,7 +7,7 @@ per client address and per channel. The page may be framed by other sites; nothi
 """
 
 from django.conf import settings
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -17,6 +17,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from contactcenter import files
 from contactcenter.connectors import ratelimit
 from contactcenter.connectors.webchat import tokens
 from contactcenter.connectors.webchat.context import PAGE, chat_context
@@ -215,17 +216,8 @@ def attachment(request, key: str, attachment_id: int):
     )
     if item is None:
         raise Http404
-    try:
-        handle = item.file.open("rb")
-    except OSError:
-        raise Http404 from None
-    inline = item.kind in (Attachment.Kind.IMAGE, Attachment.Kind.AUDIO, Attachment.Kind.VIDEO)
-    response = FileResponse(handle, as_attachment=not inline, filename=item.original_name,
-                            content_type=item.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return files.file_response(item.file, filename=item.original_name, content_type=item.content_type,
+                               kind=item.kind)
 
 
 @never_cache
