@@ -2,7 +2,7 @@ import logging
 
 from django.conf import settings
 from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
 from contactcenter import views
@@ -60,3 +60,18 @@ class OutageMiddleware:
             logger.error("outage while serving %s: %s: %s", request.path, type(exception).__name__, exception)
             return views.outage_response(request)
         return None
+
+
+def organization_time_zone(get_response):
+    """Times and days are the organization's: "today", the times a page prints, the dates a form
+    reads. Without an organization (a visitor, the platform's superuser) the server's zone."""
+
+    def middleware(request):
+        user = getattr(request, "user", None)
+        zone = None
+        if user is not None and user.is_authenticated and user.organization_id:
+            zone = user.organization.zone
+        with timezone.override(zone):
+            return get_response(request)
+
+    return middleware

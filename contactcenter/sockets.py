@@ -11,6 +11,7 @@ import functools
 import logging
 from collections import OrderedDict
 from collections.abc import Callable
+from contextlib import contextmanager
 from http.cookies import SimpleCookie
 from typing import NamedTuple
 
@@ -20,7 +21,7 @@ from channels.generic.websocket import WebsocketConsumer
 from django.conf import settings
 from django.http import HttpRequest
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 
 from contactcenter import events
 from contactcenter.models import User
@@ -210,10 +211,16 @@ class LiveConsumer(WebsocketConsumer):
 
     def render_shared(self, part: Part) -> None:
         try:
-            with translation.override(self.language):
+            with self.speaking():
                 shared_render(part.key, part.build)
         except Exception:  # one bad render must not kill the socket; the next refresh heals
             logger.exception("live update failed for %s", part.key[0])
+
+    @contextmanager
+    def speaking(self):
+        """The user's language and organization's time zone, for everything this socket renders."""
+        with translation.override(self.language), timezone.override(getattr(self, "time_zone", None)):
+            yield
 
     def fast_event(self, event: dict) -> list[Part] | None:
         """The shared fragments this socket sends for the event, in order, when that is all it
@@ -240,6 +247,7 @@ class LiveConsumer(WebsocketConsumer):
         self.request = request_for_scope(self.scope, user)
         cookie_language = self.request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
         self.language = cookie_language if cookie_language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        self.time_zone = user.organization.zone
         session = self.scope.get("session")
         self.session_key = getattr(session, "session_key", "") or ""
         self.joined: set[str] = set()
@@ -251,7 +259,7 @@ class LiveConsumer(WebsocketConsumer):
                 user=user, channel_name=self.channel_name,
                 user_agent=self.request.META.get("HTTP_USER_AGENT", ""), session_key=self.session_key,
             )
-        with translation.override(self.language):
+        with self.speaking():
             self.refresh()
 
     def disconnect(self, code):
@@ -293,7 +301,7 @@ class LiveConsumer(WebsocketConsumer):
                 self.close(code=CLOSE_UNAUTHORIZED)
                 return
         try:
-            with translation.override(self.language):
+            with self.speaking():
                 self.handle_event(event)
         except Exception:  # one bad render must not kill the socket; the next refresh heals
             logger.exception("live update failed for %s", event.get("type"))
@@ -302,7 +310,7 @@ class LiveConsumer(WebsocketConsumer):
         """The process's Redis subscription came back after a loss (layers.HEALED): events may
         have been missed, so the page gets a full refresh, as on a reconnect."""
         if hasattr(self, "user"):
-            with translation.override(self.language):
+            with self.speaking():
                 self.refresh()
 
     # --- to override -----------------------------------------------------------------------------

@@ -67,6 +67,11 @@ class Organization(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """The organization's time zone: its days, "today" and the times its pages print."""
+        return zoneinfo.ZoneInfo(self.time_zone)
+
 
 class Role(models.TextChoices):
     OWNER = "owner", _("Owner")

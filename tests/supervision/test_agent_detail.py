@@ -2,9 +2,11 @@
 computes) and the list of today's changes with who made each and why."""
 
 import re
-from datetime import timedelta
+import zoneinfo
+from datetime import datetime, timedelta
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,6 +17,14 @@ from tests import factories as f
 from tests.supervision.conftest import client_for, html, text
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def midday():
+    """The page shows today: these tests run at a set midday (the clock ticks from there), so a
+    ledger that starts "20 minutes ago" never begins yesterday."""
+    with time_machine.travel(datetime(2026, 11, 18, 12, 0, tzinfo=zoneinfo.ZoneInfo("Europe/Madrid")), tick=True):
+        yield
 
 
 def agent_url(agent) -> str:
