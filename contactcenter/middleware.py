@@ -69,8 +69,11 @@ def organization_time_zone(get_response):
     def middleware(request):
         user = getattr(request, "user", None)
         zone = None
-        if user is not None and user.is_authenticated and user.organization_id:
-            zone = user.organization.zone
+        try:  # the first read of the session and user: an outage here is a 503, as in a view
+            if user is not None and user.is_authenticated and user.organization_id:
+                zone = user.organization.zone
+        except views.OUTAGES:
+            return views.outage_response(request)
         with timezone.override(zone):
             return get_response(request)
 
