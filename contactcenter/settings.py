@@ -344,5 +344,8 @@ LOGGING = {
         "celery.worker.strategy": {"level": "WARNING"},
         "celery.app.trace": {"level": "WARNING"},
         "celery.beat": {"level": "WARNING"},
+        # axes logs every login at INFO; lockouts come at WARNING (and contactcenter.signals logs them).
+        "axes": {"level": "WARNING"},
+        "httpx": {"level": "WARNING"},  # one INFO line per outgoing request
     },
 }

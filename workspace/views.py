@@ -203,10 +203,13 @@ def queue_logout(request, queue_id: int):
 @login_required
 @require_POST
 def take(request, pk: int):
-    """Asignarme."""
+    """Asignarme (a chat), or Contestar a waiting call."""
     conversation = access.conversation_for_taking(request.user, pk)
     try:
-        conv_services.conversation_assign(conversation=conversation, agent=request.user, by=request.user)
+        if conversation.medium == Conversation.Medium.VOICE:
+            calls.call_take(conversation=conversation, agent=request.user)
+        else:
+            conv_services.conversation_assign(conversation=conversation, agent=request.user, by=request.user)
     except DomainError as exc:
         return _refused(request, exc)
     conversation.refresh_from_db()

@@ -45,6 +45,13 @@ class Queue(OrganizationOwned):
         _("offer timeout (seconds)"), default=20, validators=[MinValueValidator(1)]
     )
     service_level_seconds = models.PositiveSmallIntegerField(_("service level target (seconds)"), default=20)
+    # An agent who declined or let a conversation ring out is not offered that one again for this
+    # long; after it, the conversation is offered to them again in its turn (a caller never waits
+    # forever because everyone logged in once missed them).
+    reoffer_after_seconds = models.PositiveSmallIntegerField(
+        _("offer again after (seconds)"), default=30, validators=[MaxValueValidator(3600)],
+        help_text=_("How long an agent who declined or missed a call is not offered the same call again."),
+    )
     dispositions = models.ManyToManyField(
         "contactcenter.Disposition", blank=True, related_name="queues", verbose_name=_("dispositions")
     )

@@ -276,6 +276,27 @@ def call_answer(*, offer_id: int, agent: User) -> Conversation:
 
 
 @transaction.atomic
+def call_take(*, conversation: Conversation, agent: User) -> Conversation:
+    """Contestar a waiting call from the list or the call's page (as "Asignarme" for chats): the
+    agent answers it now, whoever it would ring at next; connected on commit."""
+    conversation = routing.lock_conversation(conversation.pk, agent.organization_id)
+    if conversation.medium != Conversation.Medium.VOICE:
+        raise DomainError(_("This is not a call."), code="not_call")
+    if conversation.status != Conversation.Status.QUEUED:
+        raise DomainError(_("This call is no longer waiting: someone already answered it or it rings now."),
+                          code="taken")
+    state = routing.lock_states([agent.pk]).get(agent.pk)
+    if state is None:
+        raise DomainError(_("That agent does not exist."), code="not_found")
+    reason = routing.agent_is_eligible(state, conversation.queue, manual=True)
+    if reason:
+        raise DomainError(reason, code="ineligible")
+    routing.assign_locked(conversation, state, conversation.queue, by=agent)
+    voice.send_on_commit("answer", conversation)
+    return conversation
+
+
+@transaction.atomic
 def call_remote_hangup(*, conversation: Conversation) -> Conversation:
     """The telephony system reports that the other party hung up.
 

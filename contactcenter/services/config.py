@@ -43,6 +43,7 @@ from contactcenter.models import (
 )
 from contactcenter.services import agents, attachments, campaigns, catalog, organizations, policies
 from contactcenter.services import queues as queue_services
+from contactcenter.services import routing
 from contactcenter.services.agents import audit
 from contactcenter.services.errors import DomainError, NotAllowed
 from contactcenter.services.organizations import user_create
@@ -121,6 +122,9 @@ def queue_save(*, by: User, queue: Queue | None, required_skills=(), disposition
     _write(by, queue, "queue", fields)
     queue.required_skills.set(required_skills)
     queue.dispositions.set(dispositions)
+    # Skills, capacity, strategy or priority may now match waiting work to an agent: route at
+    # once rather than at the next sweep.
+    routing.route_queue_on_commit(queue.pk)
     return queue
 
 
@@ -232,6 +236,7 @@ def agent_skill_set(*, by: User, skill: Skill, agent: User, level: int) -> Agent
         agent=agent, skill=skill, defaults={"level": level, "organization_id": by.organization_id}
     )
     audit(by, "skill.assign", target_user=agent, id=skill.pk, name=skill.name, level=level)
+    routing.route_for_agent_on_commit(agent.pk)  # the new skill may match waiting work now
     return agent_skill
 
 

@@ -71,8 +71,14 @@ def load_field(queue: Queue) -> str:
     return "chat_load" if queue.medium == "chat" else "voice_load"
 
 
-def eligible_states(queue: Queue, *, conversation: Conversation | None = None):
+def reoffer_cutoff_for(queue: Queue, now: datetime | None = None) -> datetime:
+    """Offers declined or missed before this moment no longer keep their agent away."""
+    return (now or timezone.now()) - timedelta(seconds=queue.reoffer_after_seconds)
+
+
+def eligible_states(queue: Queue, *, conversation: Conversation | None = None, reoffer_cutoff: datetime | None = None):
     """Agent states that may take new work from this queue now (without locks)."""
+    reoffer_cutoff = reoffer_cutoff or reoffer_cutoff_for(queue)
     capacity = queue.effective_capacity
     routable = StatusDefinition.objects.filter(
         organization_id=queue.organization_id, code__in=(S.READY, S.IN_SERVICE)
@@ -93,13 +99,15 @@ def eligible_states(queue: Queue, *, conversation: Conversation | None = None):
     if queue.medium == "chat" and queue.organization.calls_block_chats:
         qs = qs.filter(voice_load=0)
     if conversation is not None:
-        # An agent who declined or let this conversation ring out is not offered it again.
+        # An agent who declined or let this conversation ring out is not offered it again until
+        # the queue's re-offer delay has passed (then it comes back to them in its turn).
         qs = qs.exclude(
             Exists(
                 Offer.objects.filter(
                     conversation_id=conversation.pk,
                     agent_id=OuterRef("agent_id"),
                     status__in=(Offer.Status.DECLINED, Offer.Status.EXPIRED),
+                    resolved_at__gte=reoffer_cutoff,
                 )
             )
         )
@@ -226,6 +234,7 @@ def _anyone_eligible(queue: Queue, conversation: Conversation | None = None) -> 
 # it is the same SQL for every conversation of a queue: compile it once per queue configuration.
 _PLACEHOLDER_ID = -770_000_000_007
 _PLACEHOLDER_TIME = datetime(1901, 1, 1, tzinfo=UTC)
+_PLACEHOLDER_CUTOFF = datetime(1902, 2, 2, tzinfo=UTC)
 _compiled_sql: dict[tuple, tuple[str, tuple]] = {}
 
 
@@ -237,7 +246,7 @@ def _eligible_sql(queue: Queue, *, conversation: Conversation | None, lock: bool
         placeholder = None
         if conversation is not None:
             placeholder = Conversation(pk=_PLACEHOLDER_ID, enqueued_at=_PLACEHOLDER_TIME)
-        qs = eligible_states(queue, conversation=placeholder)
+        qs = eligible_states(queue, conversation=placeholder, reoffer_cutoff=_PLACEHOLDER_CUTOFF)
         if lock:
             qs = _ordered(qs, queue).select_for_update(skip_locked=True, of=("self",))[:limit]
         else:
@@ -245,7 +254,8 @@ def _eligible_sql(queue: Queue, *, conversation: Conversation | None, lock: bool
         _compiled_sql[key] = qs.query.sql_with_params()
     sql, params = _compiled_sql[key]
     if conversation is not None:
-        swap = {_PLACEHOLDER_ID: conversation.pk, _PLACEHOLDER_TIME: conversation.enqueued_at}
+        swap = {_PLACEHOLDER_ID: conversation.pk, _PLACEHOLDER_TIME: conversation.enqueued_at,
+                _PLACEHOLDER_CUTOFF: reoffer_cutoff_for(queue)}
         params = [swap.get(p, p) if isinstance(p, (int, datetime)) else p for p in params]
     return sql, params
 

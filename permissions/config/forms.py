@@ -57,7 +57,7 @@ class QueueForm(OrganizationForm):
         model = Queue
         fields = [
             "name", "kind", "strategy", "capacity", "priority", "after_service_seconds", "after_service_enforced",
-            "offer_timeout_seconds", "service_level_seconds", "required_skills", "dispositions",
+            "offer_timeout_seconds", "reoffer_after_seconds", "service_level_seconds", "required_skills", "dispositions",
             "business_hours", "auto_reply_outside_hours", "auto_reply_no_agents", "auto_reply_queued",
             "is_active",
         ]
@@ -71,12 +71,17 @@ class QueueForm(OrganizationForm):
 
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, organization=organization, **kwargs)
+        self.fields["reoffer_after_seconds"].required = False  # empty: the queue's current value
         self.fields["required_skills"].queryset = Skill.objects.filter(organization=organization)
         self.fields["dispositions"].queryset = Disposition.objects.filter(organization=organization, is_active=True)
         self.fields["business_hours"].queryset = BusinessHours.objects.filter(organization=organization)
         for name in ("auto_reply_outside_hours", "auto_reply_no_agents", "auto_reply_queued"):
             self.fields[name].max_length = 1000
             self.fields[name].widget.attrs["maxlength"] = 1000
+
+    def clean_reoffer_after_seconds(self):
+        value = self.cleaned_data.get("reoffer_after_seconds")
+        return self.instance.reoffer_after_seconds if value is None else value
 
 
 class MemberForm(forms.Form):

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from contactcenter import tasks
 from contactcenter.models import NO_ANSWER_CODE, Offer, Queue
-from contactcenter.services import agents, conversations, routing
+from contactcenter.services import agents, calls, conversations, routing
 from contactcenter.services.errors import DomainError
 from tests import factories as f
 
@@ -285,3 +285,76 @@ def test_an_agent_with_a_no_answer_pause_gets_calls_again_after_resuming(persona
     first.refresh_from_db()
     assert first.status == "queued"
     assert not conversations.Conversation.objects.filter(pk=first.pk, offers__status="pending").exists()
+
+
+# --- Offered again after the queue's re-offer delay --------------------------------------------------
+
+
+def after_the_reoffer_delay(queue):
+    """Move every ended offer back past the queue's re-offer delay (no test waits for real)."""
+    Offer.objects.exclude(status=Offer.Status.PENDING).update(
+        resolved_at=timezone.now() - timedelta(seconds=queue.reoffer_after_seconds + 1))
+
+
+def test_a_missed_call_is_offered_again_after_the_delay_before_the_newer_one(personas, engine, voice_queue):
+    p = personas
+    engine.make_ready(p.agent, voice_queue)
+    older = engine.arrive(voice_queue)
+    engine.call(routing.offer_decline, offer_id=older.offers.get().pk, agent=p.agent)
+    newer = engine.arrive(voice_queue)
+    engine.call(routing.offer_decline, offer_id=newer.offers.get().pk, agent=p.agent)
+    with engine.commit():
+        routing.sweep()
+    assert not Offer.objects.filter(status=Offer.Status.PENDING).exists()  # within the delay: nobody
+    after_the_reoffer_delay(voice_queue)
+    with engine.commit():
+        routing.sweep()
+    older.refresh_from_db()
+    newer.refresh_from_db()
+    assert older.status == "offered" and older.offers.get(status=Offer.Status.PENDING).agent == p.agent
+    assert newer.status == "queued"  # FIFO: the older caller keeps their place
+
+
+@pytest.mark.parametrize("calls", [1, 3])
+def test_no_caller_waits_past_one_reoffer_round_while_an_agent_is_ready(personas, engine, voice_queue, calls):
+    """Every waiting call that everyone missed rings again at the Ready agent within one round."""
+    p = personas
+    engine.make_ready(p.agent, voice_queue)
+    waiting = [engine.arrive(voice_queue) for _ in range(calls)]
+    for _round in range(2):
+        for _ in range(calls):  # the agent declines each call as it rings
+            pending = Offer.objects.get(status=Offer.Status.PENDING)
+            engine.call(routing.offer_decline, offer_id=pending.pk, agent=p.agent)
+        after_the_reoffer_delay(voice_queue)
+        with engine.commit():
+            routing.sweep()
+    offered = {o.conversation_id for o in Offer.objects.filter(agent=p.agent)}
+    assert offered == {c.pk for c in waiting}
+    assert Offer.objects.filter(status=Offer.Status.PENDING, conversation=waiting[0]).exists()
+
+
+def test_the_reoffer_delay_is_a_setting_of_the_queue(personas, engine, voice_queue):
+    p = personas
+    voice_queue.reoffer_after_seconds = 600
+    voice_queue.save()
+    engine.make_ready(p.agent, voice_queue)
+    call = engine.arrive(voice_queue)
+    engine.call(routing.offer_decline, offer_id=call.offers.get().pk, agent=p.agent)
+    Offer.objects.update(resolved_at=timezone.now() - timedelta(seconds=300))
+    with engine.commit():
+        routing.sweep()
+    call.refresh_from_db()
+    assert call.status == "queued"
+
+
+def test_an_agent_answers_a_waiting_call_by_hand(personas, engine, voice_queue):
+    p = personas
+    engine.make_ready(p.agent, voice_queue)
+    call = engine.arrive(voice_queue)
+    engine.call(routing.offer_decline, offer_id=call.offers.get().pk, agent=p.agent)
+    engine.call(calls.call_take, conversation=call, agent=p.agent)
+    call.refresh_from_db()
+    assert (call.status, call.assignee_id, call.call_state) == ("assigned", p.agent.pk, "active")
+    assert engine.state(p.agent).voice_load == 1 and engine.status(p.agent) == "in_service"
+    with pytest.raises(DomainError):
+        engine.call(calls.call_take, conversation=call, agent=p.colleague)

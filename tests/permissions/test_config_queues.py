@@ -229,3 +229,32 @@ def test_a_duplicate_queue_name_is_reported_with_the_other_errors(personas):
     assert "There is already a queue named “ventas”." in html(response)
     assert html(response).count('data-testid="field-error"') == 2
     assert not Queue.objects.filter(name="ventas").exists()
+
+
+def test_a_change_of_the_queues_skills_routes_waiting_work_at_once(personas, django_capture_on_commit_callbacks):
+    from contactcenter.services import agents, conversations, queues
+
+    skill = f.SkillFactory(organization=personas.organization, name="Inglés")
+    personas.queue.required_skills.add(skill)
+    with django_capture_on_commit_callbacks(execute=True):
+        agents.agent_sign_in(agent=personas.agent)
+        queues.queue_login(queue=personas.queue, agent=personas.agent)
+        agents.agent_set_receive_new(agent=personas.agent, on=True)
+        chat = conversations.conversation_open(queue=personas.queue, text="Hello",
+                                               contact=f.ContactFactory(organization=personas.organization))
+    chat.refresh_from_db()
+    assert chat.status == Conversation.Status.QUEUED  # Ana lacks the skill
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(personas.admin).post(edit_url("queues", personas.queue),
+                                                   queue_data(name="Ventas", kind="chat", capacity="6"))
+    assert response.status_code == 302
+    chat.refresh_from_db()
+    assert (chat.status, chat.assignee) == (Conversation.Status.ASSIGNED, personas.agent)
+
+
+def test_the_reoffer_delay_is_set_in_the_queue_form(personas):
+    response = client_for(personas.admin).post(
+        edit_url("queues", personas.other_queue), queue_data(name="Soporte", reoffer_after_seconds="90"))
+    assert response.status_code == 302
+    personas.other_queue.refresh_from_db()
+    assert personas.other_queue.reoffer_after_seconds == 90
