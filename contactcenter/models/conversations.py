@@ -3,6 +3,7 @@ import secrets
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .base import OrganizationOwned
 
@@ -89,7 +90,7 @@ class Conversation(OrganizationOwned):
 
     class Medium(models.TextChoices):
         CHAT = "chat", _("Chat")
-        VOICE = "voice", _("Call")
+        VOICE = "voice", pgettext_lazy("a phone call (noun)", "Call")
 
     class CallState(models.TextChoices):
         NONE = "", _("—")

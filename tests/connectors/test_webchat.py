@@ -393,3 +393,18 @@ def test_the_embed_snippet_is_an_iframe_of_the_chat_page(channel, rf):
     snippet = embed_snippet(channel, request)
     assert snippet.startswith('<iframe src="http://testserver/chat/shop-web/"')
     assert snippet.endswith("</iframe>")
+
+
+def test_a_location_shared_by_the_agent_shows_its_label_coordinates_and_map_link(channel):
+    client = browser()
+    start(client, channel)
+    conversation = Conversation.objects.get()
+    agent = f.AgentFactory(organization=channel.organization, first_name="Ana", username="ana43")
+    f.MessageFactory(conversation=conversation, direction="outbound", sender=agent, kind="location",
+                     body="Oficina central", latitude="40.416800", longitude="-3.703800",
+                     location_label="Oficina central")
+    page = client.get(f"/chat/{channel.public_key}/").text
+    location = page.split('data-testid="location"')[1].split("</p>")[0]
+    assert "Oficina central" in location and "40.416800, -3.703800" in location
+    assert "https://www.openstreetmap.org/?mlat=40.416800&amp;mlon=-3.703800" in location
+    assert page.count("Oficina central") == 1  # the label is not repeated as a bare text line

@@ -405,3 +405,11 @@ def test_asignar_a_lists_only_other_agents(personas, desk, ana, ana_ready):
     item = assign_options(ana, waiting)
     assert f'name="agent" value="{p.agent.pk}"' not in item
     assert "Nobody else is logged in to this queue." in item
+
+
+def test_a_call_is_labelled_llamada_the_noun_not_the_verb(personas):
+    from django.utils import translation
+
+    with translation.override("es"):
+        assert str(Conversation.Medium.VOICE.label) == "Llamada"
+        assert str(Conversation.Medium.CHAT.label) == "Chat"
