@@ -14,7 +14,9 @@ from django.utils.translation import ngettext
 from contactcenter import models as m
 from contactcenter.admin_site import is_tenant_admin as _is_tenant_admin
 from contactcenter.connectors import outbound
+from contactcenter.services import conversations as conv_services
 from contactcenter.services import organizations as org_services
+from contactcenter.services.errors import DomainError
 from contactcenter.services.policies import TOGGLES
 
 
@@ -319,8 +321,22 @@ class QueueMembershipInline(TenantInline):
     fields = ["user", "role", "position"]
 
 
+class QueueAdminForm(forms.ModelForm):
+    """Settings added later (the re-offer delay) keep their value when a form leaves them empty."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "reoffer_after_seconds" in self.fields:
+            self.fields["reoffer_after_seconds"].required = False
+
+    def clean_reoffer_after_seconds(self):
+        value = self.cleaned_data.get("reoffer_after_seconds")
+        return self.instance.reoffer_after_seconds if value is None else value
+
+
 @admin.register(m.Queue)
 class QueueAdmin(OrganizationInlineFormsetMixin, TenantAdmin):
+    form = QueueAdminForm
     list_display = ["name", "kind", "strategy", "capacity", "priority", "after_service_seconds", "is_active"]
     list_filter = ["kind", "strategy", "organization"]
     search_fields = ["name"]
@@ -441,10 +457,23 @@ class MessageInline(TenantInline):
         return False
 
 
+class ConversationAdminForm(forms.ModelForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "priority" in self.fields:
+            self.fields["priority"].required = False  # empty: unchanged
+
+    def clean_priority(self):
+        value = self.cleaned_data.get("priority")
+        return self.instance.priority if value is None else value
+
+
 @admin.register(m.Conversation)
 class ConversationAdmin(TenantAdmin):
+    form = ConversationAdminForm
     """Conversations are opened, routed, transferred and closed by the services; here only the
-    after-the-fact classification (tags, disposition, notes) can be corrected."""
+    after-the-fact classification (tags, disposition, notes) can be corrected, and a waiting
+    conversation's priority changed."""
 
     list_display = ["id", "contact", "queue", "status", "assignee", "enqueued_at", "closed_at"]
     list_filter = ["status", "medium", "queue"]
@@ -454,12 +483,27 @@ class ConversationAdmin(TenantAdmin):
     editable_fields = {"tags", "disposition", "wrapup_notes"}
 
     def get_readonly_fields(self, request, obj=None):
+        editable = set(self.editable_fields)
+        if obj is not None and obj.status in (m.Conversation.Status.QUEUED, m.Conversation.Status.OFFERED):
+            editable.add("priority")  # a waiting conversation's place in the line
         return [
             field.name
             for field in m.Conversation._meta.get_fields()
             if field.concrete and field.editable and not field.auto_created
-            and field.name not in self.editable_fields and field.name != "organization"
+            and field.name not in editable and field.name != "organization"
         ]
+
+    def save_model(self, request, obj, form, change):
+        """A new priority goes through the service (range checked, audited, routed at once)."""
+        priority = obj.priority
+        if "priority" in form.changed_data:
+            obj.priority = form.initial["priority"]
+        super().save_model(request, obj, form, change)
+        if priority != obj.priority:
+            try:
+                conv_services.conversation_set_priority(conversation=obj, priority=priority, by=request.user)
+            except DomainError as error:
+                self.message_user(request, error.message, level="error")
 
     def has_add_permission(self, request):
         return False

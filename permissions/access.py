@@ -109,6 +109,16 @@ def queue_for_supervisor(user: User, queue_id: int) -> Queue:
     return queue
 
 
+def conversation_for_supervisor(user: User, conversation_id: int) -> Conversation:
+    """A conversation of a queue the user supervises (404 otherwise)."""
+    require_supervising(user)
+    conversation = (Conversation.objects.filter(organization_id=user.organization_id, pk=conversation_id)
+                    .select_related("queue").first())
+    if conversation is None or not user_can_supervise_queue(user, conversation.queue):
+        raise Http404
+    return conversation
+
+
 def colleague_for_agent(user: User, agent_id: int) -> User:
     require_org_user(user)
     colleague = User.objects.filter(organization_id=user.organization_id, pk=agent_id, is_active=True).first()

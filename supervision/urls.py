@@ -10,6 +10,7 @@ urlpatterns = [
     path("queues/<int:queue_id>/", views.queue, name="queue"),
     path("queues/<int:queue_id>/agents/<int:agent_id>/actions/", views.queue_agent_actions, name="queue-agent-actions"),
     # agents: detail and actions
+    path("conversations/<int:conversation_id>/priority/", views.conversation_priority, name="conversation-priority"),
     path("agents/<int:agent_id>/", views.agent, name="agent"),
     path("agents/<int:agent_id>/queue-login/", views.agent_queue_login, name="agent-queue-login"),
     path("agents/<int:agent_id>/queue-logout/", views.agent_queue_logout, name="agent-queue-logout"),

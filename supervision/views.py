@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import reswap, retarget
 
 from contactcenter.models import Conversation, MonitoringSession, StatusDefinition, User
+from contactcenter.services import conversations as conv_services
 from contactcenter.services import supervision as services
 from contactcenter.services.errors import DomainError, NotAllowed
 from contactcenter.services.policies import user_can_supervise_agent
@@ -95,6 +96,33 @@ def queue_agent_actions(request, queue_id: int, agent_id: int):
     if request.htmx:
         return render(request, "supervision/queue.html#actions-list", ctx)
     return render(request, "supervision/agent_actions.html", ctx)
+
+
+@login_required
+@require_POST
+def conversation_priority(request, conversation_id: int):
+    """Raise or lower a waiting customer's priority from the queue page (audited; routes at once)."""
+    conversation = access.conversation_for_supervisor(request.user, conversation_id)
+    try:
+        priority = int(request.POST.get("priority", ""))
+    except ValueError:
+        priority = None
+    try:
+        if priority is None:
+            raise DomainError(_("The priority is a whole number from %(min)s to %(max)s.")
+                              % {"min": conv_services.PRIORITY_MIN, "max": conv_services.PRIORITY_MAX})
+        conv_services.conversation_set_priority(conversation=conversation, priority=priority, by=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("%(customer)s now has priority %(priority)s.")
+                         % {"customer": conversation.contact, "priority": priority})
+    url = reverse("supervision:queue", args=[conversation.queue_id])
+    if request.htmx:
+        return render(request, "supervision/queue.html#waiting-list",
+                      {"waiting": context.sel.waiting_conversations(conversation.queue), "queue": conversation.queue,
+                       "messages": messages.get_messages(request)})
+    return redirect(url)
 
 
 @login_required

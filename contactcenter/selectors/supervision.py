@@ -343,11 +343,11 @@ def queue_agent_rows(queue: Queue, *, agent_ids=None) -> list[AgentRow]:
 
 
 def waiting_conversations(queue: Queue, limit: int = 200) -> list[Conversation]:
-    """Customers waiting in the queue, oldest first."""
+    """Customers waiting in the queue, in the order routing serves them: priority, then oldest."""
     return list(
         Conversation.objects.filter(queue=queue, status__in=(C.QUEUED, C.OFFERED))
         .select_related("contact", "channel")
-        .order_by("enqueued_at", "id")[:limit]
+        .order_by("-priority", "enqueued_at", "id")[:limit]
     )
 
 

@@ -41,9 +41,8 @@ from contactcenter.models import (
     Tag,
     User,
 )
-from contactcenter.services import agents, attachments, campaigns, catalog, organizations, policies
+from contactcenter.services import agents, attachments, campaigns, catalog, organizations, policies, routing
 from contactcenter.services import queues as queue_services
-from contactcenter.services import routing
 from contactcenter.services.agents import audit
 from contactcenter.services.errors import DomainError, NotAllowed
 from contactcenter.services.organizations import user_create

@@ -265,6 +265,34 @@ def _event_message(conversation: Conversation, text: str) -> Message:
     return _add_message(conversation, direction=Message.Direction.EVENT, body=text)
 
 
+PRIORITY_MIN, PRIORITY_MAX = -100, 100
+
+
+@transaction.atomic
+def conversation_set_priority(*, conversation: Conversation, priority: int, by: User | None = None) -> Conversation:
+    """Raise or lower a waiting conversation's priority (higher first; FIFO within a priority).
+    A supervisor's change (`by`) is audited; routing runs at once on commit."""
+    if isinstance(priority, bool) or not isinstance(priority, int) or not PRIORITY_MIN <= priority <= PRIORITY_MAX:
+        raise DomainError(_("The priority is a whole number from %(min)s to %(max)s.")
+                          % {"min": PRIORITY_MIN, "max": PRIORITY_MAX}, code="invalid")
+    organization_id = by.organization_id if by is not None else conversation.organization_id
+    conversation = routing.lock_conversation(conversation.pk, organization_id)
+    if conversation.status not in (C.QUEUED, C.OFFERED):
+        raise DomainError(_("Only a waiting conversation's priority can change."), code="not_waiting")
+    previous = conversation.priority
+    if previous == priority:
+        return conversation
+    conversation.priority = priority
+    conversation.save(update_fields=["priority"])
+    if by is not None:
+        agent_services.audit(by, "conversation.priority", conversation=conversation,
+                             queue=conversation.queue, previous=previous, priority=priority)
+    events.publish(events.CONVERSATION_UPDATED, organization_id=conversation.organization_id,
+                   queue_ids=[conversation.queue_id], conversation_ids=[conversation.pk])
+    routing.route_queue_on_commit(conversation.queue_id)
+    return conversation
+
+
 @transaction.atomic
 def message_system(*, conversation: Conversation, text: str) -> Message:
     """A system message the customer also sees (auto-replies)."""

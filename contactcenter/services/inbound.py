@@ -132,6 +132,7 @@ def inbound_message_receive(
     kinds: list[str] | None = None,
     location: Location | None = None,
     sent_at: datetime | None = None,
+    priority: int | None = None,
 ) -> Received:
     """A customer wrote through a provider: text, up to MAX_PARTS files (each its own message,
     the text its first caption; `kinds`, when given, is what each file must be) and/or a
@@ -163,7 +164,7 @@ def inbound_message_receive(
             raise InvalidField("location", error.message, code=error.code) from None
     try:
         return _receive(channel=channel, external_id=external_id, message_id=message_id, name=name, phone=phone,
-                        text=text, valid=valid, place=place, sent_at=sent_at)
+                        text=text, valid=valid, place=place, sent_at=sent_at, priority=priority)
     except IntegrityError:
         # The same delivery arrived twice at once and the other one committed first.
         if (found := already_received(channel, message_id)) is not None:
@@ -172,7 +173,8 @@ def inbound_message_receive(
 
 
 @transaction.atomic
-def _receive(*, channel, external_id, message_id, name, phone, text, valid, place, sent_at) -> Received:
+def _receive(*, channel, external_id, message_id, name, phone, text, valid, place, sent_at,
+             priority=None) -> Received:
     if (found := already_received(channel, message_id)) is not None:
         return found
     contact = contact_for_channel(channel=channel, external_id=external_id, name=name, phone=phone)
@@ -186,7 +188,10 @@ def _receive(*, channel, external_id, message_id, name, phone, text, valid, plac
         .first()
     )
     if conversation is None:
-        conversation = conversation_services.conversation_open(queue=channel.queue, contact=contact, channel=channel)
+        conversation = conversation_services.conversation_open(queue=channel.queue, contact=contact, channel=channel,
+                                                               priority=priority)
+    elif priority is not None and conversation.status in (C.QUEUED, C.OFFERED):
+        conversation_services.conversation_set_priority(conversation=conversation, priority=priority)
     conversation = routing.lock_conversation(conversation.pk)
     now = timezone.now()
     at = now if sent_at is None else min(max(sent_at, conversation.enqueued_at), now)
@@ -214,7 +219,7 @@ def _receive(*, channel, external_id, message_id, name, phone, text, valid, plac
 
 
 def inbound_call_event(*, channel: Channel, call_id: str, caller: str, event: str, at: datetime,
-                       name: str = "") -> CallReport:
+                       name: str = "", priority: int | None = None) -> CallReport:
     """What the telephony provider reports about an inbound call.
 
     ringing: the call waits in the channel's (voice) queue and is offered to an agent.
@@ -225,7 +230,8 @@ def inbound_call_event(*, channel: Channel, call_id: str, caller: str, event: st
     if event not in CALL_EVENTS:
         raise InvalidField("event", _("Unknown event."), code="bad_event")
     try:
-        return _call_event(channel=channel, call_id=call_id, caller=caller, event=event, at=at, name=name)
+        return _call_event(channel=channel, call_id=call_id, caller=caller, event=event, at=at, name=name,
+                           priority=priority)
     except IntegrityError:
         existing = Conversation.objects.filter(channel=channel, external_id=call_id).select_related("contact").first()
         if existing is not None and event == "ringing":
@@ -234,7 +240,7 @@ def inbound_call_event(*, channel: Channel, call_id: str, caller: str, event: st
 
 
 @transaction.atomic
-def _call_event(*, channel, call_id, caller, event, at, name) -> CallReport:
+def _call_event(*, channel, call_id, caller, event, at, name, priority=None) -> CallReport:
     conversation = Conversation.objects.filter(channel=channel, external_id=call_id).first()
     if event == "ringing":
         if conversation is not None:
@@ -247,7 +253,7 @@ def _call_event(*, channel, call_id, caller, event, at, name) -> CallReport:
         # It has waited since `at`, but a late or wrong clock must not jump the queue by hours.
         now = timezone.now()
         conversation = conversation_services.conversation_open(
-            queue=channel.queue, contact=contact, channel=channel, external_id=call_id,
+            queue=channel.queue, contact=contact, channel=channel, external_id=call_id, priority=priority,
             now=min(max(at, now - MAX_RING_AGE), now))
         return CallReport(conversation, contact, changed=True)
     if conversation is None:

@@ -57,8 +57,8 @@ class QueueForm(OrganizationForm):
         model = Queue
         fields = [
             "name", "kind", "strategy", "capacity", "priority", "after_service_seconds", "after_service_enforced",
-            "offer_timeout_seconds", "reoffer_after_seconds", "service_level_seconds", "required_skills", "dispositions",
-            "business_hours", "auto_reply_outside_hours", "auto_reply_no_agents", "auto_reply_queued",
+            "offer_timeout_seconds", "reoffer_after_seconds", "service_level_seconds", "required_skills",
+            "dispositions", "business_hours", "auto_reply_outside_hours", "auto_reply_no_agents", "auto_reply_queued",
             "is_active",
         ]
         widgets = {

@@ -262,3 +262,14 @@ def test_a_ringing_time_hours_ago_does_not_jump_the_queue_by_hours(client, chann
     conversation = ring(client, at="2020-01-01T00:00:00Z")
 
     assert timezone.now() - conversation.enqueued_at <= timedelta(hours=1, seconds=5)
+
+
+def test_a_ringing_call_takes_the_priority_the_provider_gives(client, channel):
+    assert ring(client, priority=10).priority == 10
+
+
+@pytest.mark.parametrize("value", [1000, "alta", None.__class__.__name__, 1.5])
+def test_a_bad_call_priority_is_refused_and_no_call_waits(client, channel, value):
+    response = post(client, event(priority=value))
+    assert response.status_code == 400 and "priority" in response.json()["errors"]
+    assert not Conversation.objects.exists()

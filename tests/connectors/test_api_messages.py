@@ -351,10 +351,33 @@ def test_each_bad_field_is_reported_by_name(client, channel, field, value):
 
 
 def test_unknown_fields_are_refused(client, channel):
-    response = post(client, payload(priority=9))
+    response = post(client, payload(colour=9))
 
     assert response.status_code == 400
-    assert response.json()["errors"] == {"priority": [str(response.json()["errors"]["priority"][0])]}
+    assert response.json()["errors"] == {"colour": [str(response.json()["errors"]["colour"][0])]}
+
+
+def test_a_new_conversation_takes_the_priority_the_provider_gives(client, channel):
+    response = post(client, payload(priority=7))
+
+    assert response.status_code == 202
+    assert Conversation.objects.get(pk=response.json()["conversation_id"]).priority == 7
+
+
+def test_a_message_joining_a_waiting_conversation_changes_its_priority(client, channel):
+    first = post(client, payload(message_id="m-1"))
+    post(client, payload(message_id="m-2", text="¿Hola?", priority=-3))
+
+    assert Conversation.objects.get(pk=first.json()["conversation_id"]).priority == -3
+
+
+@pytest.mark.parametrize("value", [101, -101, 2.5, "5", True, [1]])
+def test_a_priority_out_of_range_or_not_a_whole_number_is_refused_and_stores_nothing(client, channel, value):
+    response = post(client, payload(priority=value))
+
+    assert response.status_code == 400
+    assert "priority" in response.json()["errors"]
+    assert not Conversation.objects.exists()
 
 
 def test_a_message_without_text_attachment_or_location_is_refused(client, channel):

@@ -510,7 +510,7 @@ def test_conversation_routing_fields_are_read_only_and_tags_editable(admin_clien
     assert admin_client_of_org.get(_url(m.Conversation, "add")).status_code == 403
     response = admin_client_of_org.get(_change_url(conversation))
     form = response.context["adminform"].form
-    assert set(form.fields) == {"tags", "disposition", "wrapup_notes"}
+    assert set(form.fields) == {"tags", "disposition", "wrapup_notes", "priority"}  # priority: it waits
     response = admin_client_of_org.post(
         _change_url(conversation),
         {
@@ -675,3 +675,20 @@ def test_a_supervisor_added_to_a_queue_in_the_admin_gets_the_object_permission(a
     membership = m.QueueMembership.objects.get(user=boss)
     admin_client_of_org.post(_url(m.QueueMembership, "delete", membership.pk), {"post": "yes"})
     assert not m.User.objects.get(pk=boss.pk).has_perm(SUPERVISE_QUEUE, personas.other_queue)
+
+
+def test_a_waiting_conversations_priority_changes_in_admin_through_the_service(admin_client_of_org, personas):
+    conversation = f.ConversationFactory(queue=personas.queue, status="queued")
+    response = admin_client_of_org.post(_change_url(conversation), {
+        "priority": "9", "wrapup_notes": "", "messages-TOTAL_FORMS": "0", "messages-INITIAL_FORMS": "0",
+        "messages-MIN_NUM_FORMS": "0", "messages-MAX_NUM_FORMS": "1000"})
+    assert response.status_code == 302
+    conversation.refresh_from_db()
+    assert conversation.priority == 9
+    assert m.AuditEntry.objects.filter(action="conversation.priority", conversation=conversation).exists()
+
+
+def test_a_closed_conversations_priority_is_read_only(admin_client_of_org, personas):
+    conversation = f.ConversationFactory(queue=personas.queue, status="closed")
+    form = admin_client_of_org.get(_change_url(conversation)).context["adminform"].form
+    assert "priority" not in form.fields

@@ -330,3 +330,62 @@ def test_a_registration_refreshes_the_search_results_without_the_registered_agen
     assert results.lstrip().startswith('data-testid="register-results" hx-swap-oob="outerHTML"')
     assert f'id="candidate-{pablo.pk}"' not in results  # logged in now: no longer a candidate
     assert "Nobody matches." in text(results)
+
+
+# --- A waiting customer's priority ----------------------------------------------------------------
+
+
+def test_a_supervisor_raises_a_waiting_customers_priority_and_it_is_audited(personas, sofia):
+    from contactcenter.models import AuditEntry
+
+    older = f.ConversationFactory(queue=personas.queue, status="queued")
+    newer = f.ConversationFactory(queue=personas.queue, status="queued")
+    response = sofia.post(reverse("supervision:conversation-priority", args=[newer.pk]), {"priority": "5"},
+                          headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    newer.refresh_from_db()
+    assert newer.priority == 5
+    body = response.content.decode()
+    assert body.index(f'id="waiting-{newer.pk}"') < body.index(f'id="waiting-{older.pk}"')  # first in line now
+    entry = AuditEntry.objects.get(action="conversation.priority")
+    assert (entry.actor, entry.conversation, entry.data) == (personas.supervisor, newer, {"previous": 0, "priority": 5})
+
+
+@pytest.mark.parametrize("value", ["", "abc", "101", "-101", "2.5"])
+def test_a_bad_priority_is_refused_with_a_message_and_changes_nothing(personas, sofia, value):
+    waiting = f.ConversationFactory(queue=personas.queue, status="queued")
+    response = sofia.post(reverse("supervision:conversation-priority", args=[waiting.pk]), {"priority": value},
+                          headers={"HX-Request": "true"})
+    assert "whole number from -100 to 100" in response.content.decode()
+    waiting.refresh_from_db()
+    assert waiting.priority == 0
+
+
+def test_the_priority_of_another_organizations_or_an_unsupervised_queues_conversation_is_404(personas, sofia):
+    foreign = f.ConversationFactory(organization=personas.outsider.organization, queue=personas.outsider_queue,
+                                    status="queued")
+    unsupervised = f.ConversationFactory(queue=personas.other_queue, status="queued")
+    for conversation in (foreign, unsupervised):
+        url = reverse("supervision:conversation-priority", args=[conversation.pk])
+        assert sofia.post(url, {"priority": "9"}).status_code == 404
+        conversation.refresh_from_db()
+        assert conversation.priority == 0
+
+
+def test_a_priority_change_routes_at_once(personas, desk, django_capture_on_commit_callbacks):
+    from contactcenter.services import conversations
+
+    p = personas
+    desk.ready(p.agent, p.queue)
+    with django_capture_on_commit_callbacks(execute=False):
+        older = conversations.conversation_open(queue=p.queue, contact=f.ContactFactory(organization=p.organization))
+        newer = conversations.conversation_open(queue=p.queue, contact=f.ContactFactory(organization=p.organization))
+    from contactcenter.models import Queue
+
+    Queue.objects.filter(pk=p.queue.pk).update(capacity=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        conversations.conversation_set_priority(conversation=newer, priority=3, by=p.supervisor)
+    newer.refresh_from_db()
+    older.refresh_from_db()
+    assert (newer.status, newer.assignee) == ("assigned", p.agent)
+    assert older.status == "queued"

@@ -8,6 +8,10 @@ from contactcenter.services.inbound import CALL_EVENTS, MAX_PARTS
 _ID = {"type": "integer"}
 _MOMENT = {"type": "string", "format": "date-time",
            "description": "ISO 8601 with a time zone, e.g. 2026-01-31T10:15:00Z"}
+_PRIORITY = {"type": "integer", "minimum": v.PRIORITY_MIN, "maximum": v.PRIORITY_MAX,
+             "description": "The conversation's priority: higher is served first (first come, first served "
+                            "within a priority). Default: the queue's. On a message joining a waiting "
+                            "conversation, it changes that conversation's priority."}
 
 
 def _error(description: str, *, with_fields: bool = False) -> dict:
@@ -94,6 +98,7 @@ def document(server_url: str = "/api/v1/") -> dict:
                                         "items": {"$ref": "#/components/schemas/Attachment"}},
                         "location": {"$ref": "#/components/schemas/Location"},
                         "sent_at": _MOMENT,
+                        "priority": _PRIORITY,
                     },
                 },
                 "CallEvent": {
@@ -109,6 +114,7 @@ def document(server_url: str = "/api/v1/") -> dict:
                                                  "offered to agents; ended / abandoned: the caller hung up."},
                         "at": _MOMENT,
                         "name": {"type": "string", "maxLength": v.MAX_NAME},
+                        "priority": _PRIORITY,
                     },
                 },
                 "MessageAccepted": {

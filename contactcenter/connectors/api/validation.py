@@ -133,10 +133,23 @@ def _object(value, field: str, errors: Errors) -> dict | None:
     return value
 
 
-MESSAGE_FIELDS = {"external_id", "message_id", "name", "text", "attachments", "location", "sent_at"}
+MESSAGE_FIELDS = {"external_id", "message_id", "name", "text", "attachments", "location", "sent_at", "priority"}
 ATTACHMENT_FIELDS = {"type", "url", "content", "filename"}
 LOCATION_FIELDS = {"latitude", "longitude", "name"}
-CALL_FIELDS = {"call_id", "from", "event", "at", "name"}
+CALL_FIELDS = {"call_id", "from", "event", "at", "name", "priority"}
+PRIORITY_MIN, PRIORITY_MAX = -100, 100
+
+
+def priority(data: dict, errors: Errors) -> int | None:
+    """The conversation's priority (higher is served first), when the provider gives one."""
+    value = data.get("priority")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not PRIORITY_MIN <= value <= PRIORITY_MAX:
+        errors.add("priority", _("Must be a whole number from %(min)s to %(max)s.")
+                   % {"min": PRIORITY_MIN, "max": PRIORITY_MAX})
+        return None
+    return value
 
 
 def message(data) -> tuple[dict, Errors]:
@@ -150,6 +163,7 @@ def message(data) -> tuple[dict, Errors]:
         "name": string(data, "name", errors, max_length=MAX_NAME) or "",
         "text": string(data, "text", errors, max_length=MAX_TEXT, text=True) or "",
         "sent_at": moment(data, "sent_at", errors),
+        "priority": priority(data, errors),
         "attachments": [],
         "location": None,
     }
@@ -223,5 +237,6 @@ def call(data) -> tuple[dict, Errors]:
         "event": event,
         "at": moment(data, "at", errors, required=True),
         "name": string(data, "name", errors, max_length=MAX_NAME) or "",
+        "priority": priority(data, errors),
     }
     return clean, errors

@@ -131,7 +131,7 @@ def messages(request, key: str):
             channel=channel, external_id=data["external_id"], message_id=data["message_id"], name=data["name"],
             text=data["text"], uploads=files, kinds=[item["type"] for item in data["attachments"]],
             location=inbound.Location(place["latitude"], place["longitude"], place["name"]) if place else None,
-            sent_at=data["sent_at"])
+            sent_at=data["sent_at"], priority=data["priority"])
     except inbound.InvalidField as error:
         return _invalid({error.field: [str(error.message)]})
     except DomainError as error:
@@ -167,7 +167,8 @@ def calls(request, key: str):
         return _invalid(errors)
     try:
         report = inbound.inbound_call_event(channel=channel, call_id=data["call_id"], caller=data["from"],
-                                            event=data["event"], at=data["at"], name=data["name"])
+                                            event=data["event"], at=data["at"], name=data["name"],
+                                            priority=data["priority"])
     except inbound.InvalidField as error:
         return _invalid({error.field: [str(error.message)]})
     except DomainError as error:
