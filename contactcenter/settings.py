@@ -211,6 +211,9 @@ CELERY_TIMEZONE = "UTC"
 # unacknowledged tasks after the visibility timeout, so it must be longer than that.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 24 * 3600}
 ROUTING_SWEEP_SECONDS = env_int("ROUTING_SWEEP_SECONDS", 5)
+# A Ready agent whose last open workspace closed this long ago stops receiving new work (the
+# sweep switches Recibir nuevo off, in the ledger): no call rings, no chat waits, at an empty desk.
+DEVICE_GRACE_SECONDS = env_int("DEVICE_GRACE_SECONDS", 30)
 # Attachments given by URL to the inbound API may point at private networks only when allowed
 # (development and tests): otherwise a provider's payload could make the server fetch internal hosts.
 CONNECTORS_ALLOW_PRIVATE_URLS = env_bool("CONNECTORS_ALLOW_PRIVATE_URLS", DEBUG or TESTING)

@@ -1,12 +1,14 @@
 """One factory per model. Organizations come with their system statuses; users with their
 agent state (Offline), as the services create them."""
 
+import uuid
 from datetime import time, timedelta
 
 import factory
 from django.utils import timezone
 
 from contactcenter import models as m
+from contactcenter.services import devices
 from contactcenter.services import organizations as org_services
 
 
@@ -304,3 +306,10 @@ class HolidayFactory(factory.django.DjangoModelFactory):
     organization = factory.SelfAttribute("hours.organization")
     date = factory.LazyFunction(lambda: timezone.localdate())
     name = "Festivo"
+
+
+def open_workspace(agent) -> m.Device:
+    """The agent has the workspace open in a browser (a connected device), as a person at their
+    desk does: calls ring only there."""
+    return devices.device_connect(user=agent, channel_name=f"test.{agent.pk}.{uuid.uuid4().hex}",
+                                  user_agent="Mozilla/5.0 Chrome/156 (test)")

@@ -5,15 +5,18 @@ one table, closes the open ledger interval and opens the next in the same transa
 publishes `agent.status` on commit.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contactcenter import events
 from contactcenter.models import (
     AgentState,
+    Device,
     Role,
     StatusDefinition,
     StatusInterval,
@@ -370,6 +373,34 @@ def agent_resume(*, agent: User, by: User | None = None, source: str = A, queue=
     if source == SV:
         audit(by, "agent.resume", target_user=agent, queue=queue)
     return state
+
+
+def agents_away_from_desk(now: datetime | None = None) -> list[int]:
+    """Ready agents whose last open workspace closed more than DEVICE_GRACE_SECONDS ago (or who
+    never had one open that long): no work should wait on an empty desk."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.DEVICE_GRACE_SECONDS)
+    return list(
+        AgentState.objects.filter(receive_new=True, status__code=S.READY, since__lte=cutoff)
+        .exclude(Exists(Device.objects.filter(user_id=OuterRef("agent_id"), disconnected_at__isnull=True)))
+        .exclude(Exists(Device.objects.filter(user_id=OuterRef("agent_id"), disconnected_at__gt=cutoff)))
+        .values_list("agent_id", flat=True)
+    )
+
+
+@transaction.atomic
+def agent_left_desk(*, agent_id: int, now: datetime | None = None) -> bool:
+    """The sweep found no workspace open for a Ready agent past the grace period: Recibir nuevo
+    goes off (Online), recorded in the ledger with the reason. Conditional on the same facts
+    under the lock, so a late or repeated run changes nothing."""
+    if agent_id not in agents_away_from_desk(now):
+        return False
+    state = lock_state(agent_id)
+    if not (state.receive_new and state.status.code == S.READY):
+        return False
+    state.receive_new = False
+    settle(state, by=None, source=SY, reason="no workspace open")
+    return True
 
 
 @transaction.atomic

@@ -22,6 +22,7 @@ from contactcenter.models import (
     AgentSkill,
     AgentState,
     Conversation,
+    Device,
     Offer,
     Queue,
     QueueLogin,
@@ -98,6 +99,9 @@ def eligible_states(queue: Queue, *, conversation: Conversation | None = None, r
     )
     if queue.medium == "chat" and queue.organization.calls_block_chats:
         qs = qs.filter(voice_load=0)
+    if queue.medium == "voice":
+        # A call rings only where someone can answer it: an agent with a workspace open.
+        qs = qs.filter(Exists(Device.objects.filter(user_id=OuterRef("agent_id"), disconnected_at__isnull=True)))
     if conversation is not None:
         # An agent who declined or let this conversation ring out is not offered it again until
         # the queue's re-offer delay has passed (then it comes back to them in its turn).
@@ -167,6 +171,9 @@ def agent_is_eligible(state: AgentState, queue: Queue, *, manual: bool = False) 
         return _("%(agent)s is already on a call.") % {"agent": name}
     if queue.medium == "chat" and queue.organization.calls_block_chats and state.voice_load:
         return _("%(agent)s is on a call.") % {"agent": name}
+    if (queue.medium == "voice" and not manual
+            and not Device.objects.filter(user_id=agent.pk, disconnected_at__isnull=True).exists()):
+        return _("%(agent)s has no workspace open to answer calls.") % {"agent": name}
     required = set(queue.required_skills.values_list("pk", flat=True))
     if required and required - set(AgentSkill.objects.filter(agent_id=agent.pk).values_list("skill_id", flat=True)):
         return _("%(agent)s lacks the skills %(queue)s requires.") % {"agent": name, "queue": queue.name}
@@ -694,8 +701,8 @@ def offers_withdraw_for_agent(*, agent_id: int) -> None:
 
 
 def sweep(now=None) -> dict:
-    """Periodic safety net: overdue wrap-ups and offers end, and every queue with waiting work
-    is routed. Each step is idempotent."""
+    """Periodic safety net: overdue wrap-ups and offers end, Ready agents with no workspace open
+    stop receiving, and every queue with waiting work is routed. Each step is idempotent."""
     from contactcenter.services import conversations
 
     now = now or timezone.now()
@@ -707,12 +714,15 @@ def sweep(now=None) -> dict:
     expired_offers = 0
     for offer_id in Offer.objects.filter(status=Offer.Status.PENDING, expires_at__lte=now).values_list("pk", flat=True):
         expired_offers += offer_expire(offer_id=offer_id, now=now)
+    away = 0
+    for agent_id in agent_services.agents_away_from_desk(now):
+        away += agent_services.agent_left_desk(agent_id=agent_id, now=now)
     routed = 0
     # order_by(): without it the model's ordering joins the DISTINCT (one run per conversation).
     waiting_queues = Conversation.objects.filter(status=C.QUEUED).order_by().values_list("queue_id", flat=True)
     for queue_id in waiting_queues.distinct():
         routed += route_queue(queue_id)
-    return {"wrapups": ended_wrapups, "offers": expired_offers, "routed": routed}
+    return {"wrapups": ended_wrapups, "offers": expired_offers, "away": away, "routed": routed}
 
 
 def sweep_interval() -> int:

@@ -136,9 +136,10 @@ def local_server_fixture():
 
 @pytest.fixture(name="ready_agent")
 def ready_agent_fixture(personas):
-    """Ana: signed in, logged in to Ventas, Receive new on."""
+    """Ana: signed in (the workspace open), logged in to Ventas, Receive new on."""
     from contactcenter.services import agents, queues
 
+    f.open_workspace(personas.agent)
     agents.agent_sign_in(agent=personas.agent)
     queues.queue_login(queue=personas.queue, agent=personas.agent)
     agents.agent_set_receive_new(agent=personas.agent, on=True)

@@ -31,6 +31,7 @@ def voice_agent(personas):
     """Ana, Ready in the voice queue Soporte."""
     agent = personas.agent
     f.QueueMembershipFactory(queue=personas.other_queue, user=agent)
+    f.open_workspace(agent)
     agents.agent_sign_in(agent=agent)
     queues.queue_login(queue=personas.other_queue, agent=agent)
     agents.agent_set_receive_new(agent=agent, on=True)

@@ -25,8 +25,9 @@ class Engine:
             return fn(**kwargs)
 
     def make_ready(self, agent: User, *logged_in_to: Queue) -> AgentState:
-        """Signed in, logged in to the queues, Receive new on: Ready."""
+        """Signed in with the workspace open, logged in to the queues, Receive new on: Ready."""
         with self.commit():
+            f.open_workspace(agent)
             agents.agent_sign_in(agent=agent)
             for queue in logged_in_to:
                 queues.queue_login(queue=queue, agent=agent)

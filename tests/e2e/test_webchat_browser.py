@@ -36,6 +36,7 @@ def shop(transactional_db):
 
 
 def make_ready(agent, queue):
+    f.open_workspace(agent)  # calls ring only at an open workspace; the page opens later
     agents.agent_sign_in(agent=agent)
     queues.queue_login(queue=queue, agent=agent)
     agents.agent_set_receive_new(agent=agent, on=True)

@@ -45,8 +45,9 @@ class Desk:
                 queues.queue_login(queue=queue, agent=agent)
 
     def ready(self, agent: User, *logged_in_to: Queue) -> None:
-        """Signed in, logged in to the queues, Receive new on: Ready."""
+        """Signed in (the workspace open), logged in to the queues, Receive new on: Ready."""
         with self.commit():
+            f.open_workspace(agent)
             agents.agent_sign_in(agent=agent)
             for queue in logged_in_to:
                 queues.queue_login(queue=queue, agent=agent)

@@ -13,6 +13,7 @@ from tests import factories as f
 def voice_agent(personas, django_capture_on_commit_callbacks):
     f.QueueMembershipFactory(queue=personas.other_queue, user=personas.agent)
     with django_capture_on_commit_callbacks(execute=True):
+        f.open_workspace(personas.agent)
         agents.agent_sign_in(agent=personas.agent)
         queues.queue_login(queue=personas.other_queue, agent=personas.agent)
         agents.agent_set_receive_new(agent=personas.agent, on=True)
