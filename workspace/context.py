@@ -53,6 +53,7 @@ def bar_context(user: User) -> dict:
         "state": state,
         "blockers": work_blockers(state, has_member_queues=any(m.queue.is_active for m in member_queues),
                                   logged_in=bool(logged_in), may_log_in_elsewhere=bool(unassigned_queues)),
+        "incoming_offers": sel.pending_offers(user),
         "pause_reasons": sel.pause_reasons(user),
         "figures": sel.panel_figures(logged_in),
         "member_queues": member_queues,

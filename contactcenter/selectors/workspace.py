@@ -200,6 +200,12 @@ def agent_state(user: User) -> AgentState | None:
     return AgentState.objects.select_related("status").filter(agent=user).first()
 
 
+def pending_offers(user: User, limit: int = 3) -> list[Offer]:
+    """Calls ringing at the agent now, oldest first: the desk shows them wherever the agent is."""
+    return list(Offer.objects.filter(agent=user, status=Offer.Status.PENDING)
+                .select_related("conversation__contact", "conversation__queue").order_by("created_at", "id")[:limit])
+
+
 def pending_offer(user: User, conversation: Conversation) -> Offer | None:
     return Offer.objects.filter(conversation=conversation, agent=user, status=Offer.Status.PENDING).first()
 

@@ -107,15 +107,19 @@
   var baseTitle = document.title.replace(/^\(\d+\)\s*/, "");
   var lastUnread = null;
   var lastAssigned = 0;
+  var lastRinging = 0;
   function attention() {
     var lists = document.getElementById("lists");
     if (!lists) return;
     var unread = parseInt(lists.dataset.unread || "0", 10);
     var assigned = parseInt(lists.dataset.assigned || "0", 10);
     document.title = (unread ? "(" + unread + ") " : "") + baseTitle;
-    if (lastUnread !== null && (unread > lastUnread || assigned > lastAssigned)) ding();
+    var incoming = document.getElementById("incoming");
+    var ringing = incoming ? parseInt(incoming.dataset.count || "0", 10) : 0;
+    if (lastUnread !== null && (unread > lastUnread || assigned > lastAssigned || ringing > lastRinging)) ding();
     lastUnread = unread;
     lastAssigned = assigned;
+    lastRinging = ringing;
   }
   function muted() { return window.localStorage.getItem("cc-muted") === "1"; }
   function ding() {

@@ -149,3 +149,20 @@ def test_campaign_preview_call_and_reschedule(client, personas, django_capture_o
         campaigns.campaign_disposition(agent=agent, campaign_contact=entry, disposition=no_answer)
     entry.refresh_from_db()
     assert entry.status == CampaignContact.Status.RESCHEDULED and entry.next_attempt_at is not None
+
+
+def test_a_ringing_call_shows_answer_and_decline_wherever_the_agent_is(client, personas, voice_agent,
+                                                                      django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        call = conversations.conversation_open(queue=personas.other_queue,
+                                               contact=f.ContactFactory(organization=personas.organization,
+                                                                        phone="+34600999888"))
+    client.force_login(voice_agent)
+    page = client.get("/workspace/?tab=unassigned").content.decode()  # no conversation open
+    incoming = page.split('data-testid="incoming"')[1].split("</div>\n    {% endif %}")[0]
+    assert 'role="alertdialog"' in page and 'aria-live="assertive"' in page
+    assert "+34600999888" in incoming and "Soporte" in incoming
+    assert f'action="/workspace/conversations/{call.pk}/answer/"' in incoming
+    post(client, f"/workspace/conversations/{call.pk}/answer/", {"answer": "decline"},
+         django_capture_on_commit_callbacks)
+    assert 'data-testid="incoming"' not in client.get("/workspace/").content.decode()
