@@ -6,13 +6,32 @@ from contactcenter.services.conversations import MAX_TEXT
 from contactcenter.services.policies import dispositions_apply
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field (Django's documented way): the cleaned value is a list."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data if item]
+        return [single(data, initial)] if data else []
+
+
 class MessageForm(forms.Form):
-    """Text, a file (with the text as caption) or a location; internal notes never reach the customer."""
+    """Text, files (the text is the first one's caption) or a location; internal notes never reach
+    the customer."""
 
     text = forms.CharField(label=_("Message"), max_length=MAX_TEXT, required=False,
                            widget=forms.Textarea(attrs={"rows": 2}))
     internal = forms.BooleanField(label=_("Internal note"), required=False)
-    file = forms.FileField(label=_("Attach a file"), required=False)
+    file = MultipleFileField(label=_("Attach files"), required=False)
     latitude = forms.DecimalField(label=_("Latitude"), required=False, min_value=-90, max_value=90,
                                   max_digits=12, decimal_places=8)
     longitude = forms.DecimalField(label=_("Longitude"), required=False, min_value=-180, max_value=180,

@@ -280,15 +280,16 @@ def offer_answer(request, pk: int):
 @login_required
 @require_POST
 def send_message(request, pk: int):
-    """Text, a file (the text is its caption) or a location. A refused file keeps the typed text."""
+    """Text, files (the text is the first one's caption) or a location. A refused file keeps the
+    typed text and stores nothing."""
     conversation = access.conversation_for_agent(request.user, pk)
     form = MessageForm(request.POST, request.FILES)
     if form.is_valid():
         data = form.cleaned_data
         try:
             if data["file"]:
-                attachment_services.message_send_attachment(
-                    conversation=conversation, sender=request.user, upload=data["file"], caption=data["text"],
+                attachment_services.message_send_attachments(
+                    conversation=conversation, sender=request.user, uploads=data["file"], caption=data["text"],
                     internal=data["internal"])
             elif data["latitude"] is not None:
                 attachment_services.message_send_location(

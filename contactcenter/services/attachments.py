@@ -552,6 +552,50 @@ def message_send_attachment(
     return message
 
 
+MAX_FILES_PER_REPLY = 10
+
+
+@transaction.atomic
+def message_send_attachments(
+    *,
+    conversation: Conversation,
+    sender: User,
+    uploads: list[IO[bytes]],
+    caption: str = "",
+    internal: bool = False,
+) -> list[Message]:
+    """Several files in one reply: each is checked (size, type) before any is stored, and each is
+    its own message, the caption on the first. One refused file refuses the reply, naming it."""
+    if len(uploads) > MAX_FILES_PER_REPLY:
+        raise DomainError(_("Attach at most %(max)s files to one reply.") % {"max": MAX_FILES_PER_REPLY},
+                          code="too_many")
+    valid = []
+    for upload in uploads:
+        try:
+            valid.append(validate_upload(upload))
+        except DomainError as error:
+            name = getattr(upload, "name", "") or ""
+            raise DomainError(f"{name}: {error.message}" if name else error.message, code=error.code) from None
+    caption = _clean_caption(caption)
+    conversation = _lock_for_sender(conversation, sender, internal=internal)
+    now = timezone.now()
+    messages = []
+    for index, upload in enumerate(valid):
+        message = _add_message(
+            conversation,
+            direction=Message.Direction.INTERNAL if internal else Message.Direction.OUTBOUND,
+            body=caption if index == 0 else "",
+            sender=sender,
+            kind=Message.Kind.ATTACHMENT,
+            now=now,
+            delivery=Message.Delivery.SENT if not internal else "",
+        )
+        _store(message, upload)
+        messages.append(message)
+    _outbound_sent(conversation, internal, now)
+    return messages
+
+
 @transaction.atomic
 def message_receive_attachment(
     *,

@@ -132,3 +132,24 @@ def test_a_consult_transfer_is_accepted_by_a_colleague_in_another_browser(new_pa
     # Ana's page no longer offers her the composer for it.
     expect(ana.get_by_test_id("composer-text")).to_have_count(0)
     assert ana.problems == [] and luis.problems == []
+
+
+def test_an_agent_sends_several_files_in_one_reply(new_page, team, tmp_path):
+    page = new_page()
+    log_in(page, "ana")
+    go_ready(page, team)
+    arrive(team)
+    page.get_by_test_id("assigned-list").get_by_test_id("conv-item").first.locator("a").click()
+    expect(page.get_by_test_id("composer-text")).to_be_visible()
+    page.settle()
+    image, pdf = tmp_path / "plano.png", tmp_path / "factura.pdf"
+    image.write_bytes(files.png(8, 8))
+    pdf.write_bytes(files.pdf())
+    page.click(".attach summary")
+    page.set_input_files("[data-testid=composer-file]", [str(image), str(pdf)])
+    page.fill("[data-testid=composer-text]", "Aquí tienes los dos")
+    page.click("[data-testid=send]")
+    expect(page.locator(".msg .attachment img")).to_be_visible()
+    expect(page.get_by_test_id("messages")).to_contain_text("factura.pdf")
+    expect(page.get_by_test_id("messages")).to_contain_text("Aquí tienes los dos")
+    assert page.problems == []

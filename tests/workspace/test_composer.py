@@ -84,3 +84,39 @@ def test_attachments_are_served_only_to_their_organization(client, personas, ope
     assert client.get(url).status_code == 302
     client.force_login(personas.agent)
     assert client.get("/media/org-1/../../etc/passwd").status_code == 404
+
+
+def test_one_reply_carries_several_files_the_caption_on_the_first(client, personas, open_chat):
+    client.force_login(personas.agent)
+    response = client.post(f"/workspace/conversations/{open_chat.pk}/send/", {
+        "text": "Te adjunto todo",
+        "file": [SimpleUploadedFile("foto.png", files.png(), content_type="image/png"),
+                 SimpleUploadedFile("factura.pdf", files.pdf(), content_type="application/pdf")]})
+    assert response.status_code == 302
+    sent = list(Message.objects.filter(conversation=open_chat, direction="outbound").order_by("pk"))
+    assert [m.body for m in sent] == ["Te adjunto todo", ""]
+    assert [m.attachments.get().original_name for m in sent] == ["foto.png", "factura.pdf"]
+
+
+def test_one_refused_file_refuses_the_whole_reply_naming_it_and_keeps_the_text(client, personas, open_chat):
+    client.force_login(personas.agent)
+    response = client.post(f"/workspace/conversations/{open_chat.pk}/send/", {
+        "text": "Te adjunto todo",
+        "file": [SimpleUploadedFile("foto.png", files.png(), content_type="image/png"),
+                 SimpleUploadedFile("virus.exe", files.exe(), content_type="application/pdf")]},
+        HTTP_HX_REQUEST="true")
+    assert response.status_code == 422
+    body = response.content.decode()
+    assert "virus.exe:" in body and "Te adjunto todo" in body
+    assert not Attachment.objects.exists()
+    assert not Message.objects.filter(conversation=open_chat, direction="outbound").exists()
+
+
+def test_more_than_ten_files_in_one_reply_are_refused(client, personas, open_chat):
+    client.force_login(personas.agent)
+    client.cookies["django_language"] = "en"
+    uploads = [SimpleUploadedFile(f"foto{i}.png", files.png(), content_type="image/png") for i in range(11)]
+    response = client.post(f"/workspace/conversations/{open_chat.pk}/send/", {"file": uploads},
+                           HTTP_HX_REQUEST="true")
+    assert response.status_code == 422 and "at most 10 files" in response.content.decode()
+    assert not Attachment.objects.exists()
