@@ -6,6 +6,7 @@ app_name = "supervision"
 urlpatterns = [
     path("", views.overview, name="overview"),
     path("alerts/", views.alerts, name="alerts"),
+    path("audit/", views.audit, name="audit"),
     # queues
     path("queues/<int:queue_id>/", views.queue, name="queue"),
     path("queues/<int:queue_id>/agents/<int:agent_id>/actions/", views.queue_agent_actions, name="queue-agent-actions"),

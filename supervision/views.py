@@ -4,18 +4,24 @@ Actions are plain form posts that redirect back (with a flash message); with htm
 answers with the region of the page the action changed.
 """
 
+import csv
+import json
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.core.paginator import Paginator
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import reswap, retarget
 
-from contactcenter.models import Conversation, MonitoringSession, StatusDefinition, User
+from contactcenter.models import Conversation, MonitoringSession, Queue, Role, StatusDefinition, User
+from contactcenter.selectors import audit as audit_sel
 from contactcenter.services import conversations as conv_services
 from contactcenter.services import supervision as services
 from contactcenter.services.errors import DomainError, NotAllowed
@@ -23,6 +29,7 @@ from contactcenter.services.policies import user_can_supervise_agent
 from permissions import access
 from permissions.access import require_supervising
 from supervision import context
+from supervision.forms import AuditFilterForm
 
 MAX_TEXT = 4000
 
@@ -96,6 +103,65 @@ def queue_agent_actions(request, queue_id: int, agent_id: int):
     if request.htmx:
         return render(request, "supervision/queue.html#actions-list", ctx)
     return render(request, "supervision/agent_actions.html", ctx)
+
+
+AUDIT_PAGE_SIZE = 50
+
+
+@login_required
+@require_GET
+def audit(request):
+    """The audit trail: admins and managers see the whole organization, supervisors what concerns
+    their queues and those queues' agents. Filters, pages, and the same rows as CSV."""
+    require_supervising(request.user)
+    queue_ids = access.supervised_queue_ids(request.user)
+    queues = Queue.objects.filter(organization_id=request.user.organization_id, pk__in=queue_ids)
+    scope = None if request.user.role in (Role.OWNER, Role.ADMIN, Role.MANAGER) else queue_ids
+    form = AuditFilterForm(request.GET or None, organization_id=request.user.organization_id, queues=queues)
+    entries = audit_sel.audit_entries(request.user.organization_id, queue_ids=scope)
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        entries = audit_sel.audit_entries(
+            request.user.organization_id, queue_ids=scope, actor_id=getattr(data["actor"], "pk", None),
+            target_id=getattr(data["target"], "pk", None), queue_id=getattr(data["queue"], "pk", None),
+            action=data["action"], day_from=data["day_from"], day_to=data["day_to"])
+    elif form.is_bound:
+        entries = entries.none()
+    if request.GET.get("format") == "csv" and not form.errors:
+        return _audit_csv(entries)
+    page = Paginator(entries, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("format", None)
+    ctx = {"form": form, "page": page, "query": query.urlencode()}
+    return render(request, "supervision/audit.html#audit-results" if request.htmx else "supervision/audit.html",
+                  ctx)
+
+
+def _audit_csv(entries) -> StreamingHttpResponse:
+    """UTF-8 with a BOM (spreadsheets then read Spanish text right), one header row, the
+    organization's times; streamed row by row."""
+
+    class Echo:
+        def write(self, value):
+            return value
+
+    writer = csv.writer(Echo())
+
+    def rows():
+        yield "\ufeff" + writer.writerow([_("When"), _("Who"), _("Action"), _("Affected agent"), _("Queue"),
+                                           _("Conversation"), _("Reason"), _("Details")])
+        for entry in entries.iterator(chunk_size=500):
+            yield writer.writerow([
+                timezone.localtime(entry.created_at).strftime("%Y-%m-%d %H:%M:%S"),
+                entry.actor.display_name if entry.actor else _("System"), audit_sel.action_label(entry.action),
+                entry.target_user.display_name if entry.target_user else "", entry.queue.name if entry.queue else "",
+                entry.conversation_id or "", entry.reason,
+                json.dumps(entry.data, ensure_ascii=False) if entry.data else ""])
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="audit.csv"'
+    return response
 
 
 @login_required
