@@ -13,7 +13,6 @@ from django.urls import reverse
 
 from contactcenter.models import AuditEntry
 from contactcenter.services.agents import audit
-from tests import factories as f
 from tests.supervision.conftest import client_for
 
 pytestmark = pytest.mark.django_db
