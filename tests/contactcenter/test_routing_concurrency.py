@@ -117,10 +117,11 @@ def assigned_events():
 
 
 def ready_agent(organization, queue_list) -> User:
-    """A member of the queues, signed in, logged in to them, Receive new on."""
+    """A member of the queues, signed in with the workspace open, logged in to them, Receive new on."""
     agent = f.AgentFactory(organization=organization)
     for queue in queue_list:
         f.QueueMembershipFactory(queue=queue, user=agent)
+    f.open_workspace(agent)
     agents.agent_sign_in(agent=agent)
     for queue in queue_list:
         queues.queue_login(queue=queue, agent=agent)
