@@ -76,3 +76,24 @@ def test_raising_a_waiting_customers_priority_moves_them_to_the_head_of_the_line
     expect(rows.first).to_contain_text("Tomás")
     older.refresh_from_db()
     assert older.priority == 0
+
+
+def test_a_supervisor_filters_the_audit_trail_and_downloads_it(new_page, team):
+    from contactcenter.services.agents import audit
+
+    sofia = team["queue"].memberships.get(role="supervisor").user
+    audit(sofia, "agent.pause", target_user=team["member"], queue=team["queue"], reason="Café")
+    audit(sofia, "queue.login_agent", target_user=team["member"], queue=team["queue"])
+    page = new_page()
+    log_in(page, "sofia")
+    page.goto("/supervision/")
+    page.get_by_test_id("audit-link").click()
+    expect(page.get_by_test_id("audit-row")).to_have_count(2)
+    page.locator("select[name=action]").select_option("agent.pause")
+    page.get_by_role("button", name="Filtrar").click()
+    expect(page.get_by_test_id("audit-row")).to_have_count(1)
+    expect(page.get_by_test_id("audit-action")).to_have_text("Agente en pausa")
+    with page.expect_download() as download:
+        page.get_by_test_id("audit-csv").click()
+    content = download.value.path().read_bytes().decode("utf-8")
+    assert content.startswith("\ufeff") and content.count("Agente en pausa") == 1 and "Café" in content

@@ -180,3 +180,27 @@ def test_the_chat_works_embedded_in_another_sites_iframe(new_page, shop, asgi_ur
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_place_the_agent_shares_reaches_the_customer_with_its_map_link(new_page, shop):
+    make_ready(shop["ana"], shop["queue"])
+    agent = new_page()
+    log_in(agent, "ana")
+    agent.goto("/workspace/")
+    customer = new_page(locale="es-ES")
+    start_chat(customer)
+    item = agent.get_by_test_id("assigned-list").get_by_test_id("conv-item").first
+    item.locator("a").click()
+    expect(agent.get_by_test_id("composer-text")).to_be_visible()
+    agent.settle()
+    agent.click(".share-location summary")
+    agent.fill("input[name=latitude]", "40.4168")
+    agent.fill("input[name=longitude]", "-3.7038")
+    agent.fill("input[name=location_label]", "Oficina central")
+    agent.click("[data-testid=send]")
+    location = customer.get_by_test_id("location")
+    expect(location).to_contain_text("Oficina central")
+    expect(location).to_contain_text("40.416800, -3.703800")
+    expect(location.locator("a")).to_have_attribute(
+        "href", "https://www.openstreetmap.org/?mlat=40.416800&mlon=-3.703800#map=16/40.416800/-3.703800")
+    assert customer.problems == []
