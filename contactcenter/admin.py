@@ -589,28 +589,16 @@ class CampaignContactAdmin(TenantAdmin):
 
 
 @admin.register(AccessAttempt)
-class LoginAttemptAdmin(admin.ModelAdmin):
+class LoginAttemptAdmin(TenantAdmin):
     """Failed logins counted by django-axes. "Unlock" deletes the selected rows, which lifts the
     lockout of their username and address at once (it also ends by itself after the cool-off).
-    An organization's administrators see only their own users' rows."""
+    The rows carry no organization: an administrator sees only their own users' usernames."""
 
     list_display = ["username", "ip_address", "failures_since_start", "attempt_time"]
     readonly_fields = ["username", "ip_address", "user_agent", "path_info", "failures_since_start", "attempt_time"]
     fields = readonly_fields
     search_fields = ["username", "ip_address"]
     actions = ["unlock"]
-
-    def _allowed(self, request) -> bool:
-        return request.user.is_superuser or _is_tenant_admin(request.user)
-
-    def has_module_permission(self, request):
-        return self._allowed(request)
-
-    def has_view_permission(self, request, obj=None):
-        return self._allowed(request)
-
-    def has_delete_permission(self, request, obj=None):
-        return self._allowed(request)
 
     def has_add_permission(self, request):
         return False
@@ -619,7 +607,7 @@ class LoginAttemptAdmin(admin.ModelAdmin):
         return False
 
     def get_queryset(self, request):
-        qs = super().get_queryset(request)
+        qs = admin.ModelAdmin.get_queryset(self, request)  # TenantAdmin's filter needs an organization column
         if request.user.is_superuser:
             return qs
         usernames = m.User.objects.filter(organization_id=request.user.organization_id).values("username")

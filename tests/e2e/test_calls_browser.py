@@ -3,10 +3,12 @@ workspace, live (with the attention sound and an assertive announcement), and an
 it; a waiting call that rang out on everyone is answered by hand from Sin asignar; a call is
 labelled "Llamada"."""
 
+import time
+
 import pytest
 from playwright.sync_api import expect
 
-from contactcenter.models import Conversation, Offer
+from contactcenter.models import Conversation, Device, Offer
 from contactcenter.services import agents, conversations, queues, routing
 from tests import factories as f
 from tests.e2e.conftest import log_in
@@ -65,3 +67,23 @@ def test_a_call_that_rang_out_is_answered_by_hand_from_the_unassigned_list(new_p
     expect(page.get_by_test_id("conv-contact")).to_have_text("Rosa Delgado")
     waiting.refresh_from_db()
     assert (waiting.status, waiting.assignee_id) == ("assigned", team["ana"].pk)
+
+
+def test_a_call_does_not_ring_at_an_agent_who_closed_the_browser(new_page, team):
+    luis = f.AgentFactory(organization=team["org"], username="luis", first_name="Luis", last_name="Pérez")
+    f.QueueMembershipFactory(queue=team["queue"], user=luis)
+    ana_page, luis_page = new_page(), new_page()
+    for page, agent in ((ana_page, team["ana"]), (luis_page, luis)):
+        log_in(page, agent.username)
+        queues.queue_login(queue=team["queue"], agent=agent)
+        agents.agent_set_receive_new(agent=agent, on=True)
+        page.goto("/workspace/")
+        page.settle()
+    ana_page.context.close()  # Ana closes the browser, still Ready with Recibir nuevo on
+    deadline = time.monotonic() + 10
+    while Device.objects.filter(user=team["ana"], disconnected_at__isnull=True).exists():
+        assert time.monotonic() < deadline, "the closed browser's device stayed connected"
+        luis_page.wait_for_timeout(100)
+    ringing = call(team)
+    expect(luis_page.get_by_test_id("incoming")).to_contain_text("+34600111222")
+    assert Offer.objects.get(conversation=ringing).agent_id == luis.pk

@@ -53,8 +53,13 @@ def test_the_supervisor_sees_receive_new_and_do_not_disturb_of_an_agent_in_servi
     expect(receive_new_cell).to_have_text("no", timeout=5_000)
     expect(supervisor_page.locator(f"#agent-{ana.pk}-status")).to_contain_text("al terminar: En línea")
 
-    agent_page.settle(quiet_ms=1000)  # the bar's own live redraw of the switch is in, not on its way
-    agent_page.get_by_test_id("status-menu").select_option("dnd")
+    # Later, the agent (page reloaded) picks No molestar in the status menu.
+    agent_page.goto("/workspace/")
+    agent_page.settle(quiet_ms=1000)
+    menu = agent_page.get_by_test_id("status-menu")
+    expect(menu).to_have_value("online")
+    menu.select_option("dnd")
+    expect(menu).to_have_value("dnd")
     agent_page.get_by_role("button", name="Aplicar").click()
     expect(agent_page.get_by_test_id("agent-status")).to_have_text("En servicio")
     expect(agent_page.get_by_test_id("agent-then")).to_have_text("al terminar: No molestar")
