@@ -172,11 +172,8 @@ def conversation_priority(request, conversation_id: int):
     try:
         priority = int(request.POST.get("priority", ""))
     except ValueError:
-        priority = None
+        priority = None  # the service refuses it with the range in its message
     try:
-        if priority is None:
-            raise DomainError(_("The priority is a whole number from %(min)s to %(max)s.")
-                              % {"min": conv_services.PRIORITY_MIN, "max": conv_services.PRIORITY_MAX})
         conv_services.conversation_set_priority(conversation=conversation, priority=priority, by=request.user)
     except DomainError as exc:
         messages.error(request, exc.message)

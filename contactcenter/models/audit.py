@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .base import OrganizationOwned
 
@@ -27,7 +28,8 @@ OBJECTS = {
     "queue": _("Queue"), "skill": _("Skill"), "pause_reason": _("Pause reason"), "disposition": _("Disposition"),
     "tag": _("Tag"), "canned": _("Canned response"), "prerecorded": _("Pre-recorded message"),
     "channel": _("Channel"), "user": _("User"), "business_hours": _("Business hours"), "campaign": _("Campaign"),
-    "call": _("Call"), "permissions": _("Permissions"), "policy": _("Organization policy"),
+    "call": pgettext_lazy("a phone call (noun)", "Call"), "permissions": _("Permissions"),
+    "policy": _("Organization policy"),
 }
 VERBS = {
     "create": _("created"), "update": _("changed"), "delete": _("deleted"), "deactivate": _("deactivated"),

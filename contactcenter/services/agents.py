@@ -375,13 +375,16 @@ def agent_resume(*, agent: User, by: User | None = None, source: str = A, queue=
     return state
 
 
-def agents_away_from_desk(now: datetime | None = None) -> list[int]:
+def agents_away_from_desk(now: datetime | None = None, *, agent_id: int | None = None) -> list[int]:
     """Ready agents whose last open workspace closed more than DEVICE_GRACE_SECONDS ago (or who
     never had one open that long): no work should wait on an empty desk."""
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=settings.DEVICE_GRACE_SECONDS)
+    states = AgentState.objects.filter(receive_new=True, status__code=S.READY, since__lte=cutoff)
+    if agent_id is not None:
+        states = states.filter(agent_id=agent_id)
     return list(
-        AgentState.objects.filter(receive_new=True, status__code=S.READY, since__lte=cutoff)
+        states
         .exclude(Exists(Device.objects.filter(user_id=OuterRef("agent_id"), disconnected_at__isnull=True)))
         .exclude(Exists(Device.objects.filter(user_id=OuterRef("agent_id"), disconnected_at__gt=cutoff)))
         .values_list("agent_id", flat=True)
@@ -393,10 +396,8 @@ def agent_left_desk(*, agent_id: int, now: datetime | None = None) -> bool:
     """The sweep found no workspace open for a Ready agent past the grace period: Recibir nuevo
     goes off (Online), recorded in the ledger with the reason. Conditional on the same facts
     under the lock, so a late or repeated run changes nothing."""
-    if agent_id not in agents_away_from_desk(now):
-        return False
     state = lock_state(agent_id)
-    if not (state.receive_new and state.status.code == S.READY):
+    if not agents_away_from_desk(now, agent_id=agent_id):  # re-checked under the lock
         return False
     state.receive_new = False
     settle(state, by=None, source=SY, reason="no workspace open")

@@ -269,7 +269,8 @@ PRIORITY_MIN, PRIORITY_MAX = -100, 100
 
 
 @transaction.atomic
-def conversation_set_priority(*, conversation: Conversation, priority: int, by: User | None = None) -> Conversation:
+def conversation_set_priority(*, conversation: Conversation, priority: int | None,
+                              by: User | None = None) -> Conversation:
     """Raise or lower a waiting conversation's priority (higher first; FIFO within a priority).
     A supervisor's change (`by`) is audited; routing runs at once on commit."""
     if isinstance(priority, bool) or not isinstance(priority, int) or not PRIORITY_MIN <= priority <= PRIORITY_MAX:

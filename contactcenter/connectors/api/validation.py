@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contactcenter.models import Attachment
-from contactcenter.services.conversations import MAX_TEXT
+from contactcenter.services.conversations import MAX_TEXT, PRIORITY_MAX, PRIORITY_MIN
 from contactcenter.services.inbound import CALL_EVENTS, MAX_PARTS
 
 MAX_ID = 128
@@ -137,7 +137,6 @@ MESSAGE_FIELDS = {"external_id", "message_id", "name", "text", "attachments", "l
 ATTACHMENT_FIELDS = {"type", "url", "content", "filename"}
 LOCATION_FIELDS = {"latitude", "longitude", "name"}
 CALL_FIELDS = {"call_id", "from", "event", "at", "name", "priority"}
-PRIORITY_MIN, PRIORITY_MAX = -100, 100
 
 
 def priority(data: dict, errors: Errors) -> int | None:
