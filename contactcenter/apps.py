@@ -9,7 +9,11 @@ class ContactCenterConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from contactcenter import signals  # noqa: F401  (supervisor membership → object permission)
+        # Imported once the app registry is ready (both need the models):
+        from contactcenter import (
+            signals,  # noqa: F401  (supervisor membership → object permission)
+            tasks,  # noqa: F401  (registers the tasks services/jobs.py enqueues by name)
+        )
 
 
 class ContactCenterAdminConfig(AdminConfig):

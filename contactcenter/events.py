@@ -37,6 +37,7 @@ WRAPUP_STARTED = "wrapup.started"
 WRAPUP_ENDED = "wrapup.ended"
 OFFER_ENDED = "offer.ended"
 DEVICE_CHANGED = "device.changed"
+CAMPAIGN_UPDATED = "campaign.updated"  # a campaign contact changed, or contacts were imported
 SESSION_ENDED = "session.ended"  # a logout or a deactivation: that user's sockets close
 
 # Channel-layer message type: consumers implement `cc_event(self, message)`.

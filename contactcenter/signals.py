@@ -19,7 +19,7 @@ from guardian.models import UserObjectPermission
 from guardian.shortcuts import assign_perm, remove_perm
 
 from contactcenter.models import Queue, QueueMembership, User
-from contactcenter.services.agents import audit
+from contactcenter.services.audit import audit
 from contactcenter.services.policies import SUPERVISE_QUEUE
 
 logger = logging.getLogger(__name__)

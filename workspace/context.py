@@ -3,12 +3,10 @@ consumer renders single regions from the same partials with the same context."""
 
 from django.urls import reverse
 
-from contactcenter.connectors import voice
 from contactcenter.models import CampaignContact, Conversation, PrerecordedMessage, Queue, Tag, Transfer, User
 from contactcenter.selectors import workspace as sel
 from contactcenter.services import attachments as attachment_services
-from contactcenter.services import campaigns
-from contactcenter.services import conversations as conv_services
+from contactcenter.services import campaigns, telephony, wrapup
 from contactcenter.services.policies import (
     can_create_tags,
     can_log_in_to_unassigned_queues,
@@ -147,14 +145,14 @@ def conversation_context(user: User, conversation: Conversation, *, state=None, 
         "wrapup_form": WrapupForm(instance=conversation, queue=conversation.queue, prefix="wrapup",
                                   autosave_url=reverse("workspace:wrapup", args=[conversation.pk]))
         if in_wrapup else None,
-        "needs_disposition": in_wrapup and conv_services.needs_disposition(conversation),
+        "needs_disposition": in_wrapup and wrapup.needs_disposition(conversation),
         "campaign_entry": CampaignContact.objects.filter(conversation=conversation).first()
         if conversation.queue.kind == Queue.Kind.CAMPAIGN else None,
     }
     if conversation.medium == Conversation.Medium.VOICE:
         ctx["prerecorded"] = list(PrerecordedMessage.objects.filter(organization_id=user.organization_id))
         ctx["may_manage_prerecorded"] = can_manage_prerecorded(user)
-        ctx["simulated_voice"] = isinstance(voice.get_backend(), voice.SimulatedVoiceBackend)
+        ctx["simulated_voice"] = telephony.backend_is_simulated()
     ctx["footer_mode"] = footer_mode(ctx)
     return ctx
 

@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from contactcenter.models import Contact, Conversation, Disposition, Queue
-from contactcenter.services.conversations import MAX_TEXT
+from contactcenter.services.messages import MAX_TEXT
 from contactcenter.services.policies import dispositions_apply
 
 

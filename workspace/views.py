@@ -20,7 +20,7 @@ from contactcenter.models import CampaignContact, Conversation, StatusDefinition
 from contactcenter.selectors import workspace as sel
 from contactcenter.services import agents as agent_services
 from contactcenter.services import attachments as attachment_services
-from contactcenter.services import calls, campaigns, routing
+from contactcenter.services import calls, campaigns, offers, transfers, wrapup
 from contactcenter.services import contacts as contact_services
 from contactcenter.services import conversations as conv_services
 from contactcenter.services import queues as queue_services
@@ -86,7 +86,7 @@ def index(request):
 @require_GET
 def conversation(request, pk: int):
     conversation = access.conversation_for_agent(request.user, pk)
-    conv_services.conversation_mark_read(conversation=conversation, agent=request.user)
+    messages.conversation_mark_read(conversation=conversation, agent=request.user)
     return _desk(request, conversation)
 
 
@@ -267,7 +267,7 @@ def offer_answer(request, pk: int):
         if request.POST.get("answer") == "accept":
             calls.call_answer(offer_id=offer.pk, agent=request.user)
         else:
-            routing.offer_decline(offer_id=offer.pk, agent=request.user)
+            offers.offer_decline(offer_id=offer.pk, agent=request.user)
     except DomainError as exc:
         return _refused(request, exc)
     conversation.refresh_from_db()
@@ -297,7 +297,7 @@ def send_message(request, pk: int):
                     longitude=data["longitude"], label=data["location_label"] or data["text"],
                     internal=data["internal"])
             else:
-                conv_services.message_send(conversation=conversation, sender=request.user,
+                messages.message_send(conversation=conversation, sender=request.user,
                                            text=data["text"], internal=data["internal"])
         except DomainError as exc:
             if isinstance(exc, NotAllowed):
@@ -347,7 +347,7 @@ def wrapup_save(request, pk: int):
                 notes=form.cleaned_data["wrapup_notes"],
             )
         if request.POST.get("ready") == "1":
-            conv_services.wrapup_end(agent=request.user, by=request.user, source="agent")
+            wrapup.wrapup_end(agent=request.user, by=request.user, source="agent")
     except DomainError as exc:
         return _refused(request, exc, conversation)
     if request.htmx and request.POST.get("autosave") == "1":
@@ -361,7 +361,7 @@ def wrapup_ready(request):
     """Listo: leave After service (the disposition rule applies)."""
     access.require_org_user(request.user)
     try:
-        conv_services.wrapup_end(agent=request.user, by=request.user, source="agent")
+        wrapup.wrapup_end(agent=request.user, by=request.user, source="agent")
     except DomainError as exc:
         return _refused(request, exc)
     return _back(request)
@@ -387,14 +387,14 @@ def transfer(request, pk: int):
     try:
         if kind == "agent":
             target = access.colleague_for_agent(request.user, int(target_id))
-            conv_services.conversation_transfer(conversation=conversation, by=request.user, to_agent=target,
+            transfers.conversation_transfer(conversation=conversation, by=request.user, to_agent=target,
                                                 consult=form.cleaned_data["mode"] == "consult",
                                                 note=form.cleaned_data["note"])
         else:
             queue = access.queue_for_agent(request.user, int(target_id))
             if form.cleaned_data["mode"] == "consult":
                 raise DomainError(_("Ask first works with an agent, not a queue."))
-            conv_services.conversation_transfer(conversation=conversation, by=request.user, to_queue=queue,
+            transfers.conversation_transfer(conversation=conversation, by=request.user, to_queue=queue,
                                                 note=form.cleaned_data["note"])
     except DomainError as exc:
         if isinstance(exc, NotAllowed):
@@ -412,9 +412,9 @@ def transfer_answer(request, transfer_id: int):
     transfer = access.transfer_for_agent(request.user, transfer_id)
     try:
         if request.POST.get("answer") == "accept":
-            conv_services.transfer_accept(transfer=transfer, agent=request.user)
+            transfers.transfer_accept(transfer=transfer, agent=request.user)
         else:
-            conv_services.transfer_decline(transfer=transfer, agent=request.user)
+            transfers.transfer_decline(transfer=transfer, agent=request.user)
     except DomainError as exc:
         return _refused(request, exc)
     conversation = transfer.conversation

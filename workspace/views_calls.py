@@ -1,7 +1,7 @@
 """Calls and campaigns in the workspace: the call controls, "Llamar", and the campaign preview.
 
 Media runs on the telephony system; these views call the services, which send the commands
-through the voice connector after commit.
+through the voice backend (services/telephony.py) after commit.
 """
 
 from django.contrib import messages
@@ -11,9 +11,8 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from contactcenter.connectors import voice
 from contactcenter.models import CampaignContact, Contact, PrerecordedMessage
-from contactcenter.services import calls, campaigns
+from contactcenter.services import calls, campaigns, telephony
 from contactcenter.services.errors import DomainError, NotAllowed
 from permissions import access
 from workspace.views import _back, _int, _refused
@@ -26,9 +25,9 @@ CALL_ACTIONS = {
     "hangup": lambda c, u: calls.call_hangup(conversation=c, by=u),
 }
 SIMULATIONS = {
-    "answer": voice.SimulatedVoiceBackend.simulate_answer,
-    "no-answer": voice.SimulatedVoiceBackend.simulate_no_answer,
-    "remote-hangup": voice.SimulatedVoiceBackend.simulate_hangup,
+    "answer": calls.call_answered,
+    "no-answer": calls.call_no_answer,
+    "remote-hangup": calls.call_remote_hangup,
 }
 
 
@@ -70,13 +69,13 @@ def call_play(request, pk: int):
 def call_simulate(request, pk: int, event: str):
     """The simulated telephony system's side (demo and tests): the callee answers, nobody
     answers, the other party hangs up. Only with the simulated backend."""
-    if not isinstance(voice.get_backend(), voice.SimulatedVoiceBackend) or event not in SIMULATIONS:
+    if not telephony.backend_is_simulated() or event not in SIMULATIONS:
         raise Http404
     conversation = access.conversation_for_agent(request.user, pk)
     if conversation.assignee_id != request.user.pk or conversation.medium != "voice":
         raise PermissionDenied
     try:
-        SIMULATIONS[event](conversation)
+        SIMULATIONS[event](conversation=conversation)
     except DomainError as exc:
         return _refused(request, exc, conversation)
     conversation.refresh_from_db()

@@ -1,8 +1,8 @@
 """Outbound delivery: what an agent (or the system, e.g. an auto-reply) writes to a customer
 on an api or whatsapp channel leaves through the provider after the transaction commits.
 
-`conversations._add_message` asks `wants_delivery` and, if so, creates the message as pending
-and schedules the Celery task `deliver_message`, which calls `deliver` here: an api channel
+`messages.message_add` asks `delivery.wants_delivery` and, if so, creates the message as pending
+and schedules the Celery task `deliver_message` (services/jobs.py), which calls `deliver` here: an api channel
 gets a signed JSON POST to its webhook URL; a whatsapp channel, a Graph API call
 (POST {graph_url}/{phone_number_id}/messages). Network errors, 429 and 5xx answers are retried
 with backoff; other answers, a misconfigured channel or the last retry mark the message failed.
@@ -16,16 +16,15 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contactcenter.connectors import http, signing
-from contactcenter.models import Channel, Conversation, Message
-from contactcenter.services.delivery import message_delivery_update
+from contactcenter.models import Channel, Message
+from contactcenter.services.delivery import KINDS, message_delivery_update
 
 logger = logging.getLogger(__name__)
 
-KINDS = (Channel.Kind.API, Channel.Kind.WHATSAPP)
 DEFAULT_GRAPH_URL = "https://graph.facebook.com/v21.0"
 STALE_AFTER = timedelta(hours=1)  # longer than every retry's backoff together (about 30 minutes)
 D = Message.Delivery
@@ -42,21 +41,6 @@ class Undeliverable(Exception):
 def backoff(retries: int) -> int:
     """Seconds before retry number `retries + 1`: 10, 20, 40 … at most 10 minutes."""
     return min(600, 10 * 2 ** retries)
-
-
-def wants_delivery(conversation: Conversation, *, direction: str, is_whisper: bool = False) -> bool:
-    if is_whisper or direction not in (Message.Direction.OUTBOUND, Message.Direction.SYSTEM):
-        return False
-    if not conversation.channel_id or conversation.medium != Conversation.Medium.CHAT:
-        return False
-    return conversation.channel.kind in KINDS
-
-
-def schedule_delivery(message: Message) -> None:
-    from contactcenter import tasks
-
-    message_id = message.pk
-    transaction.on_commit(lambda: tasks.deliver_message.delay(message_id), robust=True)
 
 
 def graph_url(channel: Channel) -> str:
@@ -130,8 +114,6 @@ def deliver(message_id: int) -> str:
 def fail_stale(now=None) -> int:
     """The sweep: a message still pending long after every retry would have ended lost its task
     (a worker died, an embedded server stopped): it is marked failed so the agent sees it."""
-    from django.utils import timezone
-
     cutoff = (now or timezone.now()) - STALE_AFTER
     stale = list(Message.objects.filter(delivery=D.PENDING, created_at__lt=cutoff).values_list("pk", flat=True)[:500])
     for message_id in stale:

@@ -1,68 +1,13 @@
-"""Voice: the media runs on an external telephony system; the app tracks call state and sends
-it commands.
-
-The services in `contactcenter.services.calls` change the conversation and the agent under their
-locks and call `send_on_commit(...)`: the command reaches the backend only after the
-transaction commits, so a rolled-back change sends nothing. What the telephony system reports
-(the callee answered, nobody answered, the caller hung up) comes back through the services
-`call_answered`, `call_no_answer`, `call_failed` and `call_remote_hangup`.
-
-The backend is chosen by the setting VOICE_BACKEND (a dotted path to a `VoiceBackend` subclass);
-the default is `SimulatedVoiceBackend`, which only records the commands it receives (for tests,
-the demo and the traffic simulator) and lets the caller play the telephony system's part.
+"""Voice adapters. `SimulatedVoiceBackend`, the default VOICE_BACKEND, stands in for a telephony
+system: it records the commands the services send (services/telephony.py is the port) and plays
+the system's part on request, calling the services a real system's webhook would call.
 """
 
-import logging
 import threading
 from collections import deque
-from typing import Any, NamedTuple
 
-from django.conf import settings
-from django.db import transaction
-from django.utils.module_loading import import_string
-
-logger = logging.getLogger(__name__)
-
-DEFAULT_BACKEND = "contactcenter.connectors.voice.SimulatedVoiceBackend"
-MONITOR_MODES = ("listen", "whisper", "barge")
-COMMANDS = ("dial", "answer", "hangup", "hold", "mute", "play", "monitor")
-
-
-class VoiceBackend:
-    """What the app asks of a telephony system. Each method is called after commit, with the
-    conversation (a call) it is about; it must not write to the database (report back through
-    the services instead) and should not block for long."""
-
-    def dial(self, conversation, number: str) -> None:
-        """Place an outbound call from the conversation's agent to `number`."""
-        raise NotImplementedError
-
-    def answer(self, conversation) -> None:
-        """Connect the ringing inbound call to the agent who accepted it."""
-        raise NotImplementedError
-
-    def hangup(self, conversation) -> None:
-        raise NotImplementedError
-
-    def hold(self, conversation, on: bool) -> None:
-        raise NotImplementedError
-
-    def mute(self, conversation, on: bool) -> None:
-        raise NotImplementedError
-
-    def play(self, conversation, prerecorded_message) -> None:
-        """Play a pre-recorded message to the other party."""
-        raise NotImplementedError
-
-    def monitor(self, conversation, supervisor, mode: str) -> None:
-        """Connect a supervisor: listen (silent), whisper (only the agent hears) or barge."""
-        raise NotImplementedError
-
-
-class VoiceCommand(NamedTuple):
-    command: str
-    conversation_id: int
-    args: dict[str, Any]
+from contactcenter.services import calls
+from contactcenter.services.telephony import VoiceBackend, VoiceCommand
 
 
 class SimulatedVoiceBackend(VoiceBackend):
@@ -70,11 +15,12 @@ class SimulatedVoiceBackend(VoiceBackend):
     the telephony system's part on request: `simulate_answer`, `simulate_no_answer`,
     `simulate_failure`, `simulate_hangup` call the services as a real system's webhook would.
 
-    One instance per process (see `get_backend`); in the distributed setup each process has its
+    One instance per process (see `telephony.get_backend`); in the distributed setup each process has its
     own record, which is enough for a simulator.
     """
 
     max_commands = 10_000
+    simulated = True
 
     def __init__(self):
         self._lock = threading.Lock()
@@ -121,65 +67,19 @@ class SimulatedVoiceBackend(VoiceBackend):
     @staticmethod
     def simulate_answer(conversation):
         """The callee of an outbound call picked up."""
-        from contactcenter.services import calls
-
         return calls.call_answered(conversation=conversation)
 
     @staticmethod
     def simulate_no_answer(conversation):
-        from contactcenter.services import calls
-
         return calls.call_no_answer(conversation=conversation)
 
     @staticmethod
     def simulate_failure(conversation):
         """Busy, invalid number, network error: the outbound call could not be connected."""
-        from contactcenter.services import calls
-
         return calls.call_failed(conversation=conversation)
 
     @staticmethod
     def simulate_hangup(conversation):
         """The other party hung up (an unanswered dial, a connected call, or a caller who gave
         up while waiting in the queue)."""
-        from contactcenter.services import calls
-
         return calls.call_remote_hangup(conversation=conversation)
-
-
-_backends: dict[str, VoiceBackend] = {}
-_backends_lock = threading.Lock()
-
-
-def backend_path() -> str:
-    return getattr(settings, "VOICE_BACKEND", DEFAULT_BACKEND) or DEFAULT_BACKEND
-
-
-def get_backend() -> VoiceBackend:
-    """The configured backend, one instance per dotted path and process."""
-    path = backend_path()
-    backend = _backends.get(path)
-    if backend is None:
-        with _backends_lock:
-            backend = _backends.get(path)
-            if backend is None:
-                backend_class = import_string(path)
-                if not (isinstance(backend_class, type) and issubclass(backend_class, VoiceBackend)):
-                    raise TypeError(f"VOICE_BACKEND {path!r} is not a VoiceBackend subclass.")
-                backend = _backends[path] = backend_class()
-    return backend
-
-
-def send_on_commit(command: str, conversation, **args) -> None:
-    """Send `command` to the backend once the current transaction commits (never if it rolls
-    back). A failing backend is logged and does not undo the committed change."""
-    if command not in COMMANDS:
-        raise ValueError(f"unknown voice command {command!r}")
-
-    def send():
-        try:
-            getattr(get_backend(), command)(conversation, **args)
-        except Exception:
-            logger.exception("voice backend: %s for conversation %s failed", command, conversation.pk)
-
-    transaction.on_commit(send, robust=True)

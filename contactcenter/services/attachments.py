@@ -32,9 +32,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from contactcenter.models import Attachment, Conversation, Message, User
-from contactcenter.services import routing
-from contactcenter.services.conversations import MAX_TEXT, _add_message
+from contactcenter.services import locks
 from contactcenter.services.errors import DomainError, NotAllowed
+from contactcenter.services.messages import MAX_TEXT, message_add
 from contactcenter.services.policies import user_can_supervise_queue
 
 logger = logging.getLogger(__name__)
@@ -470,7 +470,7 @@ def _lock_for_sender(conversation: Conversation, sender: User, *, internal: bool
     """The rules of message_send: a reply needs an assigned conversation; the sender must be
     its assignee or supervise its queue (for internal notes too: files and places are only
     added by the people working the conversation)."""
-    conversation = routing.lock_conversation(conversation.pk, sender.organization_id)
+    conversation = locks.lock_conversation(conversation.pk, sender.organization_id)
     if not internal and conversation.status != Conversation.Status.ASSIGNED:
         raise DomainError(_("This conversation is not open for replies."), code="closed")
     if conversation.assignee_id != sender.pk and not user_can_supervise_queue(
@@ -538,7 +538,7 @@ def message_send_attachment(
     caption = _clean_caption(caption)
     conversation = _lock_for_sender(conversation, sender, internal=internal)
     now = timezone.now()
-    message = _add_message(
+    message = message_add(
         conversation,
         direction=Message.Direction.INTERNAL if internal else Message.Direction.OUTBOUND,
         body=caption,
@@ -581,7 +581,7 @@ def message_send_attachments(
     now = timezone.now()
     messages = []
     for index, upload in enumerate(valid):
-        message = _add_message(
+        message = message_add(
             conversation,
             direction=Message.Direction.INTERNAL if internal else Message.Direction.OUTBOUND,
             body=caption if index == 0 else "",
@@ -611,12 +611,12 @@ def message_receive_attachment(
     """
     valid = validate_upload(upload)
     caption = _clean_caption(caption)
-    conversation = routing.lock_conversation(conversation.pk)
+    conversation = locks.lock_conversation(conversation.pk)
     if existing := _already_received(conversation, external_id):
         return existing
     if not conversation.is_open:
         raise DomainError(_("This conversation is closed."), code="closed")
-    message = _add_message(
+    message = message_add(
         conversation,
         direction=Message.Direction.INBOUND,
         body=caption,
@@ -677,7 +677,7 @@ def message_send_location(
     lat, lng, label = _clean_location(latitude, longitude, label)
     conversation = _lock_for_sender(conversation, sender, internal=internal)
     now = timezone.now()
-    message = _add_message(
+    message = message_add(
         conversation,
         direction=Message.Direction.INTERNAL if internal else Message.Direction.OUTBOUND,
         body=label,
@@ -705,12 +705,12 @@ def message_receive_location(
     """A customer shares a place (web chat, API, messaging channels); an external id already
     received in this conversation returns that message."""
     lat, lng, label = _clean_location(latitude, longitude, label)
-    conversation = routing.lock_conversation(conversation.pk)
+    conversation = locks.lock_conversation(conversation.pk)
     if existing := _already_received(conversation, external_id):
         return existing
     if not conversation.is_open:
         raise DomainError(_("This conversation is closed."), code="closed")
-    return _add_message(
+    return message_add(
         conversation,
         direction=Message.Direction.INBOUND,
         body=label,

@@ -13,9 +13,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from contactcenter.models import Conversation, Message, Queue, QueueLogin
-from contactcenter.services import routing
+from contactcenter.services import locks
 from contactcenter.services.business_hours import queue_is_open
 from contactcenter.services.errors import DomainError
+from contactcenter.services.messages import message_system
 
 logger = logging.getLogger(__name__)
 
@@ -57,10 +58,8 @@ def due_reply(conversation: Conversation, now=None) -> tuple[str, str] | None:
 @transaction.atomic
 def autoreply_send(*, conversation_id: int, now=None) -> Message | None:
     """Send the due auto-reply of a waiting chat conversation, once per kind."""
-    from contactcenter.services.conversations import message_system
-
     try:
-        conversation = routing.lock_conversation(conversation_id)
+        conversation = locks.lock_conversation(conversation_id)
     except DomainError:  # gone meanwhile: nothing to say
         return None
     if conversation.status != Conversation.Status.QUEUED or conversation.medium != Conversation.Medium.CHAT:

@@ -6,7 +6,7 @@ command after commit. What the telephony system reports comes back through `call
 `call_no_answer`, `call_failed` and `call_remote_hangup`.
 
 Lock order, as everywhere: the conversation row first, then a campaign contact row, then agent
-states (routing.lock_states).
+states (locks.lock_states).
 """
 
 import re
@@ -16,7 +16,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contactcenter import events
-from contactcenter.connectors import voice
 from contactcenter.models import (
     AgentState,
     CampaignContact,
@@ -29,9 +28,11 @@ from contactcenter.models import (
     SystemStatus,
     User,
 )
+from contactcenter.services import agent_states, eligibility, locks, messages, offers, routing, telephony
 from contactcenter.services import agents as agent_services
 from contactcenter.services import conversations as conversation_services
-from contactcenter.services import routing
+from contactcenter.services.audit import audit
+from contactcenter.services.campaign_contacts import campaign_contact_set_outcome
 from contactcenter.services.errors import DomainError, NotAllowed
 from contactcenter.services.policies import user_can_supervise_queue
 
@@ -74,11 +75,11 @@ def _publish_updated(conversation: Conversation, **data) -> None:
 
 
 def _event_message(conversation: Conversation, text: str) -> Message:
-    return conversation_services._event_message(conversation, text)
+    return messages.event_message(conversation, text)
 
 
 def _lock_call(conversation: Conversation, organization_id: int | None = None) -> Conversation:
-    conversation = routing.lock_conversation(conversation.pk, organization_id)
+    conversation = locks.lock_conversation(conversation.pk, organization_id)
     if conversation.medium != Conversation.Medium.VOICE:
         raise DomainError(_("This conversation is not a call."), code="not_a_call")
     return conversation
@@ -110,16 +111,14 @@ def _leave_dialing(state: AgentState, *, to: str | None = None, reason: str) -> 
     their resting status). `agents.settle` leaves Dialing alone, so the move is made here."""
     if state.status.code != S.DIALING or _still_dialing(state.agent_id):
         return
-    code = to or agent_services.derived_status_code(state)
-    agent_services._change(state, agent_services.status_definition(state.organization_id, code), by=None,
+    code = to or agent_states.derived_status_code(state)
+    routing.agent_status_change(state, agent_states.status_definition(state.organization_id, code), by=None,
                            source="system", reason=reason)
 
 
 def _mark_campaign_contact(conversation: Conversation, outcome: str) -> None:
     if conversation.queue.kind == Queue.Kind.CAMPAIGN:
-        from contactcenter.services import campaigns
-
-        campaigns.mark_call_outcome(conversation=conversation, outcome=outcome)
+        campaign_contact_set_outcome(conversation=conversation, outcome=outcome)
 
 
 # --- Outbound -----------------------------------------------------------------------------------
@@ -144,7 +143,7 @@ def call_dial(*, agent: User, queue: Queue, number: str | None = None, contact: 
         raise DomainError(_("Enter the number to call."), code="no_number")
     number = normalize_number(raw)
 
-    state = routing.lock_states([agent.pk]).get(agent.pk)
+    state = locks.lock_states([agent.pk]).get(agent.pk)
     if state is None:
         raise DomainError(_("This user has no agent state."), code="no_state")
     code = state.status.code
@@ -183,8 +182,8 @@ def call_dial(*, agent: User, queue: Queue, number: str | None = None, contact: 
     )
     state.voice_load += 1
     state.last_assigned_at = now
-    if not agent_services._change(
-        state, agent_services.status_definition(agent.organization_id, S.DIALING), by=agent, source="agent",
+    if not routing.agent_status_change(
+        state, agent_states.status_definition(agent.organization_id, S.DIALING), by=agent, source="agent",
         reason=f"call {conversation.pk}", now=now,
     ):
         state.save(update_fields=["voice_load", "last_assigned_at"])
@@ -200,7 +199,7 @@ def call_dial(*, agent: User, queue: Queue, number: str | None = None, contact: 
         by_id=agent.pk,
         outbound=True,
     )
-    voice.send_on_commit("dial", conversation, number=number)
+    telephony.send_on_commit("dial", conversation, number=number)
     return conversation
 
 
@@ -218,7 +217,7 @@ def call_answered(*, conversation: Conversation) -> Conversation:
     conversation.first_response_at = conversation.first_response_at or now
     conversation.save(update_fields=["call_state", "first_response_at"])
     _mark_campaign_contact(conversation, OUTCOME.ANSWERED)
-    state = routing.lock_states([conversation.assignee_id])[conversation.assignee_id]
+    state = locks.lock_states([conversation.assignee_id])[conversation.assignee_id]
     _leave_dialing(state, to=S.IN_SERVICE, reason=f"call {conversation.pk} answered")
     _publish_updated(conversation)
     return conversation
@@ -237,7 +236,7 @@ def _end_unanswered(conversation: Conversation, *, outcome: str, text: str) -> C
     conversation.save(update_fields=["status", "closed_at", "call_state"])
     _event_message(conversation, text)
     _mark_campaign_contact(conversation, outcome)
-    state = routing.lock_states([assignee_id])[assignee_id]
+    state = locks.lock_states([assignee_id])[assignee_id]
     routing.release_locked(state, Conversation.Medium.VOICE)
     if state.status.code == S.DIALING:
         _leave_dialing(state, reason=f"call {conversation.pk} not answered")
@@ -267,11 +266,11 @@ def call_failed(*, conversation: Conversation) -> Conversation:
 
 @transaction.atomic
 def call_answer(*, offer_id: int, agent: User) -> Conversation:
-    """Contestar: accept the ringing call offered to the agent (routing.offer_accept makes it
+    """Contestar: accept the ringing call offered to the agent (offers.offer_accept makes it
     active and the agent In service) and connect it on commit."""
-    conversation = routing.offer_accept(offer_id=offer_id, agent=agent)
+    conversation = offers.offer_accept(offer_id=offer_id, agent=agent)
     if conversation.medium == Conversation.Medium.VOICE:
-        voice.send_on_commit("answer", conversation)
+        telephony.send_on_commit("answer", conversation)
     return conversation
 
 
@@ -279,20 +278,20 @@ def call_answer(*, offer_id: int, agent: User) -> Conversation:
 def call_take(*, conversation: Conversation, agent: User) -> Conversation:
     """Contestar a waiting call from the list or the call's page (as "Asignarme" for chats): the
     agent answers it now, whoever it would ring at next; connected on commit."""
-    conversation = routing.lock_conversation(conversation.pk, agent.organization_id)
+    conversation = locks.lock_conversation(conversation.pk, agent.organization_id)
     if conversation.medium != Conversation.Medium.VOICE:
         raise DomainError(_("This is not a call."), code="not_call")
     if conversation.status != Conversation.Status.QUEUED:
         raise DomainError(_("This call is no longer waiting: someone already answered it or it rings now."),
                           code="taken")
-    state = routing.lock_states([agent.pk]).get(agent.pk)
+    state = locks.lock_states([agent.pk]).get(agent.pk)
     if state is None:
         raise DomainError(_("That agent does not exist."), code="not_found")
-    reason = routing.agent_is_eligible(state, conversation.queue, manual=True)
+    reason = eligibility.agent_is_eligible(state, conversation.queue, manual=True)
     if reason:
         raise DomainError(reason, code="ineligible")
     routing.assign_locked(conversation, state, conversation.queue, by=agent)
-    voice.send_on_commit("answer", conversation)
+    telephony.send_on_commit("answer", conversation)
     return conversation
 
 
@@ -313,7 +312,7 @@ def call_remote_hangup(*, conversation: Conversation) -> Conversation:
         return conversation_services.conversation_close(conversation=conversation, by=conversation.assignee)
     # Queued or ringing: the caller gave up waiting.
     for offer_id in conversation.offers.filter(status="pending").values_list("pk", flat=True):
-        routing._end_offer(offer_id, "withdrawn", requeue=False)
+        offers.offer_end(offer_id, "withdrawn", requeue=False)
     conversation.status = C.ABANDONED
     conversation.closed_at = timezone.now()
     conversation.call_state = CS.ENDED
@@ -335,7 +334,7 @@ def call_hold(*, conversation: Conversation, by: User, on: bool) -> Conversation
         return conversation
     conversation.call_state = target
     conversation.save(update_fields=["call_state"])
-    voice.send_on_commit("hold", conversation, on=on)
+    telephony.send_on_commit("hold", conversation, on=on)
     _publish_updated(conversation)
     return conversation
 
@@ -349,7 +348,7 @@ def call_mute(*, conversation: Conversation, by: User, on: bool) -> Conversation
         return conversation
     conversation.call_state = target
     conversation.save(update_fields=["call_state"])
-    voice.send_on_commit("mute", conversation, on=on)
+    telephony.send_on_commit("mute", conversation, on=on)
     _publish_updated(conversation)
     return conversation
 
@@ -361,7 +360,7 @@ def call_play_message(*, conversation: Conversation, by: User, message: Prerecor
     if message.organization_id != by.organization_id:
         raise DomainError(_("That pre-recorded message does not exist."), code="not_found")
     conversation = _lock_own_call(conversation, by)
-    voice.send_on_commit("play", conversation, prerecorded_message=message)
+    telephony.send_on_commit("play", conversation, prerecorded_message=message)
     return _event_message(conversation, _("Played the message “%(name)s”.") % {"name": message.name})
 
 
@@ -373,9 +372,9 @@ def call_hangup(*, conversation: Conversation, by: User) -> Conversation:
     if conversation.call_state == CS.DIALING:
         _mark_campaign_contact(conversation, OUTCOME.NO_ANSWER)
     conversation = conversation_services.conversation_close(conversation=conversation, by=by)
-    voice.send_on_commit("hangup", conversation)
+    telephony.send_on_commit("hangup", conversation)
     # conversation_close settles the agent, but `settle` leaves Dialing alone.
-    _leave_dialing(routing.lock_states([by.pk])[by.pk], reason=f"call {conversation.pk} cancelled")
+    _leave_dialing(locks.lock_states([by.pk])[by.pk], reason=f"call {conversation.pk} cancelled")
     return conversation
 
 
@@ -386,7 +385,7 @@ def call_hangup(*, conversation: Conversation, by: User) -> Conversation:
 def call_monitor(*, conversation: Conversation, by: User, mode: str) -> Conversation:
     """Escuchar (listen), Susurrar (whisper: only the agent hears) or Intervenir (barge) on a
     connected call of a queue the supervisor supervises. Audited."""
-    if mode not in voice.MONITOR_MODES:
+    if mode not in telephony.MONITOR_MODES:
         raise DomainError(_("Choose listen, whisper or barge."), code="bad_mode")
     conversation = _lock_call(conversation, by.organization_id)
     if not user_can_supervise_queue(by, conversation.queue):
@@ -395,7 +394,7 @@ def call_monitor(*, conversation: Conversation, by: User, mode: str) -> Conversa
         raise DomainError(_("Only a connected call can be monitored."), code="not_connected")
     if conversation.assignee_id == by.pk:
         raise DomainError(_("You are on this call."), code="self")
-    agent_services.audit(by, f"call.{mode}", target_user=conversation.assignee, queue=conversation.queue,
+    audit(by, f"call.{mode}", target_user=conversation.assignee, queue=conversation.queue,
                          conversation=conversation)
-    voice.send_on_commit("monitor", conversation, supervisor=by, mode=mode)
+    telephony.send_on_commit("monitor", conversation, supervisor=by, mode=mode)
     return conversation

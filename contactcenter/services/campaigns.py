@@ -31,23 +31,17 @@ from contactcenter.models import (
     SystemStatus,
     User,
 )
-from contactcenter.services import agents as agent_services
-from contactcenter.services import calls, routing
+from contactcenter.services import agent_states, calls, locks
 from contactcenter.services import conversations as conversation_services
+from contactcenter.services.audit import audit
+from contactcenter.services.campaign_contacts import campaign_contact_publish
 from contactcenter.services.errors import DomainError, NotAllowed
 from contactcenter.services.policies import user_can_supervise_queue
 
-CAMPAIGN_UPDATED = "campaign.updated"
 RESCHEDULE_DELAY = timedelta(hours=1)
 MAX_IMPORT_ROWS = 10_000
 CC = CampaignContact.Status
 S = SystemStatus
-
-
-def _publish(entry: CampaignContact) -> None:
-    events.publish(CAMPAIGN_UPDATED, organization_id=entry.organization_id, queue_ids=[entry.queue_id],
-                   agent_ids=[entry.assigned_to_id] if entry.assigned_to_id else [],
-                   campaign_contact_id=entry.pk, status=entry.status)
 
 
 def _check_campaign(queue: Queue, user: User) -> None:
@@ -84,7 +78,7 @@ def campaign_next_contact(*, agent: User, queue: Queue) -> CampaignContact | Non
     first waiting contact that is due (rescheduled ones whose time has come, by time; then the
     pending ones by position), taken for this agent alone. None when nothing is due."""
     _check_campaign(queue, agent)
-    state = agent_services.lock_state(agent)  # one agent's requests one after another
+    state = agent_states.lock_state(agent)  # one agent's requests one after another
     mine = CampaignContact.objects.select_related("contact", "conversation", "last_disposition")
     current = mine.filter(queue=queue, assigned_to=agent, status=CC.IN_PROGRESS).first()
     if current is not None:
@@ -111,7 +105,7 @@ def campaign_next_contact(*, agent: User, queue: Queue) -> CampaignContact | Non
         ).update(status=CC.IN_PROGRESS, assigned_to=agent, updated_at=now)
         if taken:
             entry = mine.get(pk=candidate.pk)
-            _publish(entry)
+            campaign_contact_publish(entry)
             return entry
     return None
 
@@ -132,7 +126,7 @@ def campaign_call(*, agent: User, campaign_contact: CampaignContact) -> Conversa
     entry.attempts += 1
     entry.call_outcome = ""
     entry.save(update_fields=["conversation", "attempts", "call_outcome", "updated_at"])
-    _publish(entry)
+    campaign_contact_publish(entry)
     return conversation
 
 
@@ -152,7 +146,7 @@ def campaign_disposition(
     if entry is None:
         raise DomainError(_("That campaign contact does not exist."), code="not_found")
     conversation = (
-        routing.lock_conversation(entry.conversation_id, agent.organization_id) if entry.conversation_id else None
+        locks.lock_conversation(entry.conversation_id, agent.organization_id) if entry.conversation_id else None
     )
     entry = _lock_entry(entry, agent.organization_id)
     _check_mine(entry, agent)
@@ -189,7 +183,7 @@ def campaign_disposition(
         entry.next_attempt_at = None
     entry.save(update_fields=["last_disposition", "notes", "status", "next_attempt_at", "assigned_to",
                               "updated_at"])
-    _publish(entry)
+    campaign_contact_publish(entry)
     return entry
 
 
@@ -202,7 +196,7 @@ def campaign_release(*, campaign_contact: CampaignContact, by: User) -> Campaign
     if entry is None:
         raise DomainError(_("That campaign contact does not exist."), code="not_found")
     conversation = (
-        routing.lock_conversation(entry.conversation_id, by.organization_id) if entry.conversation_id else None
+        locks.lock_conversation(entry.conversation_id, by.organization_id) if entry.conversation_id else None
     )
     entry = _lock_entry(entry, by.organization_id)
     if entry.status != CC.IN_PROGRESS:
@@ -215,22 +209,13 @@ def campaign_release(*, campaign_contact: CampaignContact, by: User) -> Campaign
     entry.status = CC.PENDING if entry.last_disposition_id is None else CC.RESCHEDULED
     entry.assigned_to = None
     entry.save(update_fields=["status", "assigned_to", "updated_at"])
-    events.publish(CAMPAIGN_UPDATED, organization_id=entry.organization_id, queue_ids=[entry.queue_id],
+    events.publish(events.CAMPAIGN_UPDATED, organization_id=entry.organization_id, queue_ids=[entry.queue_id],
                    agent_ids=[previous_agent], campaign_contact_id=entry.pk, status=entry.status)
     if by.pk != previous_agent:
-        agent_services.audit(by, "campaign.release_contact", queue=entry.queue,
+        audit(by, "campaign.release_contact", queue=entry.queue,
                              target_user=User.objects.filter(pk=previous_agent).first(),
                              contact_id=entry.contact_id)
     return entry
-
-
-def mark_call_outcome(*, conversation: Conversation, outcome: str) -> None:
-    """What the telephony system reported about a campaign call (calls.py, under the
-    conversation's lock). The contact stays with its agent, who chooses the disposition."""
-    for entry in CampaignContact.objects.select_for_update().filter(conversation=conversation):
-        entry.call_outcome = outcome
-        entry.save(update_fields=["call_outcome", "updated_at"])
-        _publish(entry)
 
 
 # --- Progress and import ----------------------------------------------------------------------
@@ -350,5 +335,5 @@ def campaign_import_contacts(*, queue: Queue, rows: Iterable[Mapping], by: User 
         position += 1
         created += 1
     CampaignContact.objects.bulk_create(entries)
-    events.publish(CAMPAIGN_UPDATED, organization_id=organization_id, queue_ids=[queue.pk], imported=created)
+    events.publish(events.CAMPAIGN_UPDATED, organization_id=organization_id, queue_ids=[queue.pk], imported=created)
     return {"created": created, "skipped": skipped}

@@ -7,7 +7,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from contactcenter.models import CannedResponse, PrerecordedMessage, User
-from contactcenter.services.agents import audit
+from contactcenter.services.audit import audit
 from contactcenter.services.errors import DomainError, NotAllowed
 from contactcenter.services.policies import can_manage_prerecorded, can_manage_public_canned
 

@@ -43,7 +43,7 @@ from contactcenter.models import (
 )
 from contactcenter.services import agents, attachments, campaigns, catalog, organizations, policies, routing
 from contactcenter.services import queues as queue_services
-from contactcenter.services.agents import audit
+from contactcenter.services.audit import audit
 from contactcenter.services.errors import DomainError, NotAllowed
 from contactcenter.services.organizations import user_create
 

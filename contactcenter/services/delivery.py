@@ -8,10 +8,21 @@ so a state only moves forward; "failed" is accepted until the message was delive
 from django.db import transaction
 
 from contactcenter import events
-from contactcenter.models import Message
+from contactcenter.models import Channel, Conversation, Message
 
 D = Message.Delivery
+KINDS = (Channel.Kind.API, Channel.Kind.WHATSAPP)  # the channel kinds whose messages leave through a provider
 RANK = {D.NONE: 0, D.PENDING: 1, D.SENT: 2, D.DELIVERED: 3, D.READ: 4}
+
+
+def wants_delivery(conversation: Conversation, *, direction: str, is_whisper: bool = False) -> bool:
+    """Whether a new message leaves through the provider: what the customer sees (outbound and
+    system lines; never whispers or internal notes) on an api or whatsapp chat."""
+    if is_whisper or direction not in (Message.Direction.OUTBOUND, Message.Direction.SYSTEM):
+        return False
+    if not conversation.channel_id or conversation.medium != Conversation.Medium.CHAT:
+        return False
+    return conversation.channel.kind in KINDS
 
 
 def advances(current: str, new: str) -> bool:

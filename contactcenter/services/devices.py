@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from django.db.models import Q
 from django.utils import timezone
 
 from contactcenter import events
@@ -60,6 +61,4 @@ def devices_for(user_ids) -> dict[int, list[Device]]:
 
 
 def models_q_recent(now):
-    from django.db.models import Q
-
     return Q(disconnected_at__isnull=True) | Q(disconnected_at__gte=now - timedelta(hours=1))

@@ -20,9 +20,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contactcenter.models import Channel, Contact, Conversation, Message
-from contactcenter.services import attachments, calls, routing
+from contactcenter.services import attachments, calls, locks
 from contactcenter.services import conversations as conversation_services
 from contactcenter.services.errors import DomainError
+from contactcenter.services.messages import MAX_TEXT, message_add
 
 C = Conversation.Status
 CS = Conversation.CallState
@@ -141,9 +142,9 @@ def inbound_message_receive(
     text = (text or "").strip()
     if not (text or uploads or location):
         raise InvalidField("text", _("Send a text, an attachment or a location."), code="empty")
-    if len(text) > conversation_services.MAX_TEXT:
+    if len(text) > MAX_TEXT:
         raise InvalidField("text", _("The message is too long (at most %(max)s characters).")
-                           % {"max": conversation_services.MAX_TEXT}, code="too_long")
+                           % {"max": MAX_TEXT}, code="too_long")
     if len(uploads) > MAX_PARTS:
         raise InvalidField("attachments", _("Send at most %(max)s attachments in one message.")
                            % {"max": MAX_PARTS}, code="too_many")
@@ -192,24 +193,24 @@ def _receive(*, channel, external_id, message_id, name, phone, text, valid, plac
                                                                priority=priority)
     elif priority is not None and conversation.status in (C.QUEUED, C.OFFERED):
         conversation_services.conversation_set_priority(conversation=conversation, priority=priority)
-    conversation = routing.lock_conversation(conversation.pk)
+    conversation = locks.lock_conversation(conversation.pk)
     now = timezone.now()
     at = now if sent_at is None else min(max(sent_at, conversation.enqueued_at), now)
     ids = _message_ids(message_id)
     messages = []
     inbound = Message.Direction.INBOUND
     if text and not valid:
-        messages.append(conversation_services._add_message(conversation, direction=inbound, body=text, now=at,
+        messages.append(message_add(conversation, direction=inbound, body=text, now=at,
                                                            external_id=next(ids)))
     for index, upload in enumerate(valid):
-        message = conversation_services._add_message(
+        message = message_add(
             conversation, direction=inbound, kind=Message.Kind.ATTACHMENT, body=text if index == 0 else "",
             now=at, external_id=next(ids))
         attachments._store(message, upload)
         messages.append(message)
     if place is not None:
         latitude, longitude, label = place
-        messages.append(conversation_services._add_message(
+        messages.append(message_add(
             conversation, direction=inbound, kind=Message.Kind.LOCATION, body=label, now=at,
             external_id=next(ids), latitude=latitude, longitude=longitude, location_label=label))
     return Received(conversation, contact, messages, duplicate=False)
@@ -258,7 +259,7 @@ def _call_event(*, channel, call_id, caller, event, at, name, priority=None) -> 
         return CallReport(conversation, contact, changed=True)
     if conversation is None:
         raise InvalidField("call_id", _("No call with this id has rung on this channel."), code="unknown_call")
-    conversation = routing.lock_conversation(conversation.pk)
+    conversation = locks.lock_conversation(conversation.pk)
     if event == "answered":
         if conversation.status == C.ASSIGNED and conversation.call_state == CS.DIALING:
             conversation = calls.call_answered(conversation=conversation)

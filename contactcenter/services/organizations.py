@@ -14,7 +14,7 @@ from contactcenter.models import (
     SystemStatus,
     User,
 )
-from contactcenter.services.agents import audit
+from contactcenter.services.audit import audit
 from contactcenter.services.errors import DomainError, NotAllowed
 from contactcenter.services.policies import TOGGLES, can_manage_permissions
 
@@ -127,7 +127,7 @@ def user_deactivate(*, user: User, by: User) -> User:
         for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
             if str(session.get_decoded().get("_auth_user_id")) == str(user.pk):
                 session.delete()
-        agents.audit(by, "user.deactivate", target_user=user)
+        audit(by, "user.deactivate", target_user=user)
     events.publish(events.SESSION_ENDED, organization_id=user.organization_id, agent_ids=[user.pk],
                    user_id=user.pk, all_sessions=True)
     return user

@@ -6,6 +6,9 @@ from django.utils.translation import gettext as _
 
 from contactcenter import events
 from contactcenter.models import Queue, QueueLogin, QueueMembership, User
+from contactcenter.services import routing
+from contactcenter.services.agent_states import is_banned, lock_state
+from contactcenter.services.audit import audit
 from contactcenter.services.errors import DomainError, NotAllowed
 from contactcenter.services.policies import can_log_in_to_queue, user_can_supervise_queue
 
@@ -30,8 +33,6 @@ def queue_login(*, queue: Queue, agent: User, by: User | None = None) -> QueueLo
         raise DomainError(_("The queue %(queue)s is not active.") % {"queue": queue.name}, code="inactive")
     if not agent.is_active:
         raise DomainError(_("%(agent)s is deactivated.") % {"agent": agent.display_name}, code="inactive")
-    from contactcenter.services.agents import is_banned
-
     if is_banned(agent):  # the stored state, not a copy cached on the user object
         raise DomainError(_("%(agent)s is banned from receiving work.") % {"agent": agent.display_name},
                           code="banned")
@@ -54,13 +55,9 @@ def queue_login(*, queue: Queue, agent: User, by: User | None = None) -> QueueLo
         is_unassigned=not member,
     )
     if by.pk != agent.pk:
-        from contactcenter.services.agents import audit
-
         audit(by, "queue.login_agent", target_user=agent, queue=queue)
     events.publish(events.QUEUE_LOGIN, organization_id=queue.organization_id, agent_ids=[agent.pk],
                    queue_ids=[queue.pk])
-    from contactcenter.services import routing
-
     routing.route_queue_on_commit(queue.pk)
     return login
 
@@ -72,8 +69,6 @@ def queue_logout(*, queue: Queue, agent: User, by: User | None = None) -> bool:
         raise DomainError(_("That queue does not exist."), code="not_found")
     if by.pk != agent.pk and not user_can_supervise_queue(by, queue):
         raise NotAllowed(_("You do not supervise this queue."))
-    from contactcenter.services.agents import lock_state
-
     # The router checks the login under the agent's lock: take it, so that no assignment lands
     # between this logout's clock reading and its commit.
     lock_state(agent)
@@ -82,8 +77,6 @@ def queue_logout(*, queue: Queue, agent: User, by: User | None = None) -> bool:
     )
     if ended:
         if by.pk != agent.pk:
-            from contactcenter.services.agents import audit
-
             audit(by, "queue.logout_agent", target_user=agent, queue=queue)
         events.publish(events.QUEUE_LOGOUT, organization_id=queue.organization_id, agent_ids=[agent.pk],
                        queue_ids=[queue.pk])

@@ -28,9 +28,9 @@ from contactcenter.models import (
 )
 from contactcenter.services import agents as agent_services
 from contactcenter.services import calls as call_services
-from contactcenter.services import conversations as conv_services
+from contactcenter.services import locks, messages, wrapup
 from contactcenter.services import queues as queue_services
-from contactcenter.services import routing
+from contactcenter.services.audit import audit
 from contactcenter.services.errors import DomainError, NotAllowed
 from contactcenter.services.policies import can_end_after_service, user_can_supervise_agent, user_can_supervise_queue
 
@@ -103,7 +103,7 @@ def supervisor_end_after_service(*, by: User, agent: User) -> bool:
     _require_agent(by, agent)
     if not can_end_after_service(by):
         raise NotAllowed(_("Your organization does not allow supervisors to end after service early."))
-    return conv_services.wrapup_end(agent=agent, by=by, source="supervisor")
+    return wrapup.wrapup_end(agent=agent, by=by, source="supervisor")
 
 
 # --- Monitoring -----------------------------------------------------------------------------------
@@ -120,7 +120,7 @@ def monitoring_start(*, by: User, agent: User, now=None) -> MonitoringSession:
         monitoring_stop(session=stale, now=now)
     session = MonitoringSession.objects.create(organization_id=by.organization_id, supervisor=by, agent=agent,
                                                started_at=now)
-    agent_services.audit(by, "monitor.start", target_user=agent, session=session.pk, started_at=now.isoformat())
+    audit(by, "monitor.start", target_user=agent, session=session.pk, started_at=now.isoformat())
     return session
 
 
@@ -134,7 +134,7 @@ def monitoring_stop(*, session: MonitoringSession, by: User | None = None, now=N
     if not ended:
         return False
     session.refresh_from_db()
-    agent_services.audit(session.supervisor, "monitor.stop", target_user=session.agent, conversation=session.call,
+    audit(session.supervisor, "monitor.stop", target_user=session.agent, conversation=session.call,
                          session=session.pk, started_at=session.started_at.isoformat(), ended_at=now.isoformat())
     if session.call_mode:
         _publish_monitoring(session)
@@ -164,7 +164,7 @@ def monitoring_call(*, by: User, session: MonitoringSession, conversation: Conve
 
 
 def _supervised_conversation(by: User, conversation: Conversation) -> Conversation:
-    conversation = routing.lock_conversation(conversation.pk, by.organization_id)
+    conversation = locks.lock_conversation(conversation.pk, by.organization_id)
     _require_queue(by, conversation.queue)
     if conversation.status != C.ASSIGNED:
         raise DomainError(_("This conversation is not open."), code="closed")
@@ -180,9 +180,9 @@ def supervisor_whisper(*, by: User, conversation: Conversation, text: str) -> Me
     conversation = _supervised_conversation(by, conversation)
     if conversation.assignee_id == by.pk:
         raise DomainError(_("This conversation is yours: write a note instead."), code="self")
-    message = conv_services._add_message(conversation, direction=Message.Direction.INTERNAL, body=text, sender=by,
+    message = messages.message_add(conversation, direction=Message.Direction.INTERNAL, body=text, sender=by,
                                          is_whisper=True)
-    agent_services.audit(by, "conversation.whisper", target_user=conversation.assignee, queue=conversation.queue,
+    audit(by, "conversation.whisper", target_user=conversation.assignee, queue=conversation.queue,
                          conversation=conversation, message=message.pk)
     return message
 
@@ -191,8 +191,8 @@ def supervisor_whisper(*, by: User, conversation: Conversation, text: str) -> Me
 def supervisor_barge(*, by: User, conversation: Conversation, text: str) -> Message:
     """Intervenir: the supervisor writes to the customer, who sees the supervisor's name."""
     conversation = _supervised_conversation(by, conversation)
-    message = conv_services.message_send(conversation=conversation, sender=by, text=text)
-    agent_services.audit(by, "conversation.barge", target_user=conversation.assignee, queue=conversation.queue,
+    message = messages.message_send(conversation=conversation, sender=by, text=text)
+    audit(by, "conversation.barge", target_user=conversation.assignee, queue=conversation.queue,
                          conversation=conversation, message=message.pk)
     return message
 

@@ -50,8 +50,7 @@ from contactcenter.models import (
     Tag,
     User,
 )
-from contactcenter.services import agents as agent_services
-from contactcenter.services import config, policies
+from contactcenter.services import agent_states, config, policies
 from contactcenter.services.errors import DomainError, NotAllowed
 from permissions.access import require_org_user
 from permissions.config import forms
@@ -471,7 +470,7 @@ def _extra_context(request, section: Section, obj) -> dict:
                 "agent_skill_form": forms.AgentSkillForm(organization=organization)}
     if section.key == "users":
         user_is_owner = user.role == Role.OWNER
-        return {"banned": agent_services.is_banned(obj), "ban_form": forms.BanForm(),
+        return {"banned": agent_states.is_banned(obj), "ban_form": forms.BanForm(),
                 "last_ban": config.last_ban(obj),
                 "may_act": obj.role != Role.OWNER or user_is_owner,
                 "may_deactivate": obj.pk != user.pk and (obj.role != Role.OWNER or user_is_owner)}

@@ -5,7 +5,7 @@ import pytest
 
 from contactcenter import events
 from contactcenter.models import Conversation, Message
-from contactcenter.services import agents, autoreplies, conversations, queues
+from contactcenter.services import agents, autoreplies, conversations, queues, transfers
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -150,7 +150,7 @@ def test_a_conversation_transferred_into_a_closed_queue_gets_its_outside_hours_r
     closed = f.QueueFactory(organization=queue.organization, auto_reply_outside_hours="Cerrado por hoy.",
                             business_hours=f.BusinessHoursFactory(organization=queue.organization))
     with django_capture_on_commit_callbacks(execute=True):
-        conversations.conversation_transfer(conversation=conversation, by=agent, to_queue=closed)
+        transfers.conversation_transfer(conversation=conversation, by=agent, to_queue=closed)
     conversation.refresh_from_db()
     assert conversation.status == Conversation.Status.QUEUED
     assert system_texts(conversation)[-1] == "Cerrado por hoy."

@@ -7,7 +7,7 @@ import pytest
 from contactcenter import tasks
 from contactcenter.connectors import outbound, signing
 from contactcenter.models import Channel, Conversation, Message
-from contactcenter.services import attachments, conversations, delivery
+from contactcenter.services import attachments, conversations, delivery, messages
 from tests import factories as f
 from tests.connectors.api_helpers import (  # noqa: F401 (fixtures)
     PHONE_NUMBER_ID,
@@ -57,7 +57,7 @@ def conversation(api, ready_agent):
 
 
 def reply(conversation, agent, text="Sí, enviamos a Canarias en 48 h.") -> Message:
-    return conversations.message_send(conversation=conversation, sender=agent, text=text)
+    return messages.message_send(conversation=conversation, sender=agent, text=text)
 
 
 # --- What is delivered -------------------------------------------------------------------------
@@ -87,8 +87,8 @@ def test_a_rolled_back_reply_is_never_scheduled(conversation, ready_agent, sched
 def test_internal_notes_and_whispers_never_leave(conversation, ready_agent, scheduled,
                                                  django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        note = conversations.message_send(conversation=conversation, sender=ready_agent, text="nota", internal=True)
-        whisper = conversations._add_message(conversation, direction=Message.Direction.INTERNAL, body="psst",
+        note = messages.message_send(conversation=conversation, sender=ready_agent, text="nota", internal=True)
+        whisper = messages.message_add(conversation, direction=Message.Direction.INTERNAL, body="psst",
                                              is_whisper=True)
 
     assert (note.delivery, whisper.delivery) == ("", "")
@@ -97,7 +97,7 @@ def test_internal_notes_and_whispers_never_leave(conversation, ready_agent, sche
 
 def test_a_system_message_to_the_customer_is_delivered(conversation, scheduled, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        message = conversations.message_system(conversation=conversation, text="Nuestro horario es de 9 a 18 h.")
+        message = messages.message_system(conversation=conversation, text="Nuestro horario es de 9 a 18 h.")
 
     assert message.delivery == D.PENDING
     assert scheduled == [message.pk]
@@ -106,7 +106,7 @@ def test_a_system_message_to_the_customer_is_delivered(conversation, scheduled, 
 def test_the_engines_notes_about_a_chat_are_not_delivered(conversation, scheduled,
                                                          django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        message = conversations._event_message(conversation, "Assigned to Luis Pérez by Ana López.")
+        message = messages.event_message(conversation, "Assigned to Luis Pérez by Ana López.")
 
     assert message.delivery == ""
     assert scheduled == []
@@ -114,7 +114,7 @@ def test_the_engines_notes_about_a_chat_are_not_delivered(conversation, schedule
 
 def test_inbound_messages_are_not_delivered_anywhere(conversation, scheduled, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        message = conversations.message_receive(conversation=conversation, text="Gracias")
+        message = messages.message_receive(conversation=conversation, text="Gracias")
 
     assert message.delivery == ""
     assert scheduled == []
@@ -136,7 +136,7 @@ def test_the_system_lines_of_a_call_are_not_delivered(personas, scheduled, djang
     contact = f.ContactFactory(organization=personas.organization)
     call = conversations.conversation_open(queue=channel.queue, contact=contact, channel=channel)
     with django_capture_on_commit_callbacks(execute=True):
-        message = conversations._event_message(call, "The customer hung up.")
+        message = messages.event_message(call, "The customer hung up.")
 
     assert message.delivery == ""
     assert scheduled == []

@@ -11,7 +11,7 @@ from django.test import Client
 
 from contactcenter.connectors.webchat import tokens, views
 from contactcenter.models import Channel, Conversation, Message
-from contactcenter.services import attachments, conversations, supervision, transcripts
+from contactcenter.services import attachments, messages, supervision, transcripts
 from tests import factories as f
 from tests.workspace.conftest import Desk
 
@@ -83,9 +83,9 @@ def test_messages_are_in_order_with_times_in_the_organizations_time_zone_and_who
     personas.organization.save()
     Conversation.objects.filter(pk=chat.pk).update(enqueued_at=at(18, 5))
     first = chat.messages.get()
-    reply = conversations.message_send(conversation=chat, sender=personas.agent, text="Hola Marta, dime")
-    auto = conversations.message_system(conversation=chat, text="Te atendemos de 9 a 18 h")
-    again = conversations.message_receive(conversation=chat, text="Gracias\nhasta luego")
+    reply = messages.message_send(conversation=chat, sender=personas.agent, text="Hola Marta, dime")
+    auto = messages.message_system(conversation=chat, text="Te atendemos de 9 a 18 h")
+    again = messages.message_receive(conversation=chat, text="Gracias\nhasta luego")
     set_time(first, at(18, 5))
     set_time(reply, at(18, 6))
     set_time(auto, at(18, 7))
@@ -114,7 +114,7 @@ def test_attachments_are_listed_by_name_not_url(channel, chat, settings, tmp_pat
 def test_a_conversation_over_two_days_marks_the_new_day(channel, chat):
     Conversation.objects.filter(pk=chat.pk).update(enqueued_at=at(23, 50))
     set_time(chat.messages.get(), at(23, 50))
-    later = conversations.message_receive(conversation=chat, text="¿Hola?")
+    later = messages.message_receive(conversation=chat, text="¿Hola?")
     set_time(later, at(23, 50) + dt.timedelta(minutes=20))
     lines = transcript_lines(download(channel, chat))
     assert lines[-3:] == ["", "— Nov. 22, 2026 —", "[00:10] Marta Gil: ¿Hola?"]
@@ -125,9 +125,9 @@ def test_a_conversation_over_two_days_marks_the_new_day(channel, chat):
 
 def test_whispers_internal_notes_and_events_never_appear(personas, channel, chat):
     supervision.supervisor_whisper(by=personas.supervisor, conversation=chat, text=WHISPER)
-    conversations.message_send(conversation=chat, sender=personas.agent, text=NOTE, internal=True)
-    conversations._event_message(chat, EVENT)
-    conversations.message_send(conversation=chat, sender=personas.agent, text="Enseguida le ayudo")
+    messages.message_send(conversation=chat, sender=personas.agent, text=NOTE, internal=True)
+    messages.event_message(chat, EVENT)
+    messages.message_send(conversation=chat, sender=personas.agent, text="Enseguida le ayudo")
     text = download(channel, chat).content.decode("utf-8")
     assert "Ana López: Enseguida le ayudo" in text
     assert WHISPER not in text and NOTE not in text and EVENT not in text
@@ -136,8 +136,8 @@ def test_whispers_internal_notes_and_events_never_appear(personas, channel, chat
 
 def test_the_service_keeps_only_customer_visible_messages(personas, chat):
     supervision.supervisor_whisper(by=personas.supervisor, conversation=chat, text=WHISPER)
-    conversations.message_send(conversation=chat, sender=personas.agent, text=NOTE, internal=True)
-    conversations._event_message(chat, EVENT)
+    messages.message_send(conversation=chat, sender=personas.agent, text=NOTE, internal=True)
+    messages.event_message(chat, EVENT)
     kept = transcripts.customer_messages(chat)
     assert [m.body for m in kept] == ["Hola, necesito ayuda"]
     assert all(m.is_customer_visible and not m.is_whisper for m in kept)

@@ -13,7 +13,7 @@ from django.test import Client
 from contactcenter.connectors.webchat import tokens, views
 from contactcenter.connectors.webchat.snippet import embed_snippet
 from contactcenter.models import Attachment, Channel, Contact, Conversation, Message
-from contactcenter.services import conversations
+from contactcenter.services import conversations, messages
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -256,8 +256,8 @@ def test_the_engines_notes_never_reach_the_visitor_but_auto_replies_do(channel):
     client = browser()
     start(client, channel)
     conversation = Conversation.objects.get()
-    conversations._event_message(conversation, "Transferencia a Luis fallida")
-    conversations.message_system(conversation=conversation, text="Nuestro horario es de 9 a 18 h")
+    messages.event_message(conversation, "Transferencia a Luis fallida")
+    messages.message_system(conversation=conversation, text="Nuestro horario es de 9 a 18 h")
     page = client.get(f"/chat/{channel.public_key}/").text
     assert "Nuestro horario es de 9 a 18 h" in page
     assert "Transferencia a Luis" not in page

@@ -10,7 +10,7 @@ from channels.testing import WebsocketCommunicator
 from contactcenter.asgi import application
 from contactcenter.connectors.webchat import consumers, tokens
 from contactcenter.models import Channel
-from contactcenter.services import agents, conversations, queues, webchat
+from contactcenter.services import agents, conversations, messages, queues, webchat
 from tests import factories as f
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
@@ -125,7 +125,7 @@ async def test_the_agents_reply_arrives_live_with_the_agents_display_name(channe
     comm = communicator(channel, token)
     await comm.connect()
     await receive_all(comm)
-    await sync_to_async(conversations.message_send)(conversation=conversation, sender=agent, text="¿En qué te ayudo?")
+    await sync_to_async(messages.message_send)(conversation=conversation, sender=agent, text="¿En qué te ayudo?")
     html = await receive_until(comm, "¿En qué te ayudo?")
     assert "¿En qué te ayudo?" in html and "Ana López" in html
     await comm.disconnect()
@@ -137,10 +137,10 @@ async def test_internal_notes_never_reach_the_visitor(channel, agent):
     comm = communicator(channel, token)
     await comm.connect()
     await receive_all(comm)
-    await sync_to_async(conversations.message_send)(conversation=conversation, sender=agent,
+    await sync_to_async(messages.message_send)(conversation=conversation, sender=agent,
                                                     text="cliente pesado", internal=True)
     assert await receive_all(comm) == ""
-    await sync_to_async(conversations.message_send)(conversation=conversation, sender=agent, text="Hola Marta")
+    await sync_to_async(messages.message_send)(conversation=conversation, sender=agent, text="Hola Marta")
     html = await receive_until(comm, "Hola Marta")
     assert "cliente pesado" not in html
     await comm.disconnect()
@@ -181,7 +181,7 @@ async def test_another_visitors_messages_never_arrive(channel, agent):
     comm = communicator(channel, token)
     await comm.connect()
     await receive_all(comm)
-    await sync_to_async(conversations.message_send)(conversation=theirs, sender=agent, text="dato privado")
+    await sync_to_async(messages.message_send)(conversation=theirs, sender=agent, text="dato privado")
     html = await receive_all(comm)
     assert "dato privado" not in html
     await comm.disconnect()

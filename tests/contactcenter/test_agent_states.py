@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from contactcenter.models import AuditEntry, QueueLogin, StatusDefinition, StatusInterval, StatusSource
-from contactcenter.services import agents, conversations, queues
+from contactcenter.services import agent_states, agents, conversations, queues, wrapup
 from contactcenter.services.errors import DomainError, NotAllowed
 from tests import factories as f
 
@@ -251,16 +251,16 @@ def test_an_illegal_move_raises_and_changes_nothing(personas, engine):
 )
 def test_moves_are_validated_by_one_table(personas, from_code, to_code, source, allowed):
     org = personas.organization
-    assert agents.move_allowed(definition(org, from_code), definition(org, to_code), source) is allowed
+    assert agent_states.move_allowed(definition(org, from_code), definition(org, to_code), source) is allowed
 
 
 def test_any_pause_reason_follows_the_pause_row_of_the_table(personas):
     org = personas.organization
     pause = f.PauseReasonFactory(organization=org)
-    assert agents.move_allowed(definition(org, "ready"), pause, A)
-    assert agents.move_allowed(pause, definition(org, "ready"), SV)
-    assert not agents.move_allowed(definition(org, "offline"), pause, A)
-    assert not agents.move_allowed(definition(org, "banned"), pause, SV)
+    assert agent_states.move_allowed(definition(org, "ready"), pause, A)
+    assert agent_states.move_allowed(pause, definition(org, "ready"), SV)
+    assert not agent_states.move_allowed(definition(org, "offline"), pause, A)
+    assert not agent_states.move_allowed(definition(org, "banned"), pause, SV)
 
 
 # --- Bans -----------------------------------------------------------------------------------------
@@ -397,7 +397,7 @@ def test_closing_a_conversation_while_paused_keeps_the_pause_and_resuming_starts
     assert engine.status(p.agent) == pause.code
     engine.call(agents.agent_set_unavailable, agent=p.agent, dnd=False)
     assert engine.status(p.agent) == "after_service"
-    engine.call(conversations.wrapup_end, agent=p.agent)
+    engine.call(wrapup.wrapup_end, agent=p.agent)
     assert engine.status(p.agent) == "online"
 
 

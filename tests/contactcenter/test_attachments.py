@@ -16,7 +16,7 @@ from django.utils import translation
 
 from contactcenter import events
 from contactcenter.models import Attachment, Conversation, Message
-from contactcenter.services import agents, attachments, conversations, queues
+from contactcenter.services import agents, attachments, conversations, messages, queues
 from contactcenter.services.errors import DomainError, NotAllowed
 from tests import factories as f
 from tests.contactcenter import fixtures_files as ff
@@ -331,7 +331,7 @@ def test_a_file_larger_than_any_limit_is_refused_without_reading_it(send, monkey
 
 
 def test_a_caption_that_is_too_long_is_refused_before_anything_is_stored(send):
-    refused(send, "foto.png", ff.png(), "too_long", caption="a" * (conversations.MAX_TEXT + 1))
+    refused(send, "foto.png", ff.png(), "too_long", caption="a" * (messages.MAX_TEXT + 1))
 
 
 def test_nothing_is_kept_when_the_file_cannot_be_saved(send, monkeypatch, captured_events):

@@ -7,7 +7,7 @@ from django.db import transaction
 
 from contactcenter.connectors import voice
 from contactcenter.models import AuditEntry, Conversation, Message, Offer, StatusSource
-from contactcenter.services import agents, calls, conversations
+from contactcenter.services import agents, calls, conversations, telephony, wrapup
 from contactcenter.services.errors import DomainError, NotAllowed
 from tests import factories as f
 
@@ -18,7 +18,7 @@ DIALED = "+34600112233"
 
 @pytest.fixture
 def backend():
-    backend = voice.get_backend()
+    backend = telephony.get_backend()
     assert isinstance(backend, voice.SimulatedVoiceBackend)
     backend.reset()
     yield backend
@@ -438,7 +438,7 @@ class ExplodingBackend(voice.SimulatedVoiceBackend):
 
 def test_a_failing_backend_does_not_undo_the_committed_call(engine, personas, voice_queue, settings, caplog):
     settings.VOICE_BACKEND = f"{__name__}.ExplodingBackend"
-    assert isinstance(voice.get_backend(), ExplodingBackend)
+    assert isinstance(telephony.get_backend(), ExplodingBackend)
     engine.make_ready(personas.agent, voice_queue)
     conversation = dial(engine, personas.agent, voice_queue)
     assert conversation.call_state == CS.DIALING
@@ -448,7 +448,7 @@ def test_a_failing_backend_does_not_undo_the_committed_call(engine, personas, vo
 def test_the_backend_setting_must_name_a_voice_backend(settings):
     settings.VOICE_BACKEND = "contactcenter.models.Queue"
     with pytest.raises(TypeError):
-        voice.get_backend()
+        telephony.get_backend()
 
 
 # --- Inbound --------------------------------------------------------------------------------------
@@ -552,10 +552,10 @@ def test_the_wrap_up_after_a_call_needs_the_disposition(engine, personas, voice_
     engine.call(backend.simulate_answer, conversation=conversation)
     engine.call(calls.call_hangup, conversation=conversation, by=agent)
     with pytest.raises(DomainError):
-        engine.call(conversations.wrapup_end, agent=agent)
+        engine.call(wrapup.wrapup_end, agent=agent)
     engine.call(conversations.conversation_set_disposition, conversation=conversation, disposition=disposition,
                 by=agent)
-    engine.call(conversations.wrapup_end, agent=agent)
+    engine.call(wrapup.wrapup_end, agent=agent)
     assert engine.status(agent) == "ready"
     engine.assert_ledger_tiles(agent)
 

@@ -10,9 +10,8 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from contactcenter.connectors import voice
 from contactcenter.models import CampaignContact, Contact, Conversation
-from contactcenter.services import agents, calls, campaigns, conversations, queues
+from contactcenter.services import agents, calls, campaigns, queues, telephony, wrapup
 from contactcenter.services.errors import DomainError, NotAllowed
 from tests import factories as f
 
@@ -21,7 +20,7 @@ CC = CampaignContact.Status
 
 @pytest.fixture
 def backend():
-    backend = voice.get_backend()
+    backend = telephony.get_backend()
     backend.reset()
     yield backend
     backend.reset()
@@ -216,7 +215,7 @@ def test_a_sale_marks_the_contact_done_and_ends_the_wrap_up_requirement(engine, 
     conversation = _call(engine, personas.agent, campaign, entry, backend, answered=True)
     assert engine.status(personas.agent) == "after_service"
     with pytest.raises(DomainError):  # the queue has dispositions: choose one first
-        engine.call(conversations.wrapup_end, agent=personas.agent)
+        engine.call(wrapup.wrapup_end, agent=personas.agent)
 
     engine.call(campaigns.campaign_disposition, agent=personas.agent, campaign_contact=entry,
                 disposition=campaign.sale)
@@ -225,7 +224,7 @@ def test_a_sale_marks_the_contact_done_and_ends_the_wrap_up_requirement(engine, 
     assert entry.assigned_to == personas.agent
     conversation.refresh_from_db()
     assert conversation.disposition == campaign.sale
-    engine.call(conversations.wrapup_end, agent=personas.agent)
+    engine.call(wrapup.wrapup_end, agent=personas.agent)
     assert engine.status(personas.agent) == "ready"
     engine.assert_ledger_tiles(personas.agent)
 

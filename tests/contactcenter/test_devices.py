@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from contactcenter import tasks
 from contactcenter.models import Device, StatusInterval
-from contactcenter.services import devices, routing
+from contactcenter.services import devices, sweep
 from tests import factories as f
 
 
@@ -67,17 +67,17 @@ def test_a_ready_agent_whose_last_workspace_closed_stops_receiving_after_the_gra
     for device in Device.objects.filter(user=p.agent):
         devices.device_disconnect(device=device)
     with engine.commit():
-        routing.sweep()
+        sweep.sweep()
     assert engine.status(p.agent) == "ready"  # within the grace period: a reload, a flaky network
     later = timezone.now() + timedelta(seconds=settings.DEVICE_GRACE_SECONDS + 1)
     with engine.commit():
-        assert routing.sweep(now=later)["away"] == 1
+        assert sweep.sweep(now=later)["away"] == 1
     state = engine.state(p.agent)
     assert (state.status.code, state.receive_new) == ("online", False)
     interval = StatusInterval.objects.filter(agent=p.agent).latest("started_at")
     assert (interval.source, interval.reason) == ("system", "no workspace open")
     with engine.commit():
-        assert routing.sweep(now=later)["away"] == 0  # a repeated sweep changes nothing
+        assert sweep.sweep(now=later)["away"] == 0  # a repeated sweep changes nothing
 
 
 def test_an_agent_with_another_workspace_open_keeps_receiving(personas, engine, settings):
@@ -87,5 +87,5 @@ def test_an_agent_with_another_workspace_open_keeps_receiving(personas, engine, 
     devices.device_disconnect(device=Device.objects.filter(user=p.agent).first())
     later = timezone.now() + timedelta(seconds=settings.DEVICE_GRACE_SECONDS + 1)
     with engine.commit():
-        routing.sweep(now=later)
+        sweep.sweep(now=later)
     assert engine.status(p.agent) == "ready"

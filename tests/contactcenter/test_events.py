@@ -8,7 +8,7 @@ from django.db import transaction
 
 from contactcenter import events
 from contactcenter.models import Offer, Queue
-from contactcenter.services import agents, conversations, queues, routing
+from contactcenter.services import agents, conversations, messages, offers, queues, sweep, transfers, wrapup
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -231,7 +231,7 @@ def test_accepting_one_of_two_offers_ends_the_other_once(personas, engine, captu
     engine.make_ready(p.colleague, voice_queue)
     call = engine.arrive(voice_queue, text="")
     captured_events.clear()
-    engine.call(routing.offer_accept, offer_id=call.offers.get(agent=p.agent).pk, agent=p.agent)
+    engine.call(offers.offer_accept, offer_id=call.offers.get(agent=p.agent).pk, agent=p.agent)
     ended = only(captured_events, events.OFFER_ENDED)
     other = call.offers.get(agent=p.colleague)
     assert (ended.data["offer_id"], ended.data["status"], ended.data["agent_ids"]) == (
@@ -245,7 +245,7 @@ def test_a_declined_offer_publishes_offer_ended_and_queued_once(personas, engine
     engine.make_ready(p.agent, voice_queue)
     call = engine.arrive(voice_queue, text="")
     captured_events.clear()
-    engine.call(routing.offer_decline, offer_id=call.offers.get().pk, agent=p.agent)
+    engine.call(offers.offer_decline, offer_id=call.offers.get().pk, agent=p.agent)
     assert only(captured_events, events.OFFER_ENDED).data["status"] == Offer.Status.DECLINED
     assert only(captured_events, events.CONVERSATION_QUEUED).data["conversation_ids"] == [call.pk]
 
@@ -291,7 +291,7 @@ def test_after_service_publishes_started_and_ended_once(personas, engine, captur
     assert only(captured_events, events.AGENT_STATUS).data["status"] == "after_service"
 
     captured_events.clear()
-    engine.call(conversations.wrapup_end, agent=p.agent)
+    engine.call(wrapup.wrapup_end, agent=p.agent)
     ended = only(captured_events, events.WRAPUP_ENDED)
     assert (ended.data["episode"], ended.data["source"], ended.data["conversation_ids"]) == (
         1, "agent", [conversation.pk])
@@ -311,7 +311,7 @@ def test_an_expired_after_service_publishes_ended_once_even_when_run_twice(perso
     with engine.commit():
         tasks.wrapup_expire(p.agent.pk, 1)
         tasks.wrapup_expire(p.agent.pk, 1)
-        routing.sweep()
+        sweep.sweep()
     assert only(captured_events, events.WRAPUP_ENDED).data["source"] == "system"
     only(captured_events, events.AGENT_STATUS)
 
@@ -321,7 +321,7 @@ def test_a_transfer_to_a_queue_publishes_transferred_and_queued_once(personas, e
     engine.make_ready(p.agent, p.queue)
     conversation = engine.arrive(p.queue)
     captured_events.clear()
-    transfer = engine.call(conversations.conversation_transfer, conversation=conversation, by=p.agent,
+    transfer = engine.call(transfers.conversation_transfer, conversation=conversation, by=p.agent,
                            to_queue=p.other_queue)
     moved = only(captured_events, events.CONVERSATION_TRANSFERRED)
     assert (moved.data["transfer_id"], moved.data["status"], moved.data["conversation_ids"]) == (
@@ -341,7 +341,7 @@ def test_a_transfer_to_an_agent_publishes_transferred_and_assigned_once(personas
     engine.call(agents.agent_sign_in, agent=p.colleague)
     engine.call(queues.queue_login, queue=p.queue, agent=p.colleague)
     captured_events.clear()
-    engine.call(conversations.conversation_transfer, conversation=conversation, by=p.agent, to_agent=p.colleague)
+    engine.call(transfers.conversation_transfer, conversation=conversation, by=p.agent, to_agent=p.colleague)
     moved = only(captured_events, events.CONVERSATION_TRANSFERRED)
     assert set(moved.data["agent_ids"]) == {p.agent.pk, p.colleague.pk}
     assert only(captured_events, events.CONVERSATION_ASSIGNED).data["assignee_id"] == p.colleague.pk
@@ -355,13 +355,13 @@ def test_a_consult_transfer_publishes_transferred_on_ask_and_on_answer(personas,
     engine.make_ready(p.agent, p.queue)
     conversation = engine.arrive(p.queue)
     captured_events.clear()
-    transfer = engine.call(conversations.conversation_transfer, conversation=conversation, by=p.agent,
+    transfer = engine.call(transfers.conversation_transfer, conversation=conversation, by=p.agent,
                            to_agent=p.colleague, consult=True)
     asked = only(captured_events, events.CONVERSATION_TRANSFERRED)
     assert (asked.data["status"], set(asked.groups)) == (
         "pending", groups(org=p.organization, agents=[p.agent, p.colleague], conversations=[conversation]))
     captured_events.clear()
-    engine.call(conversations.transfer_decline, transfer=transfer, agent=p.colleague)
+    engine.call(transfers.transfer_decline, transfer=transfer, agent=p.colleague)
     assert only(captured_events, events.CONVERSATION_TRANSFERRED).data["status"] == "declined"
 
 
@@ -370,7 +370,7 @@ def test_messages_publish_message_created_once(personas, engine, captured_events
     engine.make_ready(p.agent, p.queue)
     conversation = engine.arrive(p.queue)
     captured_events.clear()
-    message = engine.call(conversations.message_send, conversation=conversation, sender=p.agent, text="¿Sí?")
+    message = engine.call(messages.message_send, conversation=conversation, sender=p.agent, text="¿Sí?")
     created = only(captured_events, events.MESSAGE_CREATED)
     assert (created.data["message_id"], created.data["direction"], created.data["agent_ids"]) == (
         message.pk, "outbound", [p.agent.pk])
@@ -378,7 +378,7 @@ def test_messages_publish_message_created_once(personas, engine, captured_events
                                          conversations=[conversation])
     assert len(captured_events) == 1
     captured_events.clear()
-    engine.call(conversations.message_receive, conversation=conversation, text="Sí")
+    engine.call(messages.message_receive, conversation=conversation, text="Sí")
     assert only(captured_events, events.MESSAGE_CREATED).data["direction"] == "inbound"
 
 

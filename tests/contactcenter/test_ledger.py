@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from contactcenter.models import Conversation, StatusInterval, StatusSource
-from contactcenter.services import agents, conversations, queues
+from contactcenter.services import agents, conversations, queues, sweep, wrapup
 from contactcenter.services.errors import DomainError
 from tests import factories as f
 
@@ -143,9 +143,9 @@ class World:
                 queue=queue, contact=f.ContactFactory(organization=self.org), text="Hola"),
             "take": lambda: self._take(agent, queue),
             "close": lambda: self._close(agent),
-            "wrapup_end": lambda: conversations.wrapup_end(agent=agent),
+            "wrapup_end": lambda: wrapup.wrapup_end(agent=agent),
             "wrapup_expire": lambda: self._expire(agent),
-            "supervisor_wrapup_end": lambda: conversations.wrapup_end(
+            "supervisor_wrapup_end": lambda: wrapup.wrapup_end(
                 agent=agent, by=self.supervisor, source=SV),
             "sweep": lambda: self._sweep(),
             "sign_out": lambda: agents.agent_sign_out(agent=agent),
@@ -193,9 +193,8 @@ class World:
             tasks.wrapup_expire(agent.pk, state.wrapup_episode)
 
     def _sweep(self):
-        from contactcenter.services import routing
 
-        routing.sweep()
+        sweep.sweep()
 
     def check(self):
         for agent in self.agents:

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from contactcenter import tasks
 from contactcenter.models import NO_ANSWER_CODE, Offer, Queue
-from contactcenter.services import agents, calls, conversations, routing
+from contactcenter.services import agents, calls, conversations, offers, sweep
 from contactcenter.services.errors import DomainError
 from tests import factories as f
 
@@ -43,7 +43,7 @@ def test_accepting_an_offer_assigns_the_call(personas, engine, voice_queue):
     p = personas
     engine.make_ready(p.agent, voice_queue)
     call = engine.arrive(voice_queue)
-    engine.call(routing.offer_accept, offer_id=call.offers.get().pk, agent=p.agent)
+    engine.call(offers.offer_accept, offer_id=call.offers.get().pk, agent=p.agent)
     call.refresh_from_db()
     assert (call.status, call.assignee, call.call_state) == ("assigned", p.agent, "active")
     assert call.offers.get().status == Offer.Status.ACCEPTED
@@ -56,7 +56,7 @@ def test_an_offer_is_accepted_only_by_its_agent(personas, engine, voice_queue):
     engine.make_ready(p.agent, voice_queue)
     call = engine.arrive(voice_queue)
     with pytest.raises(DomainError) as error:
-        engine.call(routing.offer_accept, offer_id=call.offers.get().pk, agent=p.colleague)
+        engine.call(offers.offer_accept, offer_id=call.offers.get().pk, agent=p.colleague)
     assert error.value.code == "not_found"
 
 
@@ -88,7 +88,7 @@ def test_with_simultaneous_offers_the_first_accept_wins_and_the_other_offers_are
     call = engine.arrive(simultaneous)
     mine = call.offers.get(agent=p.colleague)
     theirs = call.offers.get(agent=p.agent)
-    engine.call(routing.offer_accept, offer_id=mine.pk, agent=p.colleague)
+    engine.call(offers.offer_accept, offer_id=mine.pk, agent=p.colleague)
     call.refresh_from_db()
     theirs.refresh_from_db()
     assert (call.status, call.assignee) == ("assigned", p.colleague)
@@ -98,7 +98,7 @@ def test_with_simultaneous_offers_the_first_accept_wins_and_the_other_offers_are
     assert engine.state(p.colleague).voice_load == 1
 
     with pytest.raises(DomainError) as error:
-        engine.call(routing.offer_accept, offer_id=theirs.pk, agent=p.agent)
+        engine.call(offers.offer_accept, offer_id=theirs.pk, agent=p.agent)
     assert error.value.code == "gone"
     call.refresh_from_db()
     assert call.assignee == p.colleague
@@ -109,7 +109,7 @@ def test_an_agent_whose_offer_was_withdrawn_gets_the_next_call(personas, engine,
     engine.make_ready(p.agent, simultaneous)
     engine.make_ready(p.colleague, simultaneous)
     first = engine.arrive(simultaneous)
-    engine.call(routing.offer_accept, offer_id=first.offers.get(agent=p.colleague).pk, agent=p.colleague)
+    engine.call(offers.offer_accept, offer_id=first.offers.get(agent=p.colleague).pk, agent=p.colleague)
     second = engine.arrive(simultaneous)
     assert list(second.offers.values_list("agent", flat=True)) == [p.agent.pk]
 
@@ -123,7 +123,7 @@ def test_an_unanswered_offer_goes_back_to_the_queue_and_pauses_the_agent_with_no
     offer = call.offers.get()
     ring_out(offer)
     with engine.commit():
-        assert routing.offer_expire(offer_id=offer.pk) is True
+        assert offers.offer_expire(offer_id=offer.pk) is True
     offer.refresh_from_db()
     call.refresh_from_db()
     assert offer.status == Offer.Status.EXPIRED
@@ -179,7 +179,7 @@ def test_the_sweep_expires_offers_whose_task_was_lost(personas, engine, voice_qu
     call = engine.arrive(voice_queue)
     ring_out(call.offers.get())
     with engine.commit():
-        result = routing.sweep()
+        result = sweep.sweep()
     assert result["offers"] == 1
     call.refresh_from_db()
     assert call.status == "queued"
@@ -191,9 +191,9 @@ def test_the_sweep_uses_the_time_it_is_given(personas, engine, voice_queue):
     engine.make_ready(p.agent, voice_queue)
     call = engine.arrive(voice_queue)
     with engine.commit():
-        assert routing.sweep(now=timezone.now())["offers"] == 0
+        assert sweep.sweep(now=timezone.now())["offers"] == 0
     with engine.commit():
-        assert routing.sweep(now=timezone.now() + timedelta(minutes=5))["offers"] == 1
+        assert sweep.sweep(now=timezone.now() + timedelta(minutes=5))["offers"] == 1
     assert call.offers.get().status == Offer.Status.EXPIRED
 
 
@@ -201,7 +201,7 @@ def test_an_answered_offer_never_expires(personas, engine, voice_queue):
     p = personas
     engine.make_ready(p.agent, voice_queue)
     offer = engine.arrive(voice_queue).offers.get()
-    engine.call(routing.offer_accept, offer_id=offer.pk, agent=p.agent)
+    engine.call(offers.offer_accept, offer_id=offer.pk, agent=p.agent)
     ring_out(offer)
     with engine.commit():
         assert tasks.offer_expire(offer.pk) is False
@@ -213,7 +213,7 @@ def test_declining_an_offer_sends_the_call_to_the_next_agent_without_pausing(per
     engine.make_ready(p.agent, voice_queue)
     call = engine.arrive(voice_queue)
     engine.make_ready(p.colleague, voice_queue)
-    engine.call(routing.offer_decline, offer_id=call.offers.get().pk, agent=p.agent)
+    engine.call(offers.offer_decline, offer_id=call.offers.get().pk, agent=p.agent)
     assert engine.status(p.agent) == "ready"
     assert engine.state(p.agent).voice_load == 0
     assert call.offers.get(status=Offer.Status.PENDING).agent == p.colleague
@@ -224,7 +224,7 @@ def test_a_declined_call_is_not_offered_again_to_the_same_agent(personas, engine
     p = personas
     engine.make_ready(p.agent, voice_queue)
     call = engine.arrive(voice_queue)
-    engine.call(routing.offer_decline, offer_id=call.offers.get().pk, agent=p.agent)
+    engine.call(offers.offer_decline, offer_id=call.offers.get().pk, agent=p.agent)
     call.refresh_from_db()
     assert call.status == "queued"
     assert call.offers.count() == 1
@@ -234,7 +234,7 @@ def test_a_call_declined_by_one_agent_does_not_block_the_calls_behind_it(persona
     p = personas
     engine.make_ready(p.agent, voice_queue)
     first = engine.arrive(voice_queue)
-    engine.call(routing.offer_decline, offer_id=first.offers.get().pk, agent=p.agent)
+    engine.call(offers.offer_decline, offer_id=first.offers.get().pk, agent=p.agent)
     second = engine.arrive(voice_queue)
     assert second.status == "offered"
     assert second.offers.get().agent == p.agent
@@ -276,7 +276,7 @@ def test_an_agent_with_a_no_answer_pause_gets_calls_again_after_resuming(persona
     first = engine.arrive(voice_queue)
     ring_out(first.offers.get())
     with engine.commit():
-        routing.sweep()
+        sweep.sweep()
     second = engine.arrive(voice_queue)
     engine.call(agents.agent_resume, agent=p.agent)
     second.refresh_from_db()
@@ -300,15 +300,15 @@ def test_a_missed_call_is_offered_again_after_the_delay_before_the_newer_one(per
     p = personas
     engine.make_ready(p.agent, voice_queue)
     older = engine.arrive(voice_queue)
-    engine.call(routing.offer_decline, offer_id=older.offers.get().pk, agent=p.agent)
+    engine.call(offers.offer_decline, offer_id=older.offers.get().pk, agent=p.agent)
     newer = engine.arrive(voice_queue)
-    engine.call(routing.offer_decline, offer_id=newer.offers.get().pk, agent=p.agent)
+    engine.call(offers.offer_decline, offer_id=newer.offers.get().pk, agent=p.agent)
     with engine.commit():
-        routing.sweep()
+        sweep.sweep()
     assert not Offer.objects.filter(status=Offer.Status.PENDING).exists()  # within the delay: nobody
     after_the_reoffer_delay(voice_queue)
     with engine.commit():
-        routing.sweep()
+        sweep.sweep()
     older.refresh_from_db()
     newer.refresh_from_db()
     assert older.status == "offered" and older.offers.get(status=Offer.Status.PENDING).agent == p.agent
@@ -324,10 +324,10 @@ def test_no_caller_waits_past_one_reoffer_round_while_an_agent_is_ready(personas
     for _round in range(2):
         for _ in range(calls):  # the agent declines each call as it rings
             pending = Offer.objects.get(status=Offer.Status.PENDING)
-            engine.call(routing.offer_decline, offer_id=pending.pk, agent=p.agent)
+            engine.call(offers.offer_decline, offer_id=pending.pk, agent=p.agent)
         after_the_reoffer_delay(voice_queue)
         with engine.commit():
-            routing.sweep()
+            sweep.sweep()
     offered = {o.conversation_id for o in Offer.objects.filter(agent=p.agent)}
     assert offered == {c.pk for c in waiting}
     assert Offer.objects.filter(status=Offer.Status.PENDING, conversation=waiting[0]).exists()
@@ -339,10 +339,10 @@ def test_the_reoffer_delay_is_a_setting_of_the_queue(personas, engine, voice_que
     voice_queue.save()
     engine.make_ready(p.agent, voice_queue)
     call = engine.arrive(voice_queue)
-    engine.call(routing.offer_decline, offer_id=call.offers.get().pk, agent=p.agent)
+    engine.call(offers.offer_decline, offer_id=call.offers.get().pk, agent=p.agent)
     Offer.objects.update(resolved_at=timezone.now() - timedelta(seconds=300))
     with engine.commit():
-        routing.sweep()
+        sweep.sweep()
     call.refresh_from_db()
     assert call.status == "queued"
 
@@ -351,7 +351,7 @@ def test_an_agent_answers_a_waiting_call_by_hand(personas, engine, voice_queue):
     p = personas
     engine.make_ready(p.agent, voice_queue)
     call = engine.arrive(voice_queue)
-    engine.call(routing.offer_decline, offer_id=call.offers.get().pk, agent=p.agent)
+    engine.call(offers.offer_decline, offer_id=call.offers.get().pk, agent=p.agent)
     engine.call(calls.call_take, conversation=call, agent=p.agent)
     call.refresh_from_db()
     assert (call.status, call.assignee_id, call.call_state) == ("assigned", p.agent.pk, "active")

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from contactcenter.models import AgentState, Conversation, Queue
-from contactcenter.services import agents, conversations, queues, routing
+from contactcenter.services import agents, conversations, offers, queues, sweep, transfers, wrapup
 from contactcenter.services.errors import DomainError, NotAllowed
 from tests import factories as f
 
@@ -103,7 +103,7 @@ def test_an_agent_takes_one_call_at_a_time(personas, engine, voice_queue):
     p = personas
     engine.make_ready(p.agent, voice_queue)
     first = engine.arrive(voice_queue)
-    engine.call(routing.offer_accept, offer_id=first.offers.get().pk, agent=p.agent)
+    engine.call(offers.offer_accept, offer_id=first.offers.get().pk, agent=p.agent)
     second = engine.arrive(voice_queue)
     assert second.status == "queued"
     assert not second.offers.exists()
@@ -115,7 +115,7 @@ def test_an_active_call_blocks_new_chats_by_default(personas, engine, voice_queu
     assert p.organization.calls_block_chats
     engine.make_ready(p.agent, p.queue, voice_queue)
     call = engine.arrive(voice_queue)
-    engine.call(routing.offer_accept, offer_id=call.offers.get().pk, agent=p.agent)
+    engine.call(offers.offer_accept, offer_id=call.offers.get().pk, agent=p.agent)
     assert engine.arrive(p.queue).status == "queued"
 
 
@@ -125,7 +125,7 @@ def test_chats_still_arrive_during_a_call_when_calls_do_not_block_chats(personas
     p.organization.save()
     engine.make_ready(p.agent, p.queue, voice_queue)
     call = engine.arrive(voice_queue)
-    engine.call(routing.offer_accept, offer_id=call.offers.get().pk, agent=p.agent)
+    engine.call(offers.offer_accept, offer_id=call.offers.get().pk, agent=p.agent)
     assert assigned(engine.arrive(p.queue)) == p.agent
 
 
@@ -307,7 +307,7 @@ def test_routing_runs_when_a_conversation_is_transferred_away(personas, engine):
     engine.make_ready(p.agent, p.queue)
     first = engine.arrive(p.queue)
     waiting = engine.arrive(p.queue)
-    engine.call(conversations.conversation_transfer, conversation=first, by=p.agent, to_queue=p.other_queue)
+    engine.call(transfers.conversation_transfer, conversation=first, by=p.agent, to_queue=p.other_queue)
     assert assigned(waiting) == p.agent
 
 
@@ -319,7 +319,7 @@ def test_routing_runs_when_after_service_ends(personas, engine):
     engine.close(engine.arrive(p.queue), p.agent)
     waiting = engine.arrive(p.queue)
     assert waiting.status == "queued"
-    engine.call(conversations.wrapup_end, agent=p.agent)
+    engine.call(wrapup.wrapup_end, agent=p.agent)
     assert assigned(waiting) == p.agent
 
 
@@ -337,7 +337,7 @@ def test_the_sweep_routes_waiting_conversations_no_trigger_routed(personas, engi
     engine.make_ready(p.agent, p.queue)
     lost = queued_without_routing(p.queue)
     with engine.commit():
-        result = routing.sweep()
+        result = sweep.sweep()
     assert result["routed"] == 1
     assert assigned(lost) == p.agent
 

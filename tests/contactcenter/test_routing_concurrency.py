@@ -31,7 +31,7 @@ from contactcenter.models import (
     SystemStatus,
     User,
 )
-from contactcenter.services import agents, conversations, queues, routing
+from contactcenter.services import agents, conversations, locks, offers, queues, routing, sweep, wrapup
 from contactcenter.services.errors import DomainError
 from tests import factories as f
 
@@ -308,15 +308,15 @@ def test_routing_invariants_hold_under_concurrent_arrivals_and_churn(needs_postg
 
         def accept():
             if row := random_row(Offer.objects.filter(status=Offer.Status.PENDING), "pk", "agent"):
-                routing.offer_accept(offer_id=row[0], agent=people[row[1]])
+                offers.offer_accept(offer_id=row[0], agent=people[row[1]])
 
         def decline():
             if row := random_row(Offer.objects.filter(status=Offer.Status.PENDING), "pk", "agent"):
-                routing.offer_decline(offer_id=row[0], agent=people[row[1]])
+                offers.offer_decline(offer_id=row[0], agent=people[row[1]])
 
         def end_wrapup():
             if row := random_row(AgentState.objects.filter(wrapup_conversation__isnull=False), "agent"):
-                conversations.wrapup_end(agent=people[row[0]])
+                wrapup.wrapup_end(agent=people[row[0]])
 
         # Agents are mostly available (about a quarter paused, a fifth not receiving new, a third
         # of the queue logins off), so that routing keeps finding agents and queues drain.
@@ -368,7 +368,7 @@ def test_routing_invariants_hold_under_concurrent_arrivals_and_churn(needs_postg
     began = time.monotonic()
     with ErrorLog() as errors:
         raised = run_threads([lambda i=i: worker(i) for i in range(WORKERS)])
-        routing.sweep()
+        sweep.sweep()
     print(f"\n{counts.total()} operations in {time.monotonic() - began:.1f} s: {dict(counts)}")
 
     assert not raised, "worker threads raised:\n" + described(raised)
@@ -474,7 +474,7 @@ def test_agents_answering_the_same_ringing_call_at_once_only_one_gets_it(needs_p
         me = User.objects.select_related("organization").get(pk=offer.agent_id)
         barrier.wait()
         try:
-            routing.offer_accept(offer_id=offer.pk, agent=me)
+            offers.offer_accept(offer_id=offer.pk, agent=me)
             results[offer.agent_id] = "won"
         except DomainError as refusal:
             results[offer.agent_id] = refusal.code
@@ -513,7 +513,7 @@ def test_locking_an_agent_whose_status_just_changed_still_finds_the_agent(needs_
     def lock_meanwhile():
         holding.wait()
         with transaction.atomic():
-            found["locked"] = list(routing.lock_states([agent.pk]))
+            found["locked"] = list(locks.lock_states([agent.pk]))
 
     assert run_threads([change_status, lock_meanwhile]) == []
     assert found["locked"] == [agent.pk]
@@ -536,7 +536,7 @@ def test_an_agent_who_became_ineligible_while_the_phone_rang_cannot_answer_it(ne
         queues.queue_logout(queue=calls, agent=agent)
 
     try:
-        routing.offer_accept(offer_id=offer.pk, agent=agent)
+        offers.offer_accept(offer_id=offer.pk, agent=agent)
         refusal = None
     except DomainError as refused:
         refusal = refused.code
@@ -558,7 +558,7 @@ def test_closing_a_chat_never_backdates_the_agents_status_before_an_assignment(n
     def assign_while_the_close_waits():
         me = User.objects.get(pk=agent.pk)
         with transaction.atomic():
-            routing.lock_states([agent.pk])
+            locks.lock_states([agent.pk])
             holding.set()
             time.sleep(0.5)  # the close has read its clock and waits for the agent
             conversations.conversation_assign(conversation=second, agent=me, by=me)
@@ -601,5 +601,5 @@ def test_the_sweep_routes_each_waiting_queue_once():
     for _ in range(5):
         f.ConversationFactory(queue=queue)
     with mock.patch.object(routing, "route_queue", wraps=routing.route_queue) as route_queue:
-        routing.sweep()
+        sweep.sweep()
     assert route_queue.call_count == 1

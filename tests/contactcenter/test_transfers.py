@@ -3,7 +3,7 @@
 import pytest
 
 from contactcenter.models import Message, Transfer
-from contactcenter.services import agents, conversations, queues
+from contactcenter.services import agents, conversations, queues, transfers
 from contactcenter.services.errors import DomainError, NotAllowed
 from tests import factories as f
 
@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 
 def transfer(engine, conversation, by, **kwargs):
-    return engine.call(conversations.conversation_transfer, conversation=conversation, by=by, **kwargs)
+    return engine.call(transfers.conversation_transfer, conversation=conversation, by=by, **kwargs)
 
 
 def system_messages(conversation):
@@ -126,7 +126,7 @@ def test_a_consult_transfer_stays_with_the_sender_until_accepted(personas, engin
     assert conversation.assignee == p.agent
     assert len(system_messages(conversation)) == 1
 
-    engine.call(conversations.transfer_accept, transfer=result, agent=p.colleague)
+    engine.call(transfers.transfer_accept, transfer=result, agent=p.colleague)
     conversation.refresh_from_db()
     result.refresh_from_db()
     assert (conversation.status, conversation.assignee) == ("assigned", p.colleague)
@@ -141,7 +141,7 @@ def test_a_declined_consult_transfer_leaves_the_conversation_with_the_sender(per
     engine.call(agents.agent_sign_in, agent=p.colleague)
     engine.call(queues.queue_login, queue=p.queue, agent=p.colleague)
     result = transfer(engine, conversation, p.agent, to_agent=p.colleague, consult=True)
-    engine.call(conversations.transfer_decline, transfer=result, agent=p.colleague)
+    engine.call(transfers.transfer_decline, transfer=result, agent=p.colleague)
     conversation.refresh_from_db()
     result.refresh_from_db()
     assert result.status == Transfer.Status.DECLINED
@@ -149,7 +149,7 @@ def test_a_declined_consult_transfer_leaves_the_conversation_with_the_sender(per
     assert engine.state(p.agent).chat_load == 1
     assert len(system_messages(conversation)) == 2
     with pytest.raises(DomainError) as error:
-        engine.call(conversations.transfer_accept, transfer=result, agent=p.colleague)
+        engine.call(transfers.transfer_accept, transfer=result, agent=p.colleague)
     assert error.value.code == "gone"
 
 
@@ -159,9 +159,9 @@ def test_only_the_asked_agent_answers_a_consult_transfer(personas, engine):
     conversation = engine.arrive(p.queue)
     result = transfer(engine, conversation, p.agent, to_agent=p.colleague, consult=True)
     with pytest.raises(NotAllowed):
-        engine.call(conversations.transfer_accept, transfer=result, agent=p.supervisor)
+        engine.call(transfers.transfer_accept, transfer=result, agent=p.supervisor)
     with pytest.raises(NotAllowed):
-        engine.call(conversations.transfer_decline, transfer=result, agent=p.agent)
+        engine.call(transfers.transfer_decline, transfer=result, agent=p.agent)
 
 
 def test_accepting_a_consult_transfer_while_ineligible_is_refused(personas, engine):
@@ -171,7 +171,7 @@ def test_accepting_a_consult_transfer_while_ineligible_is_refused(personas, engi
     engine.call(agents.agent_sign_in, agent=p.colleague)  # not logged in to Ventas
     result = transfer(engine, conversation, p.agent, to_agent=p.colleague, consult=True)
     with pytest.raises(DomainError) as error:
-        engine.call(conversations.transfer_accept, transfer=result, agent=p.colleague)
+        engine.call(transfers.transfer_accept, transfer=result, agent=p.colleague)
     assert error.value.code == "ineligible"
     result.refresh_from_db()
     conversation.refresh_from_db()
@@ -188,7 +188,7 @@ def test_accepting_a_consult_transfer_after_the_conversation_closed_cancels_it(p
     result = transfer(engine, conversation, p.agent, to_agent=p.colleague, consult=True)
     engine.close(conversation, p.agent)
     with pytest.raises(DomainError) as error:
-        engine.call(conversations.transfer_accept, transfer=result, agent=p.colleague)
+        engine.call(transfers.transfer_accept, transfer=result, agent=p.colleague)
     assert error.value.code == "gone"
     result.refresh_from_db()
     assert result.status == Transfer.Status.CANCELLED

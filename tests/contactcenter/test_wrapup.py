@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from contactcenter import tasks
 from contactcenter.models import AuditEntry, StatusInterval
-from contactcenter.services import conversations, routing
+from contactcenter.services import conversations, sweep, wrapup
 from contactcenter.services.errors import DomainError, NotAllowed
 from tests import factories as f
 
@@ -74,7 +74,7 @@ def test_the_agent_leaves_after_service_themself(personas, engine, queue):
     p = personas
     engine.make_ready(p.agent, queue)
     serve_and_close(engine, p.agent, queue)
-    assert engine.call(conversations.wrapup_end, agent=p.agent) is True
+    assert engine.call(wrapup.wrapup_end, agent=p.agent) is True
     state = engine.state(p.agent)
     assert (state.status.code, state.wrapup_deadline, state.wrapup_conversation) == ("ready", None, None)
     row = engine.ledger(p.agent)[-1]
@@ -85,7 +85,7 @@ def test_leaving_after_service_when_not_in_it_is_refused(personas, engine):
     p = personas
     engine.make_ready(p.agent, p.queue)
     with pytest.raises(DomainError) as error:
-        engine.call(conversations.wrapup_end, agent=p.agent)
+        engine.call(wrapup.wrapup_end, agent=p.agent)
     assert error.value.code == "not_in_wrapup"
 
 
@@ -98,9 +98,9 @@ def test_without_enforcement_after_service_has_no_deadline_and_waits_for_the_age
     state = engine.state(p.agent)
     assert (state.status.code, state.wrapup_deadline) == ("after_service", None)
     with engine.commit():
-        assert routing.sweep(now=timezone.now() + timedelta(hours=1))["wrapups"] == 0
+        assert sweep.sweep(now=timezone.now() + timedelta(hours=1))["wrapups"] == 0
     assert engine.status(p.agent) == "after_service"
-    engine.call(conversations.wrapup_end, agent=p.agent)
+    engine.call(wrapup.wrapup_end, agent=p.agent)
     assert engine.status(p.agent) == "ready"
 
 
@@ -109,7 +109,7 @@ def test_a_supervisor_ends_after_service_early_when_the_organization_allows_it(p
     assert p.organization.supervisors_end_after_service
     engine.make_ready(p.agent, queue)
     serve_and_close(engine, p.agent, queue)
-    engine.call(conversations.wrapup_end, agent=p.agent, by=p.supervisor, source="supervisor")
+    engine.call(wrapup.wrapup_end, agent=p.agent, by=p.supervisor, source="supervisor")
     assert engine.status(p.agent) == "ready"
     row = engine.ledger(p.agent)[-1]
     assert (row.source, row.changed_by) == ("supervisor", p.supervisor)
@@ -126,7 +126,7 @@ def test_a_supervisor_cannot_end_after_service_early_when_the_organization_does_
     engine.make_ready(p.agent, queue)
     serve_and_close(engine, p.agent, queue)
     with pytest.raises(NotAllowed):
-        engine.call(conversations.wrapup_end, agent=p.agent, by=p.supervisor, source="supervisor")
+        engine.call(wrapup.wrapup_end, agent=p.agent, by=p.supervisor, source="supervisor")
     assert engine.status(p.agent) == "after_service"
     assert not AuditEntry.objects.exists()
 
@@ -138,7 +138,7 @@ def test_a_supervisor_of_another_queue_cannot_end_an_agents_after_service(
     engine.make_ready(p.agent, queue)
     serve_and_close(engine, p.agent, queue)
     with pytest.raises(NotAllowed):
-        engine.call(conversations.wrapup_end, agent=p.agent, by=other_supervisor, source="supervisor")
+        engine.call(wrapup.wrapup_end, agent=p.agent, by=other_supervisor, source="supervisor")
     assert engine.status(p.agent) == "after_service"
 
 
@@ -150,7 +150,7 @@ def test_a_supervisor_ending_after_service_returns_a_dnd_agent_to_dnd(personas, 
 
     engine.call(agents.agent_set_unavailable, agent=p.agent, dnd=True)  # chosen during after service
     assert engine.status(p.agent) == "after_service"
-    engine.call(conversations.wrapup_end, agent=p.agent, by=p.supervisor, source="supervisor")
+    engine.call(wrapup.wrapup_end, agent=p.agent, by=p.supervisor, source="supervisor")
     assert engine.status(p.agent) == "dnd"
 
 
@@ -189,7 +189,7 @@ def test_the_sweep_ends_an_overdue_after_service_whose_task_never_ran(personas, 
     serve_and_close(engine, p.agent, queue)
     engine.overdue(p.agent)
     with engine.commit():
-        result = routing.sweep()
+        result = sweep.sweep()
     assert result["wrapups"] == 1
     assert engine.status(p.agent) == "ready"
 
@@ -199,10 +199,10 @@ def test_the_sweep_leaves_an_after_service_that_is_not_due_yet(personas, engine,
     engine.make_ready(p.agent, queue)
     serve_and_close(engine, p.agent, queue)
     with engine.commit():
-        assert routing.sweep()["wrapups"] == 0
+        assert sweep.sweep()["wrapups"] == 0
     assert engine.status(p.agent) == "after_service"
     with engine.commit():
-        assert routing.sweep(now=timezone.now() + timedelta(seconds=31))["wrapups"] == 1
+        assert sweep.sweep(now=timezone.now() + timedelta(seconds=31))["wrapups"] == 1
     assert engine.status(p.agent) == "ready"
 
 
@@ -217,7 +217,7 @@ def test_a_duplicate_task_run_changes_nothing(personas, engine, queue):
     count, since = rows(p.agent), engine.state(p.agent).since
     with engine.commit():
         assert tasks.wrapup_expire(p.agent.pk, episode) is False
-        assert routing.sweep()["wrapups"] == 0
+        assert sweep.sweep()["wrapups"] == 0
     assert rows(p.agent) == count
     assert engine.state(p.agent).since == since
 
@@ -227,7 +227,7 @@ def test_a_task_running_after_the_agent_already_left_changes_nothing(personas, e
     engine.make_ready(p.agent, queue)
     serve_and_close(engine, p.agent, queue)
     episode = engine.state(p.agent).wrapup_episode
-    engine.call(conversations.wrapup_end, agent=p.agent)
+    engine.call(wrapup.wrapup_end, agent=p.agent)
     count = rows(p.agent)
     with engine.commit():
         assert tasks.wrapup_expire(p.agent.pk, episode) is False
@@ -240,7 +240,7 @@ def test_a_late_task_from_an_old_episode_does_not_end_the_new_one(personas, engi
     engine.make_ready(p.agent, queue)
     serve_and_close(engine, p.agent, queue)
     old_episode = engine.state(p.agent).wrapup_episode
-    engine.call(conversations.wrapup_end, agent=p.agent)
+    engine.call(wrapup.wrapup_end, agent=p.agent)
     serve_and_close(engine, p.agent, queue)  # a new episode
     engine.overdue(p.agent)  # even overdue, the old task is not for this episode
     count = rows(p.agent)
@@ -294,7 +294,7 @@ def test_the_agent_must_choose_a_disposition_before_leaving_after_service(person
     engine.make_ready(p.agent, queue)
     conversation = serve_and_close(engine, p.agent, queue)
     with pytest.raises(DomainError) as error:
-        engine.call(conversations.wrapup_end, agent=p.agent)
+        engine.call(wrapup.wrapup_end, agent=p.agent)
     assert error.value.code == "disposition"
     assert engine.status(p.agent) == "after_service"
 
@@ -302,7 +302,7 @@ def test_the_agent_must_choose_a_disposition_before_leaving_after_service(person
                 disposition=dispositions[0], by=p.agent, notes="compra 2 unidades")
     conversation.refresh_from_db()
     assert (conversation.disposition, conversation.wrapup_notes) == (dispositions[0], "compra 2 unidades")
-    engine.call(conversations.wrapup_end, agent=p.agent)
+    engine.call(wrapup.wrapup_end, agent=p.agent)
     assert engine.status(p.agent) == "ready"
 
 
@@ -333,7 +333,7 @@ def test_a_supervisor_ending_after_service_early_does_not_require_a_disposition(
     p = personas
     engine.make_ready(p.agent, queue)
     serve_and_close(engine, p.agent, queue)
-    engine.call(conversations.wrapup_end, agent=p.agent, by=p.supervisor, source="supervisor")
+    engine.call(wrapup.wrapup_end, agent=p.agent, by=p.supervisor, source="supervisor")
     assert engine.status(p.agent) == "ready"
 
 
@@ -343,5 +343,5 @@ def test_no_disposition_is_required_when_the_organization_disabled_them(personas
     p.organization.save()
     engine.make_ready(p.agent, queue)
     serve_and_close(engine, p.agent, queue)
-    engine.call(conversations.wrapup_end, agent=p.agent)
+    engine.call(wrapup.wrapup_end, agent=p.agent)
     assert engine.status(p.agent) == "ready"

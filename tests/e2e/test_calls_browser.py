@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from contactcenter.models import Conversation, Device, Offer
-from contactcenter.services import agents, conversations, queues, routing
+from contactcenter.services import agents, conversations, offers, queues
 from tests import factories as f
 from tests.e2e.conftest import log_in
 
@@ -57,7 +57,7 @@ def test_a_call_that_rang_out_is_answered_by_hand_from_the_unassigned_list(new_p
     queues.queue_login(queue=team["queue"], agent=team["ana"])
     agents.agent_set_receive_new(agent=team["ana"], on=True)
     waiting = call(team)
-    routing.offer_decline(offer_id=Offer.objects.get(conversation=waiting).pk, agent=team["ana"])
+    offers.offer_decline(offer_id=Offer.objects.get(conversation=waiting).pk, agent=team["ana"])
     page.goto("/workspace/?tab=unassigned")
     item = page.get_by_test_id("unassigned-list").get_by_test_id("conv-item").first
     expect(item).to_contain_text("Rosa Delgado")

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from contactcenter.models import AgentState
-from contactcenter.services import agents, conversations, queues
+from contactcenter.services import agents, conversations, messages, queues
 from tests import factories as f
 from tests.e2e.conftest import log_in
 
@@ -104,7 +104,7 @@ def test_a_new_agent_is_told_why_no_work_comes_and_fixes_it_in_place(new_page, t
 def test_the_list_shows_what_the_customer_wrote_not_the_auto_reply(new_page, team):
     queues.queue_login(queue=team["queue"], agent=team["ana"])
     conversation = arrive(team, text="¿Enviáis a Canarias?")
-    conversations.message_system(conversation=conversation, text="Ahora mismo no hay agentes disponibles")
+    messages.message_system(conversation=conversation, text="Ahora mismo no hay agentes disponibles")
     page = new_page()
     log_in(page, "ana")
     page.goto("/workspace/?tab=unassigned")

@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from contactcenter.services import agents, conversations, organizations, queues
+from contactcenter.services import agents, conversations, messages, organizations, queues
 from tests import factories as f
 from tests.e2e.conftest import log_in
 
@@ -56,7 +56,7 @@ def test_a_customer_message_appears_in_the_agents_open_conversation_without_relo
     page.goto(f"/workspace/conversations/{conv.pk}/")
     expect(page.get_by_test_id("messages")).to_contain_text("Hola")
     page.settle()
-    conversations.message_receive(conversation=conv, text="¿Hay alguien?")
+    messages.message_receive(conversation=conv, text="¿Hay alguien?")
     expect(page.get_by_test_id("messages")).to_contain_text("¿Hay alguien?")
     assert page.problems == []
 

@@ -79,7 +79,7 @@ def test_raising_a_waiting_customers_priority_moves_them_to_the_head_of_the_line
 
 
 def test_a_supervisor_filters_the_audit_trail_and_downloads_it(new_page, team):
-    from contactcenter.services.agents import audit
+    from contactcenter.services.audit import audit
 
     sofia = team["queue"].memberships.get(role="supervisor").user
     audit(sofia, "agent.pause", target_user=team["member"], queue=team["queue"], reason="Café")

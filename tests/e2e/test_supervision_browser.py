@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from contactcenter.models import Channel, Conversation
-from contactcenter.services import agents, conversations, queues
+from contactcenter.services import agents, conversations, messages, queues
 from tests import factories as f
 from tests.e2e.conftest import log_in
 
@@ -225,7 +225,7 @@ def test_a_whisper_being_typed_survives_a_live_update_of_the_monitored_conversat
     page.settle()  # the socket connects and refreshes the page
     box = page.locator(f"#whisper-text-{conversation.pk}")
     box.fill("Ofrécele el envío")
-    conversations.message_receive(conversation=conversation, text="¿Sigue ahí alguien?")
+    messages.message_receive(conversation=conversation, text="¿Sigue ahí alguien?")
     expect(page.locator(f"#monitored-{conversation.pk}")).to_contain_text("¿Sigue ahí alguien?")
     expect(page.locator(f"#whisper-text-{conversation.pk}")).to_have_value("Ofrécele el envío")
     page.locator(f"#monitored-{conversation.pk}").get_by_test_id("whisper-send").click()

@@ -14,7 +14,7 @@ from contactcenter.models import (
     Tag,
     User,
 )
-from contactcenter.services import agents, catalog, config, contacts
+from contactcenter.services import agents, catalog, config, contacts, wrapup
 from contactcenter.services import conversations as conv_services
 from contactcenter.services import queues as queue_services
 from contactcenter.services import supervision as supervision_services
@@ -266,7 +266,7 @@ def test_end_after_service_service(personas, ana_in_after_service, on):
         with pytest.raises(NotAllowed):
             supervision_services.supervisor_end_after_service(by=supervisor, agent=personas.agent)
         with pytest.raises(NotAllowed):
-            conv_services.wrapup_end(agent=personas.agent, by=supervisor, source="supervisor")
+            wrapup.wrapup_end(agent=personas.agent, by=supervisor, source="supervisor")
         assert status_of(personas.agent) == "after_service"
 
 
@@ -487,14 +487,14 @@ def test_dispositions_service(personas, sold, ana_in_after_service, on):
     set_toggles(personas.organization, dispositions_enabled=on)
     chat = Conversation.objects.select_related("queue__organization").get(pk=ana_in_after_service.pk)
     agent = fresh(personas.agent)
-    assert conv_services.needs_disposition(chat) == on
+    assert wrapup.needs_disposition(chat) == on
     if on:
         conv_services.conversation_set_disposition(conversation=chat, disposition=sold, by=agent)
         assert Conversation.objects.get(pk=chat.pk).disposition == sold
     else:
         with pytest.raises(NotAllowed):
             conv_services.conversation_set_disposition(conversation=chat, disposition=sold, by=agent)
-        conv_services.wrapup_end(agent=agent, by=agent, source="agent")  # no disposition asked
+        wrapup.wrapup_end(agent=agent, by=agent, source="agent")  # no disposition asked
         assert status_of(agent) != "after_service"
 
 

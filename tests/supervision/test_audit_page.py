@@ -12,7 +12,7 @@ import time_machine
 from django.urls import reverse
 
 from contactcenter.models import AuditEntry
-from contactcenter.services.agents import audit
+from contactcenter.services.audit import audit
 from tests.supervision.conftest import client_for
 
 pytestmark = pytest.mark.django_db

@@ -11,9 +11,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from contactcenter.connectors import outbound, voice
+from contactcenter.connectors import outbound
 from contactcenter.models import AuditEntry, Channel, Message, MonitoringSession
-from contactcenter.services import calls, conversations
+from contactcenter.services import calls, conversations, telephony
 from contactcenter.services import supervision as services
 from contactcenter.services.errors import NotAllowed
 from tests import factories as f
@@ -291,7 +291,7 @@ def call(personas, desk):
 
 @pytest.mark.parametrize("mode", ["listen", "whisper", "barge"])
 def test_call_monitoring_goes_through_the_voice_connector_and_shows_its_state(mode, personas, sofia, call, desk):
-    backend = voice.get_backend()
+    backend = telephony.get_backend()
     backend.reset()
     session = start_monitoring(sofia, personas.agent)
     with desk.commit():

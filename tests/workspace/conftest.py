@@ -11,7 +11,7 @@ from django.conf import settings
 from django.test import Client
 
 from contactcenter.models import AgentState, Conversation, Queue, User
-from contactcenter.services import agents, conversations, queues
+from contactcenter.services import agents, conversations, messages, queues
 from tests import factories as f
 
 HTMX = {"HX-Request": "true"}
@@ -82,11 +82,11 @@ class Desk:
 
     def receive(self, conversation: Conversation, text: str) -> None:
         with self.commit():
-            conversations.message_receive(conversation=conversation, text=text)
+            messages.message_receive(conversation=conversation, text=text)
 
     def send(self, conversation: Conversation, sender: User, text: str, internal: bool = False) -> None:
         with self.commit():
-            conversations.message_send(conversation=conversation, sender=sender, text=text, internal=internal)
+            messages.message_send(conversation=conversation, sender=sender, text=text, internal=internal)
 
     @staticmethod
     def state(agent: User) -> AgentState:

@@ -3,9 +3,9 @@ campaign preview, call and disposition."""
 
 import pytest
 
-from contactcenter.connectors.voice import get_backend
 from contactcenter.models import CampaignContact, Conversation
 from contactcenter.services import agents, conversations, queues
+from contactcenter.services.telephony import get_backend
 from tests import factories as f
 
 

@@ -7,7 +7,7 @@ from django.test import Client
 
 from contactcenter.asgi import application
 from contactcenter.models import Device
-from contactcenter.services import agents, conversations, queues
+from contactcenter.services import agents, conversations, messages, queues, wrapup
 from tests import factories as f
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
@@ -113,7 +113,7 @@ async def test_a_customer_message_is_appended_to_the_open_conversation(personas,
     comm = communicator(f"/ws/workspace/?c={conv.pk}", cookie=cookie)
     assert (await comm.connect())[0]
     await receive_all(comm)
-    await sync_to_async(conversations.message_receive)(conversation=conv, text="¿Seguís ahí?")
+    await sync_to_async(messages.message_receive)(conversation=conv, text="¿Seguís ahí?")
     html = await receive_all(comm)
     assert 'hx-swap-oob="beforeend"' in html and "¿Seguís ahí?" in html
     await comm.disconnect()
@@ -176,7 +176,7 @@ async def test_each_event_updates_the_regions_it_changes(personas, ready_agent):
     assert 'id="agent-bar"' in html and "status-after_service" in html
     assert 'id="conv-footer" data-mode="wrapup"' in html
 
-    await sync_to_async(conversations.wrapup_end)(agent=ready_agent, by=ready_agent, source="agent")
+    await sync_to_async(wrapup.wrapup_end)(agent=ready_agent, by=ready_agent, source="agent")
     html = await receive_until(comm, "status status-ready", 'id="conv-footer" data-mode="none"')
     assert "status status-ready" in html
     assert 'id="conv-footer" data-mode="none"' in html
@@ -203,7 +203,7 @@ async def test_a_colleagues_socket_hears_nothing_of_my_conversation(personas, re
     assert (await comm.connect())[0]
     first = await receive_all(comm)
     assert "Hola" not in first  # the conversation is not visible to Luis: no pane is rendered
-    await sync_to_async(conversations.message_receive)(conversation=conv, text="Privado")
+    await sync_to_async(messages.message_receive)(conversation=conv, text="Privado")
     assert "Privado" not in await receive_all(comm)
     await comm.disconnect()
 

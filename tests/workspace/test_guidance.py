@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from contactcenter.models import QueueLogin
-from contactcenter.services import agents, conversations
+from contactcenter.services import agents, messages
 from tests import factories as f
 from tests.workspace.conftest import HTMX, html, is_desk_partial, list_items
 
@@ -113,7 +113,7 @@ def test_choosing_ready_in_the_menu_switches_receive_new_on(personas, desk, ana,
 
 def test_the_preview_shows_the_customers_message_not_the_auto_reply(personas, desk, ana, chat):
     with desk.commit():
-        conversations.message_system(conversation=chat, text="Ahora mismo no hay agentes disponibles")
+        messages.message_system(conversation=chat, text="Ahora mismo no hay agentes disponibles")
     item = list_items(ana.get(INDEX), "assigned-list")[0]
     assert '<span class="excerpt">Hola, quiero información</span>' in item
     assert "agentes disponibles" not in item

@@ -2,8 +2,8 @@
 webhook we POST to an api channel for every message an agent sends."""
 
 from contactcenter.connectors.api import validation as v
-from contactcenter.services.conversations import MAX_TEXT
 from contactcenter.services.inbound import CALL_EVENTS, MAX_PARTS
+from contactcenter.services.messages import MAX_TEXT
 
 _ID = {"type": "integer"}
 _MOMENT = {"type": "string", "format": "date-time",

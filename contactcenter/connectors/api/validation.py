@@ -15,8 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contactcenter.models import Attachment
-from contactcenter.services.conversations import MAX_TEXT, PRIORITY_MAX, PRIORITY_MIN
+from contactcenter.services.conversations import PRIORITY_MAX, PRIORITY_MIN
 from contactcenter.services.inbound import CALL_EVENTS, MAX_PARTS
+from contactcenter.services.messages import MAX_TEXT
 
 MAX_ID = 128
 MAX_MESSAGE_ID = 100  # leaves room for the part number of a delivery's further messages

@@ -6,7 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from contactcenter.services.conversations import MAX_TEXT
+from contactcenter.services.messages import MAX_TEXT
 
 # A tag or comment opener ("<b", "</", "<!", "<?"), as browsers parse them: "a < b" and "<3" stay allowed.
 MARKUP = re.compile(r"<[a-zA-Z/!?]")

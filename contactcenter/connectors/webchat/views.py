@@ -23,7 +23,7 @@ from contactcenter.connectors.webchat import tokens
 from contactcenter.connectors.webchat.context import PAGE, chat_context
 from contactcenter.connectors.webchat.forms import MessageForm, StartForm
 from contactcenter.models import Attachment, Channel, Conversation, Message
-from contactcenter.services import attachments, conversations, transcripts, webchat
+from contactcenter.services import attachments, messages, transcripts, webchat
 from contactcenter.services.errors import DomainError
 
 # (per client address, per channel) hits a minute.
@@ -183,7 +183,7 @@ def send(request, key: str):
         if upload:
             attachments.message_receive_attachment(conversation=conversation, upload=upload, caption=text)
         else:
-            conversations.message_receive(conversation=conversation, text=text)
+            messages.message_receive(conversation=conversation, text=text)
     except DomainError as exc:
         form.add_error("file" if upload else "text", exc.message)
         conversation.refresh_from_db()

@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 from contactcenter.connectors import http, outbound
 from contactcenter.models import Channel
 from contactcenter.services import attachments, delivery, inbound
-from contactcenter.services.conversations import MAX_TEXT
 from contactcenter.services.errors import DomainError
+from contactcenter.services.messages import MAX_TEXT
 
 logger = logging.getLogger(__name__)
 

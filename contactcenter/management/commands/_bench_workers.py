@@ -12,6 +12,8 @@ import queue as queue_module
 import time
 import traceback
 
+from contactcenter.services import eligibility
+
 
 def _setup(database_name: str) -> None:
     import django
@@ -94,10 +96,10 @@ def _warm_up(queues, sizes) -> None:
 
     for queue in queues:
         routing.route_queue(queue.pk)  # nothing waits yet: one read
-        routing._prepare(queue)
+        eligibility.prepare(queue)
         with transaction.atomic():
             for limit in {*sizes, routing.BATCH}:
-                routing._eligible_sql(queue, conversation=None, lock=True, limit=min(limit, routing.BATCH))
+                eligibility.eligible_sql(queue, conversation=None, lock=True, limit=min(limit, routing.BATCH))
     layer = get_channel_layer()
     if layer is not None:
         events.publish("bench.warm_up", organization_id=0)  # no transaction: sent at once

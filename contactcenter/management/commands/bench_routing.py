@@ -39,7 +39,7 @@ from contactcenter.models import (
 from contactcenter.services import agents as agent_services
 from contactcenter.services import organizations as org_services
 from contactcenter.services import queues as queue_services
-from contactcenter.services import routing
+from contactcenter.services import sweep
 
 from . import _bench_workers
 
@@ -325,7 +325,7 @@ class Command(BaseCommand):
         latencies = [1000 * (a - e).total_seconds() for e, a in rows if a is not None]
         waiting = sum(1 for _, a in rows if a is None)
         if waiting:
-            routing.sweep()  # what the periodic sweep would do; not counted in the figures
+            sweep.sweep()  # what the periodic sweep would do; not counted in the figures
         return {
             "opened": len(rows),
             "assigned": len(latencies),

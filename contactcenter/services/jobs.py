@@ -1,0 +1,43 @@
+"""Background work the services ask for: Celery tasks, enqueued by name once the transaction
+commits (never when it rolls back).
+
+The dependency runs one way: `contactcenter.tasks` imports the services (a task is a thin call
+into one), and the services name the task they want here instead of importing it. The names
+below are the tasks' registered names (`@shared_task(name=...)` in tasks.py uses these
+constants, and tests/test_architecture.py checks each one is registered).
+"""
+
+from celery import current_app
+from django.db import transaction
+
+WRAPUP_EXPIRE = "contactcenter.tasks.wrapup_expire"
+OFFER_EXPIRE = "contactcenter.tasks.offer_expire"
+DELIVER_MESSAGE = "contactcenter.tasks.deliver_message"
+
+
+def enqueue_on_commit(name: str, *args, eta=None) -> None:
+    """Send task `name` with `args` after commit (at `eta` if given)."""
+
+    def send():
+        task = current_app.tasks[name]
+        if eta is None:
+            task.delay(*args)
+        else:
+            task.apply_async(args=list(args), eta=eta)
+
+    transaction.on_commit(send, robust=True)
+
+
+def schedule_wrapup_expiry(agent_id: int, episode: int, deadline) -> None:
+    """After service ends by itself at `deadline` unless the agent ended it (a newer episode)."""
+    enqueue_on_commit(WRAPUP_EXPIRE, agent_id, episode, eta=deadline)
+
+
+def schedule_offer_expiry(offer) -> None:
+    """A ringing offer nobody answered goes back to the queue at its expiry."""
+    enqueue_on_commit(OFFER_EXPIRE, offer.pk, eta=offer.expires_at)
+
+
+def schedule_delivery(message) -> None:
+    """A customer-visible message leaves through its channel's provider (connectors/outbound.py)."""
+    enqueue_on_commit(DELIVER_MESSAGE, message.pk)
