@@ -3,6 +3,7 @@ import os
 
 from celery import Celery
 from celery.signals import worker_process_init
+from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "contactcenter.settings")
 
@@ -13,8 +14,6 @@ app.autodiscover_tasks(["contactcenter"])
 
 @app.on_after_finalize.connect
 def setup_periodic_tasks(sender, **kwargs):
-    from django.conf import settings
-
     # The sweeps catch whatever an event-driven path missed (a lost task, a crashed worker).
     sender.add_periodic_task(
         settings.ROUTING_SWEEP_SECONDS, sender.signature("contactcenter.tasks.sweep"), name="sweep"

@@ -9,6 +9,8 @@ import tempfile
 import threading
 from pathlib import Path
 
+from celery.beat import EmbeddedService
+
 from contactcenter.celery import app
 
 logger = logging.getLogger(__name__)
@@ -20,8 +22,6 @@ def start_worker_and_beat() -> None:
     if _started.is_set():
         return
     _started.set()
-    from celery.beat import EmbeddedService
-
     worker = app.WorkController(
         pool_cls="solo",
         concurrency=1,

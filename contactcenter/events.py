@@ -136,8 +136,6 @@ def _on_foreign_thread() -> bool:
     except RuntimeError:
         # No loop here: inside a request's sync thread asgiref routes back to the server loop;
         # anywhere else (Celery, tests) we must hand over explicitly.
-        from asgiref.sync import SyncToAsync
-
         return getattr(SyncToAsync.threadlocal, "main_event_loop", None) is None
 
 

@@ -5,7 +5,7 @@ worker and beat run inside the server process (`manage.py run_embedded`).
 Distributed: DATABASE_URL=postgres://... and REDIS_URL=redis://... shared by every process.
 """
 
-import sys
+import secrets
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,7 +15,6 @@ from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-TESTING = "pytest" in sys.modules
 
 env = environ.Env()
 
@@ -70,7 +69,7 @@ def _secret_key() -> str:
                 "(python -c 'import secrets; print(secrets.token_urlsafe(50))')."
             )
         return key
-    if not (DEBUG or TESTING):
+    if not DEBUG:
         raise ImproperlyConfigured(
             "SECRET_KEY is required when DEBUG is off. Set SECRET_KEY (or SECRET_KEY_FILE), "
             "or DEBUG=1 for a development run."
@@ -78,8 +77,6 @@ def _secret_key() -> str:
     # Development only: a random key kept in an ignored file so restarts keep sessions.
     dev_file = BASE_DIR / ".dev-secret-key"
     if not dev_file.exists():
-        import secrets
-
         dev_file.write_text(secrets.token_urlsafe(50))
     return dev_file.read_text().strip()
 
@@ -171,7 +168,6 @@ if IS_POSTGRES and env_bool("DATABASE_POOL", True):
         "min_size": 1, "max_size": env_int("DATABASE_POOL_MAX", 16), "timeout": 10,
     }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"].setdefault("TEST", {})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: channel layer, Celery broker, cache -----------------------------------------------
@@ -184,14 +180,11 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "contactcenter.layers.RedisChannelLayer",  # channels_redis + group_send_many
-            # Parallel test workers share one Redis: each gets its own prefix so that their
-            # groups (org.1, agent.3...) never cross.
             # redis-py 8 reads with a 5 s socket timeout by default, and this layer blocks 5 s in
             # BZPOPMIN when nothing comes: an idle process raised TimeoutError inside a consumer,
             # which closed that socket (1011) without its disconnect handler. Read for longer.
             "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
-                       "prefix": env.str("CHANNELS_PREFIX", "cc")
-                       + (f"-{env.str('PYTEST_XDIST_WORKER', '')}" if TESTING else "")},
+                       "prefix": env.str("CHANNELS_PREFIX", "cc")},
         }
     }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
@@ -201,7 +194,7 @@ else:
 
 # --- Celery -----------------------------------------------------------------------------------
 # Tests never leave tasks behind in a shared Redis: they call tasks directly or run a worker.
-CELERY_BROKER_URL = "memory://" if TESTING else (REDIS_URL or "memory://")
+CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
@@ -216,7 +209,7 @@ ROUTING_SWEEP_SECONDS = env_int("ROUTING_SWEEP_SECONDS", 5)
 DEVICE_GRACE_SECONDS = env_int("DEVICE_GRACE_SECONDS", 30)
 # Attachments given by URL to the inbound API may point at private networks only when allowed
 # (development and tests): otherwise a provider's payload could make the server fetch internal hosts.
-CONNECTORS_ALLOW_PRIVATE_URLS = env_bool("CONNECTORS_ALLOW_PRIVATE_URLS", DEBUG or TESTING)
+CONNECTORS_ALLOW_PRIVATE_URLS = env_bool("CONNECTORS_ALLOW_PRIVATE_URLS", DEBUG)
 
 # --- Auth ---------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "contactcenter.User"
@@ -255,8 +248,6 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
-if TESTING:
-    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # --- i18n ---------------------------------------------------------------------------------------
 LANGUAGE_CODE = "es"
@@ -269,16 +260,16 @@ USE_TZ = True
 # --- Static and media -------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = None if TESTING else BASE_DIR / "staticfiles"  # tests serve from the finders
+STATIC_ROOT = BASE_DIR / "staticfiles"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        if DEBUG or TESTING
+        if DEBUG
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
-WHITENOISE_USE_FINDERS = DEBUG or TESTING
+WHITENOISE_USE_FINDERS = DEBUG
 MEDIA_URL = "/media/"
 # Production behind nginx: the app checks who may see a file and answers X-Accel-Redirect to this
 # internal location (deploy/: `location /protected-media/ { internal; alias <MEDIA_ROOT>/; }`);
@@ -292,7 +283,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 _email_backend = env.str(
     "EMAIL_BACKEND",
     default="django.core.mail.backends.console.EmailBackend"
-    if DEBUG or TESTING
+    if DEBUG
     else "django.core.mail.backends.smtp.EmailBackend",
 )
 MAILERS = {"default": {"BACKEND": _email_backend}}
@@ -308,13 +299,13 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="contactcenter@localh
 
 # --- Security -----------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG and not TESTING)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # HTTPS. Production runs behind a TLS proxy: BEHIND_PROXY=1 trusts its X-Forwarded-Proto (and
 # X-Forwarded-For), so that the redirect to https and the secure cookies know the request was https.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("SECURE_PROXY_SSL_HEADER",
                                                                           BEHIND_PROXY) else None
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG and not TESTING)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]  # the proxy's health checks speak plain http
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)

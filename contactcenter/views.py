@@ -1,7 +1,9 @@
 import hashlib
 import logging
 import sys
+from pathlib import Path
 
+import redis
 import redis.exceptions
 from django import db
 from django.conf import settings
@@ -9,7 +11,7 @@ from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.html import escape
 from django.utils.translation import gettext as _
@@ -105,8 +107,6 @@ def healthz(request):
         checks["database"] = f"error: {exc.__class__.__name__}"
     if settings.REDIS_URL:
         try:
-            import redis
-
             client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
             client.ping()
             client.close()
@@ -121,10 +121,6 @@ def healthz(request):
 @require_GET
 def media(request, path: str):
     """The organization's shared files (prerecorded messages): only its users get them."""
-    from pathlib import Path
-
-    from django.http import FileResponse, Http404
-
     prefix = f"org-{request.user.organization_id}/"
     if not request.user.organization_id or not path.startswith(prefix) or ".." in Path(path).parts:
         raise Http404

@@ -38,6 +38,12 @@ def logged_in_queue_ids(user: User) -> list[int]:
     return list(QueueLogin.objects.filter(agent=user, ended_at__isnull=True).values_list("queue_id", flat=True))
 
 
+def unassigned_queue_ids(user: User) -> list[int]:
+    """The queues whose waiting conversations the user sees in Sin asignar: those they are logged
+    in to and, for supervisors, those they supervise."""
+    return sorted(set(logged_in_queue_ids(user)) | set(supervised_queue_ids(user)))
+
+
 def visible_conversations(user: User):
     """Conversations a user may open in the workspace: their own (assigned now or before),
     waiting ones in queues they are logged in to, and everything in queues they supervise."""

@@ -7,7 +7,6 @@ from django.utils import translation
 
 from contactcenter import events
 from contactcenter.models import Conversation, Message
-from contactcenter.selectors import workspace as sel
 from contactcenter.sockets import LiveConsumer
 from permissions import access
 from workspace import context
@@ -62,7 +61,7 @@ class WorkspaceConsumer(LiveConsumer):
     def wanted_groups(self) -> set[str]:
         self.conversation_id = self.visible_or_none(self.conversation_id)
         groups = {events.agent_group(self.user.pk)}
-        groups |= {events.queue_group(q) for q in sel.unassigned_queue_ids(self.user)}
+        groups |= {events.queue_group(q) for q in access.unassigned_queue_ids(self.user)}
         if self.conversation_id:
             groups.add(events.conversation_group(self.conversation_id))
         return groups

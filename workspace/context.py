@@ -102,7 +102,8 @@ def campaign_panels(user: User, campaign_queues) -> list[dict]:
 
 def lists_context(user: User, *, tab: str, sort: str, page: int = 1, conversation=None) -> dict:
     assigned = sel.assigned_page(user, page if tab == "assigned" else 1)
-    unassigned = sel.unassigned_page(user, sort=sort, page=page if tab == "unassigned" else 1)
+    unassigned = sel.unassigned_page(user, queue_ids=access.unassigned_queue_ids(user), sort=sort,
+                                    page=page if tab == "unassigned" else 1)
     return {
         "tab": tab,
         "sort": sort,

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from functools import cached_property
 from typing import NamedTuple
 
-from django.db.models import Avg, Count, F, Max, Min, Q
+from django.db.models import Avg, Count, Exists, F, Max, Min, OuterRef, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -354,8 +354,6 @@ def waiting_conversations(queue: Queue, limit: int = 200) -> list[Conversation]:
 def agents_to_register(queue: Queue, *, query: str = "", role: str = "", limit: int = 50) -> list[User]:
     """Registrar agentes: the organization's active users by name (and role), not logged in to
     the queue yet, each with their devices connected now and whether they are members."""
-    from django.db.models import Exists, OuterRef, Prefetch
-
     users = User.objects.filter(organization_id=queue.organization_id, is_active=True).exclude(
         pk__in=QueueLogin.objects.filter(queue=queue, ended_at__isnull=True).values("agent_id")
     )

@@ -15,6 +15,7 @@ from contactcenter.models import (
     Conversation,
     Message,
     Offer,
+    Queue,
     QueueLogin,
     StatusDefinition,
     SystemStatus,
@@ -75,16 +76,9 @@ def assigned_page(user: User, page: int = 1):
     return Paginator(qs, PAGE_SIZE).get_page(page)
 
 
-def unassigned_queue_ids(user: User) -> list[int]:
-    from permissions.access import logged_in_queue_ids, supervised_queue_ids
-
-    return sorted(set(logged_in_queue_ids(user)) | set(supervised_queue_ids(user)))
-
-
-def unassigned_page(user: User, *, sort: str = "newest", page: int = 1):
-    """Sin asignar: waiting conversations of the queues the agent is logged in to (and, for
-    supervisors, the queues they supervise)."""
-    queue_ids = unassigned_queue_ids(user)
+def unassigned_page(user: User, *, queue_ids, sort: str = "newest", page: int = 1):
+    """Sin asignar: waiting conversations of `queue_ids`, the queues the screen may show the user
+    (permissions.access.unassigned_queue_ids)."""
     order = "-enqueued_at" if sort == "newest" else "enqueued_at"
     qs = _list_queryset().filter(
         organization_id=user.organization_id, queue_id__in=queue_ids, status__in=(C.QUEUED, C.OFFERED)
@@ -127,8 +121,6 @@ def colleagues_by_queue(queues, *, exclude: User | None = None) -> dict[int, lis
 
 def transfer_targets(user: User, query: str = ""):
     """Users and queues an agent can transfer to, with colleagues' status and load."""
-    from contactcenter.models import Queue
-
     users = (
         User.objects.filter(organization_id=user.organization_id, is_active=True)
         .exclude(pk=user.pk)

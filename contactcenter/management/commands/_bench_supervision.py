@@ -31,6 +31,8 @@ from contactcenter.models import (
     Role,
     User,
 )
+from contactcenter.services import organizations as org_services
+from contactcenter.services import queues as queue_services
 
 SIZES = (10, 200)
 WAITING = 20  # customers waiting in each queue
@@ -73,8 +75,6 @@ class SupervisionBench:
                                              queue=queue)
             supervisor = User.objects.create(organization=org, username=f"{org.slug}-sup{size}", role=Role.SUPERVISOR,
                                              first_name="Supervisora", last_name=str(size), password=password)
-            from contactcenter.services import organizations as org_services
-            from contactcenter.services import queues as queue_services
 
             org_services.user_setup_defaults(user=supervisor)
             queue_services.queue_member_add(queue=queue, user=supervisor, role=QueueMembership.Role.SUPERVISOR)

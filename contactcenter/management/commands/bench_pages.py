@@ -30,6 +30,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from contactcenter.management.commands._bench_supervision import SupervisionBench
 from contactcenter.models import (
     AgentState,
     Channel,
@@ -135,7 +136,6 @@ class Command(BaseCommand):
                     results[total] = self.measure(runs)
                 summary.append(self.report(results, small, large))
             if only in ("all", "supervision"):
-                from contactcenter.management.commands._bench_supervision import SupervisionBench
 
                 bench = SupervisionBench(self.stdout, organization, self.agents, runs)
                 summary.append(bench.run())

@@ -40,6 +40,7 @@ from importlib import import_module
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
+import redis
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
@@ -326,7 +327,6 @@ class Command(BaseCommand):
     # --- Raw Redis ------------------------------------------------------------------------------
 
     def bench_raw_redis(self) -> dict:
-        import redis
 
         channel = f"bench-rt-raw-{secrets.token_hex(4)}"
         subscriber = redis.Redis.from_url(settings.REDIS_URL)

@@ -290,7 +290,7 @@ class Command(BaseCommand):
 
     def _run_updates(self, table: str, seconds: float, *, hot: bool) -> dict:
         hot_row = self.workers if hot else None
-        reports = _bench_workers.run(_bench_workers.raw_updates, [(table, seconds, hot_row)] * self.workers)
+        reports = _bench_workers.run(_bench_workers.RAW_UPDATES, [(table, seconds, hot_row)] * self.workers)
         errors = [r["error"] for r in reports if r["error"]]
         if errors:
             raise CommandError(f"the raw update run failed: {errors[0]}")
@@ -315,7 +315,7 @@ class Command(BaseCommand):
             for i in range(0, count, self.burst)
         ]
         text = "Hola, ¿me ayudáis?"
-        reports = _bench_workers.run(_bench_workers.open_bursts, [(plan[i :: self.workers], text)
+        reports = _bench_workers.run(_bench_workers.OPEN_BURSTS, [(plan[i :: self.workers], text)
                                                                   for i in range(self.workers)])
         errors = [r["error"] for r in reports if r["error"]]
         began = min((r["started"] for r in reports if r["started"]), default=0)

@@ -1,5 +1,8 @@
+from daphne.cli import CommandLineInterface
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+
+from contactcenter.embedded import start_worker_and_beat
 
 
 class Command(BaseCommand):
@@ -12,9 +15,6 @@ class Command(BaseCommand):
     def handle(self, *args, host, port, **options):
         if not settings.EMBEDDED:
             raise CommandError("REDIS_URL is set: run the distributed shape (honcho start) instead.")
-        from daphne.cli import CommandLineInterface
-
-        from contactcenter.embedded import start_worker_and_beat
 
         start_worker_and_beat()
         self.stdout.write(f"Serving on http://{host}:{port} (embedded: SQLite, in-memory layer, Celery inside)")

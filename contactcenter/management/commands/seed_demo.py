@@ -17,6 +17,7 @@ from contactcenter.models import (
     Conversation,
     Disposition,
     Holiday,
+    Message,
     Organization,
     QueueMembership,
     Skill,
@@ -214,7 +215,6 @@ class Command(BaseCommand):
             closed_at=now - timedelta(days=2, minutes=-15), last_message_at=now - timedelta(days=2, minutes=-14),
             last_message_excerpt="Perfecto, muchas gracias.",
         )
-        from contactcenter.models import Message
 
         for offset, direction, body in [
             (0, "inbound", "Hola, ¿cuánto cuesta el plan básico?"),
