@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from contactcenter import events
-from contactcenter.models import MonitoringSession, Queue, User
+from contactcenter.models import Conversation, MonitoringSession, Queue, QueueLogin, QueueMembership, User
 from contactcenter.selectors.supervision import StatusCells, status_label
 from contactcenter.services import supervision as services
 from contactcenter.services.policies import user_can_supervise_agent
@@ -126,12 +126,9 @@ class SupervisionConsumer(LiveConsumer):
             self.agent_ids = {row.agent.pk for row in ctx["agent_rows"]}
             self.view = (frozenset(self.queue_ids), frozenset(self.agent_ids), self.language,
                          self.user.supervision_alerts)
-            rows = "".join(self.render(PAGE + "#agent-row", {"row": row}) for row in ctx["agent_rows"])
-            self.send_html(self.render(PAGE + "#overview-figures", ctx), f'<tbody id="agent-rows">{rows}</tbody>')
+            self.send_html(self.render(PAGE + "#overview-figures", ctx), self.render(PAGE + "#agent-rows", ctx))
 
     def all_agent_ids(self) -> set[int]:
-        from contactcenter.models import QueueLogin, QueueMembership
-
         members = QueueMembership.objects.filter(queue_id__in=self.queue_ids, role=QueueMembership.Role.AGENT)
         logins = QueueLogin.objects.filter(queue_id__in=self.queue_ids, ended_at__isnull=True)
         return set(members.values_list("user_id", flat=True)) | set(logins.values_list("agent_id", flat=True))
@@ -178,8 +175,6 @@ class SupervisionConsumer(LiveConsumer):
         self.send_html(*fragments)
 
     def monitored_conversation(self, event: dict) -> bool:
-        from contactcenter.models import Conversation
-
         ids = event.get("conversation_ids", [])
         return bool(ids) and Conversation.objects.filter(pk__in=ids, assignee_id=self.page_agent.pk).exists()
 

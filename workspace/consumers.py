@@ -95,14 +95,12 @@ class WorkspaceConsumer(LiveConsumer):
         if header:
             parts.append(self.render(PAGE + "#conv-header", ctx))
         if messages:
-            parts.append('<div id="messages" class="messages" data-testid="messages">'
-                         + self.render(PAGE + "#message-window", ctx) + "</div>")
+            parts.append(self.render(PAGE + "#messages", ctx))
         if footer or ctx["footer_mode"] != self.footer:
             parts.append(self.render(PAGE + "#conv-footer", ctx))
             self.footer = ctx["footer_mode"]
         if contact:
-            parts.append('<aside id="contact-panel" class="col-contact">'
-                         + self.render(PAGE + "#contact-panel", ctx) + "</aside>")
+            parts.append(self.render(PAGE + "#contact-panel", ctx))
         return "".join(parts)
 
     def render_message(self, message_id: int, *, replace: bool = False) -> str:
@@ -114,11 +112,9 @@ class WorkspaceConsumer(LiveConsumer):
         )
         if message is None:
             return ""
-        html = self.render(PAGE + "#message", {"message": message, "conversation": message.conversation,
-                                               "oob": replace})
-        if replace:  # a delivery state changed: the message swaps itself in place
-            return html
-        return f'<div id="messages" hx-swap-oob="beforeend">{html}</div>'
+        # A new message is appended to the list; one whose delivery state changed swaps itself in place.
+        return self.render(PAGE + ("#message" if replace else "#message-appended"),
+                           {"message": message, "conversation": message.conversation, "oob": replace})
 
     def refresh(self) -> None:
         """On every (re)connect: everything the page shows except what the agent is typing."""

@@ -1,14 +1,15 @@
 from django.urls import path
 
-from workspace import views, views_calls
+from workspace import views, views_calls, views_catalog, views_conversation, views_messages
 
 app_name = "workspace"
 urlpatterns = [
     # the desk
     path("", views.index, name="index"),
     path("conversations/<int:pk>/", views.conversation, name="conversation"),
-    path("conversations/<int:pk>/messages/", views.messages_before, name="messages"),
-    path("attachments/<int:pk>/", views.attachment, name="attachment"),
+    path("conversations/<int:pk>/read/", views.conversation_read, name="conversation-read"),
+    path("conversations/<int:pk>/messages/", views_messages.messages_before, name="messages"),
+    path("attachments/<int:pk>/", views_messages.attachment, name="attachment"),
     # status and queues
     path("status/receive-new/", views.receive_new, name="receive-new"),
     path("status/", views.set_status, name="status"),
@@ -21,13 +22,13 @@ urlpatterns = [
     path("conversations/<int:pk>/assign/options/", views.assign_options, name="assign-options"),
     path("conversations/<int:pk>/answer/", views.offer_answer, name="answer"),
     # working a conversation
-    path("conversations/<int:pk>/send/", views.send_message, name="send"),
-    path("conversations/<int:pk>/close/", views.close, name="close"),
-    path("conversations/<int:pk>/wrapup/", views.wrapup_save, name="wrapup"),
-    path("wrapup/ready/", views.wrapup_ready, name="wrapup-ready"),
-    path("conversations/<int:pk>/transfer/", views.transfer, name="transfer"),
-    path("conversations/<int:pk>/transfer/targets/", views.transfer_targets, name="transfer-targets"),
-    path("transfers/<int:transfer_id>/answer/", views.transfer_answer, name="transfer-answer"),
+    path("conversations/<int:pk>/send/", views_messages.send_message, name="send"),
+    path("conversations/<int:pk>/close/", views_conversation.close, name="close"),
+    path("conversations/<int:pk>/wrapup/", views_conversation.wrapup_save, name="wrapup"),
+    path("wrapup/ready/", views_conversation.wrapup_ready, name="wrapup-ready"),
+    path("conversations/<int:pk>/transfer/", views_conversation.transfer, name="transfer"),
+    path("conversations/<int:pk>/transfer/targets/", views_conversation.transfer_targets, name="transfer-targets"),
+    path("transfers/<int:transfer_id>/answer/", views_conversation.transfer_answer, name="transfer-answer"),
     # calls and campaigns
     path("calls/", views_calls.dial, name="dial"),
     path("conversations/<int:pk>/call/play/", views_calls.call_play, name="call-play"),
@@ -37,15 +38,15 @@ urlpatterns = [
     path("campaigns/contacts/<int:entry_id>/call/", views_calls.campaign_call, name="campaign-call"),
     path("campaigns/contacts/<int:entry_id>/skip/", views_calls.campaign_skip, name="campaign-skip"),
     # canned responses
-    path("canned/", views.canned, name="canned"),
-    path("canned/<int:pk>/", views.canned_edit, name="canned-edit"),
-    path("canned/<int:pk>/delete/", views.canned_delete, name="canned-delete"),
+    path("canned/", views_catalog.canned, name="canned"),
+    path("canned/<int:pk>/", views_catalog.canned_edit, name="canned-edit"),
+    path("canned/<int:pk>/delete/", views_catalog.canned_delete, name="canned-delete"),
     # pre-recorded messages (where the organization lets agents manage them)
-    path("prerecorded/", views.prerecorded, name="prerecorded"),
-    path("prerecorded/<int:pk>/delete/", views.prerecorded_delete, name="prerecorded-delete"),
+    path("prerecorded/", views_catalog.prerecorded, name="prerecorded"),
+    path("prerecorded/<int:pk>/delete/", views_catalog.prerecorded_delete, name="prerecorded-delete"),
     # contact and tags
-    path("conversations/<int:pk>/contact/", views.contact_edit, name="contact"),
-    path("conversations/<int:pk>/contact/detail/", views.contact_detail, name="contact-detail"),
-    path("conversations/<int:pk>/tags/", views.tag_add, name="tag-add"),
-    path("conversations/<int:pk>/tags/<int:tag_id>/remove/", views.tag_remove, name="tag-remove"),
+    path("conversations/<int:pk>/contact/", views_conversation.contact_edit, name="contact"),
+    path("conversations/<int:pk>/contact/detail/", views_conversation.contact_detail, name="contact-detail"),
+    path("conversations/<int:pk>/tags/", views_conversation.tag_add, name="tag-add"),
+    path("conversations/<int:pk>/tags/<int:tag_id>/remove/", views_conversation.tag_remove, name="tag-remove"),
 ]

@@ -15,7 +15,7 @@ from contactcenter.models import CampaignContact, Contact, PrerecordedMessage
 from contactcenter.services import calls, campaigns, telephony
 from contactcenter.services.errors import DomainError, NotAllowed
 from permissions import access
-from workspace.views import _back, _int, _refused
+from workspace.responses import back, positive_int, refused
 
 CALL_ACTIONS = {
     "mute": lambda c, u: calls.call_mute(conversation=c, by=u, on=True),
@@ -41,9 +41,9 @@ def call_action(request, pk: int, action: str):
     try:
         CALL_ACTIONS[action](conversation, request.user)
     except DomainError as exc:
-        return _refused(request, exc, conversation)
+        return refused(request, exc, conversation)
     conversation.refresh_from_db()
-    return _back(request, conversation)
+    return back(request, conversation)
 
 
 @login_required
@@ -52,16 +52,16 @@ def call_play(request, pk: int):
     """Reproducir mensaje: one of the organization's pre-recorded messages."""
     conversation = access.conversation_for_agent(request.user, pk)
     message = PrerecordedMessage.objects.filter(
-        organization_id=request.user.organization_id, pk=_int(request.POST.get("message"), default=0)
+        organization_id=request.user.organization_id, pk=positive_int(request.POST.get("message"), default=0)
     ).first()
     if message is None:
         messages.error(request, _("Choose a pre-recorded message."))
-        return _back(request, conversation)
+        return back(request, conversation)
     try:
         calls.call_play_message(conversation=conversation, by=request.user, message=message)
     except DomainError as exc:
-        return _refused(request, exc, conversation)
-    return _back(request, conversation)
+        return refused(request, exc, conversation)
+    return back(request, conversation)
 
 
 @login_required
@@ -77,9 +77,9 @@ def call_simulate(request, pk: int, event: str):
     try:
         SIMULATIONS[event](conversation=conversation)
     except DomainError as exc:
-        return _refused(request, exc, conversation)
+        return refused(request, exc, conversation)
     conversation.refresh_from_db()
-    return _back(request, conversation)
+    return back(request, conversation)
 
 
 @login_required
@@ -87,23 +87,23 @@ def call_simulate(request, pk: int, event: str):
 def dial(request):
     """Llamar: a number or a contact, from a voice queue or campaign the agent is logged in to."""
     access.require_org_user(request.user)
-    queue = access.queue_for_agent(request.user, _int(request.POST.get("queue"), default=0))
+    queue = access.queue_for_agent(request.user, positive_int(request.POST.get("queue"), default=0))
     contact = None
     if request.POST.get("contact"):
         contact = Contact.objects.filter(
-            organization_id=request.user.organization_id, pk=_int(request.POST["contact"], default=0)
+            organization_id=request.user.organization_id, pk=positive_int(request.POST["contact"], default=0)
         ).first()
         if contact is None:
             raise Http404
     number = request.POST.get("number", "").strip()[:40]
     if contact is None and not number:
         messages.error(request, _("Write a number or choose a contact."))
-        return _back(request)
+        return back(request)
     try:
         conversation = calls.call_dial(agent=request.user, queue=queue, number=number or None, contact=contact)
     except DomainError as exc:
-        return _refused(request, exc)
-    return _back(request, conversation, tab="assigned")
+        return refused(request, exc)
+    return back(request, conversation, tab="assigned")
 
 
 # --- Campaigns ----------------------------------------------------------------------------------
@@ -125,10 +125,10 @@ def campaign_next(request, queue_id: int):
     try:
         entry = campaigns.campaign_next_contact(agent=request.user, queue=queue)
     except DomainError as exc:
-        return _refused(request, exc)
+        return refused(request, exc)
     if entry is None:
         messages.info(request, _("No contact of %(queue)s is due now.") % {"queue": queue.name})
-    return _back(request)
+    return back(request)
 
 
 @login_required
@@ -138,8 +138,8 @@ def campaign_call(request, entry_id: int):
     try:
         conversation = campaigns.campaign_call(agent=request.user, campaign_contact=entry)
     except DomainError as exc:
-        return _refused(request, exc)
-    return _back(request, conversation, tab="assigned")
+        return refused(request, exc)
+    return back(request, conversation, tab="assigned")
 
 
 @login_required
@@ -151,5 +151,5 @@ def campaign_skip(request, entry_id: int):
     except NotAllowed as exc:
         raise PermissionDenied(exc.message) from None
     except DomainError as exc:
-        return _refused(request, exc)
-    return _back(request)
+        return refused(request, exc)
+    return back(request)

@@ -188,7 +188,7 @@ def snapshot() -> dict:
     return {
         "conversations": list(Conversation.objects.order_by("pk").values_list(
             "pk", "status", "assignee_id", "queue_id", "disposition_id", "wrapup_notes", "closed_at",
-            "last_message_excerpt")),
+            "last_message_excerpt", "unread_count")),
         "messages": list(Message.objects.order_by("pk").values_list("pk", "direction", "body")),
         "conversation_tags": list(Conversation.tags.through.objects.order_by("pk").values_list(
             "conversation_id", "tag_id")),

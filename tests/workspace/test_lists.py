@@ -24,6 +24,11 @@ def conversation_url(conversation):
     return reverse("workspace:conversation", args=[conversation.pk])
 
 
+def read_url(conversation):
+    """Where the open conversation's page sends its read receipt once shown."""
+    return reverse("workspace:conversation-read", args=[conversation.pk])
+
+
 def queries(client, path, params=None, headers=None) -> int:
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(path, params or {}, headers=headers or {})
@@ -164,12 +169,14 @@ def test_an_open_conversation_query_count_does_not_grow_with_its_messages(
     p = personas
     chat = conversation_of_length(desk.chat_for(p.agent, p.queue, "Hola"), 5)
     url = conversation_url(chat)
-    ana.get(url)  # warm, and marks it read
+    ana.get(url)  # warm
+    ana.post(read_url(chat))  # the page's read receipt
     small = queries(ana, url)
     assert html(ana.get(url)).count('data-testid="message"') == 5
 
     conversation_of_length(chat, 60)
-    ana.get(url)  # marks the new ones read (the same update the small case did before measuring)
+    ana.get(url)
+    ana.post(read_url(chat))  # the new ones read, as in the small case before measuring
     with django_assert_max_num_queries(small):
         response = ana.get(url)
     assert html(response).count('data-testid="message"') == 20
@@ -329,7 +336,9 @@ def test_the_dot_marks_unread_customer_messages_and_goes_when_the_agent_opens_it
     assert "<title>(1) " in html(listing)
 
     opened = ana.get(conversation_url(chat))
-    assert not dot_on_item(opened)
+    assert 'data-testid="read-receipt"' in html(opened)  # opening it is a GET: the page then sends its receipt
+    read = ana.post(read_url(chat), {"tab": "assigned"}, headers=HTMX)
+    assert not dot_on_item(read)
     chat.refresh_from_db()
     assert chat.unread_count == 0
     assert not dot_on_item(ana.get(INDEX))
@@ -349,7 +358,10 @@ def test_no_dot_on_waiting_chats_nor_for_a_supervisor_looking_at_an_agents_chat(
     assert Conversation.objects.get(pk=waiting.pk).unread_count == 1
     unassigned = list_items(ana.get(INDEX, {"tab": "unassigned"}), "unassigned-list")
     assert unassigned and all('data-testid="unread-dot"' not in item for item in unassigned)
-    sofia.get(conversation_url(mine))  # a supervisor opening it does not mark it read for Ana
+    # A supervisor opening it does not mark it read for Ana: their page sends no receipt, and one
+    # sent anyway changes nothing.
+    assert 'data-testid="read-receipt"' not in html(sofia.get(conversation_url(mine)))
+    assert sofia.post(read_url(mine)).status_code == 302
     assert Conversation.objects.get(pk=mine.pk).unread_count == 1
 
 

@@ -83,6 +83,7 @@ class Ids:
 ENDPOINTS = {
     "index": ("get", lambda o: (url("index"), {})),
     "conversation": ("get", lambda o: (url("conversation", o.conversation), {})),
+    "conversation-read": ("post", lambda o: (url("conversation-read", o.conversation), {"tab": "assigned"})),
     "messages": ("get", lambda o: (url("messages", o.conversation), {"before": o.message})),
     "receive-new": ("post", lambda o: (url("receive-new"), {"on": "0"})),
     "status": ("post", lambda o: (url("status"), {"status": "dnd"})),
@@ -330,6 +331,59 @@ def test_opening_a_conversation_shows_its_messages_composer_and_contact(ana, cha
     assert 'value="Carmen Vidal"' in body  # the contact form
     partial = ana.get(url("conversation", chat.pk), headers=HTMX)
     assert is_desk_partial(partial) and 'data-testid="composer-text"' in html(partial)
+
+
+# --- Read receipt: opening changes nothing, the page then says it was read -------------------------
+
+
+def unread(conversation) -> int:
+    return Conversation.objects.get(pk=conversation.pk).unread_count
+
+
+@PLAIN_AND_HTMX
+def test_opening_a_conversation_changes_nothing_and_the_page_sends_a_read_receipt(ana, chat, htmx):
+    assert unread(chat) == 1
+    before = snapshot()
+    response = ana.get(url("conversation", chat.pk), headers=HTMX if htmx else {})
+    assert response.status_code == 200
+    assert unread(chat) == 1
+    assert snapshot() == before
+    body = html(response)
+    assert 'data-testid="read-receipt"' in body
+    assert f'hx-post="{url("conversation-read", chat.pk)}" hx-trigger="load"' in body
+    assert 'data-testid="unread-dot"' in body  # until the receipt is answered
+
+
+@PLAIN_AND_HTMX
+def test_the_read_receipt_marks_the_customers_messages_read(ana, chat, htmx):
+    response = ana.post(url("conversation-read", chat.pk), {"tab": "assigned"}, headers=HTMX if htmx else {})
+    assert unread(chat) == 0
+    if htmx:  # the lists, without the dot, the open conversation still marked
+        assert response.status_code == 200
+        body = html(response)
+        assert 'id="lists"' in body and 'id="desk"' not in body and "<html" not in body
+        assert item_ids(response, "assigned-list") == [chat.pk]
+        assert 'data-testid="unread-dot"' not in body and 'data-unread="0"' in body
+        assert 'class="conv-item current"' in body
+    else:
+        assert response.status_code == 302
+        assert response.url == url("conversation", chat.pk) + "?tab=assigned"
+    assert 'data-testid="read-receipt"' not in html(ana.get(url("conversation", chat.pk)))  # nothing left to read
+
+
+def test_a_read_receipt_for_another_organizations_conversation_is_404_and_changes_nothing(ana, chat, rival):
+    theirs = Conversation.objects.get(pk=rival.conversation)
+    assert theirs.unread_count == 1
+    before = snapshot()
+    assert ana.post(url("conversation-read", theirs.pk), {"tab": "assigned"}, headers=HTMX).status_code == 404
+    assert unread(theirs) == 1 and unread(chat) == 1
+    assert snapshot() == before
+
+
+def test_reading_the_read_receipt_url_is_405_and_changes_nothing(ana, chat):
+    assert ana.get(url("conversation-read", chat.pk)).status_code == 405
+    assert ana.get(url("conversation-read", chat.pk), headers=HTMX).status_code == 405
+    assert unread(chat) == 1
 
 
 def test_a_flash_message_is_shown_once_on_the_full_page(personas, desk, ana, ana_ready):
