@@ -49,12 +49,12 @@ def _channel(key: str, kinds, medium: str) -> Channel | None:
 def _accept(request, key: str, *, kinds, medium: str) -> tuple[Channel | None, bytes | JsonResponse]:
     """The checks every endpoint makes before reading the payload: (channel, body) or
     (None, the error response)."""
-    if webhooks.over_limit((f"api:client:{webhooks.client_ip(request)}", CLIENT_LIMIT, WINDOW)):
+    if webhooks.over_limit(request, "api:client", webhooks.client_ip(request), CLIENT_LIMIT, WINDOW):
         return None, webhooks.rate_limited(WINDOW)
     channel = _channel(key, kinds, medium)
     if channel is None:
         return None, webhooks.error(404, "not_found", _("There is no such channel."))
-    if webhooks.over_limit((f"api:channel:{channel.pk}", CHANNEL_LIMIT, WINDOW)):
+    if webhooks.over_limit(request, "api:channel", channel.pk, CHANNEL_LIMIT, WINDOW):
         return None, webhooks.rate_limited(WINDOW)
     try:
         body = webhooks.read_body(request, MAX_BODY)
