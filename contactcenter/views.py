@@ -53,8 +53,9 @@ class PasswordResetView(auth_views.PasswordResetView):
     def form_valid(self, form):
         limit = settings.PASSWORD_RESET_LIMIT
         email = hashlib.sha256(form.cleaned_data["email"].strip().lower().encode()).hexdigest()
-        if not ratelimit.allow_all((f"password-reset:address:{client_address(self.request)}", limit, 3600),
-                                   (f"password-reset:email:{email}", limit, 3600)):
+        per_address = ratelimit.Limit("password-reset:address", client_address(self.request), limit, 3600)
+        per_email = ratelimit.Limit("password-reset:email", email, limit, 3600)
+        if ratelimit.exceeded(self.request, per_address, per_email):
             form.add_error(None, _("Too many requests for a new password. Try again in an hour."))
             return self.render_to_response(self.get_context_data(form=form), status=429)
         return super().form_valid(form)

@@ -46,5 +46,7 @@ def rate_limited(window_seconds: int) -> JsonResponse:
     return response
 
 
-def over_limit(*checks: tuple[str, int, int]) -> bool:
-    return not ratelimit.allow_all(*checks)
+def over_limit(request, group: str, value: str | int, limit: int, window_seconds: int) -> bool:
+    """Count the request for `value` (the client's address, a channel id) in `group`; True once
+    more than `limit` came in the window."""
+    return ratelimit.exceeded(request, ratelimit.Limit(group, value, limit, window_seconds))

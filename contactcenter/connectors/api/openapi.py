@@ -1,17 +1,26 @@
 """The OpenAPI 3.1 description of the inbound API (served at /api/v1/openapi.json) and of the
 webhook we POST to an api channel for every message an agent sends."""
 
-from contactcenter.connectors.api import validation as v
-from contactcenter.services.inbound import CALL_EVENTS, MAX_PARTS
-from contactcenter.services.messages import MAX_TEXT
+from pydantic.json_schema import GenerateJsonSchema, models_json_schema
+
+from contactcenter.connectors.api import validation
 
 _ID = {"type": "integer"}
 _MOMENT = {"type": "string", "format": "date-time",
            "description": "ISO 8601 with a time zone, e.g. 2026-01-31T10:15:00Z"}
-_PRIORITY = {"type": "integer", "minimum": v.PRIORITY_MIN, "maximum": v.PRIORITY_MAX,
-             "description": "The conversation's priority: higher is served first (first come, first served "
-                            "within a priority). Default: the queue's. On a message joining a waiting "
-                            "conversation, it changes that conversation's priority."}
+
+
+class _Schema(GenerateJsonSchema):
+    def field_title_should_be_set(self, schema) -> bool:
+        return False  # the property's name says it
+
+
+def _request_schemas() -> dict:
+    """The request bodies' schemas (and the Attachment and Location they use), from the very
+    models that validate them."""
+    _, schemas = models_json_schema([(validation.InboundMessage, "validation"), (validation.CallEvent, "validation")],
+                                    ref_template="#/components/schemas/{model}", schema_generator=_Schema)
+    return schemas["$defs"]
 
 
 def _error(description: str, *, with_fields: bool = False) -> dict:
@@ -57,66 +66,7 @@ def document(server_url: str = "/api/v1/") -> dict:
                               "description": "sha256=<hex HMAC-SHA256 of the raw body with the channel's secret>"},
             },
             "schemas": {
-                "Attachment": {
-                    "type": "object",
-                    "additionalProperties": False,
-                    "required": ["type"],
-                    "properties": {
-                        "type": {"enum": list(v.ATTACHMENT_TYPES)},
-                        "url": {"type": "string", "format": "uri", "maxLength": v.MAX_URL,
-                                "description": "http(s); downloaded with a 5 s timeout. Give url or content."},
-                        "content": {"type": "string", "contentEncoding": "base64",
-                                    "description": "The file itself, base64. Give url or content."},
-                        "filename": {"type": "string", "maxLength": v.MAX_FILENAME},
-                    },
-                    "oneOf": [{"required": ["url"]}, {"required": ["content"]}],
-                },
-                "Location": {
-                    "type": "object",
-                    "additionalProperties": False,
-                    "required": ["latitude", "longitude"],
-                    "properties": {
-                        "latitude": {"type": "number", "minimum": -90, "maximum": 90},
-                        "longitude": {"type": "number", "minimum": -180, "maximum": 180},
-                        "name": {"type": "string", "maxLength": v.MAX_LABEL},
-                    },
-                },
-                "InboundMessage": {
-                    "type": "object",
-                    "additionalProperties": False,
-                    "required": ["external_id", "message_id"],
-                    "description": "At least one of text, attachments, location.",
-                    "properties": {
-                        "external_id": {"type": "string", "minLength": 1, "maxLength": v.MAX_ID,
-                                        "description": "The customer's id at the provider (one contact per channel)."},
-                        "message_id": {"type": "string", "minLength": 1, "maxLength": v.MAX_MESSAGE_ID,
-                                       "description": "The provider's id of this message: retries are "
-                                                      "recognized by it."},
-                        "name": {"type": "string", "maxLength": v.MAX_NAME},
-                        "text": {"type": "string", "maxLength": MAX_TEXT},
-                        "attachments": {"type": "array", "maxItems": MAX_PARTS,
-                                        "items": {"$ref": "#/components/schemas/Attachment"}},
-                        "location": {"$ref": "#/components/schemas/Location"},
-                        "sent_at": _MOMENT,
-                        "priority": _PRIORITY,
-                    },
-                },
-                "CallEvent": {
-                    "type": "object",
-                    "additionalProperties": False,
-                    "required": ["call_id", "from", "event", "at"],
-                    "properties": {
-                        "call_id": {"type": "string", "minLength": 1, "maxLength": v.MAX_ID},
-                        "from": {"type": "string", "minLength": 1, "maxLength": v.MAX_CALLER,
-                                 "description": "The caller's number (or id, e.g. anonymous)."},
-                        "event": {"enum": list(CALL_EVENTS),
-                                  "description": "ringing: the call waits in the channel's voice queue and is "
-                                                 "offered to agents; ended / abandoned: the caller hung up."},
-                        "at": _MOMENT,
-                        "name": {"type": "string", "maxLength": v.MAX_NAME},
-                        "priority": _PRIORITY,
-                    },
-                },
+                **_request_schemas(),
                 "MessageAccepted": {
                     "type": "object",
                     "required": ["status", "duplicate", "contact_id", "conversation_id", "message_ids"],

@@ -1,20 +1,36 @@
-"""Strict parsing and field-by-field validation of the inbound API's JSON bodies.
+"""The inbound API's request bodies, declared once as pydantic models: the checks come from them
+and so do the OpenAPI document's request schemas (openapi.py).
 
-Every error names its field ("text", "attachments.1.url") with a message a developer can act
-on. Strings are refused when they carry NUL or other control characters where they make no
-sense, or invalid Unicode (lone surrogates), so nothing reaches the database that it would
-reject.
+Strict: nothing is coerced ("5" is not 5, true is not 1), unknown fields are refused, and a JSON
+null is the same as leaving the field out. Every error names its field ("text",
+"attachments.1.url") with a translated message a developer can act on. Strings are refused when
+they carry NUL or other control characters where they make no sense, or invalid Unicode (lone
+surrogates), so nothing reaches the database that it would reject.
 """
 
 import json
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    WithJsonSchema,
+    WrapValidator,
+    model_validator,
+)
+from pydantic_core import ErrorDetails, PydanticCustomError
 
-from contactcenter.models import Attachment
+from contactcenter import models
 from contactcenter.services.conversations import PRIORITY_MAX, PRIORITY_MIN
 from contactcenter.services.inbound import CALL_EVENTS, MAX_PARTS
 from contactcenter.services.messages import MAX_TEXT
@@ -26,12 +42,15 @@ MAX_CALLER = 64
 MAX_URL = 2000
 MAX_FILENAME = 200
 MAX_LABEL = 200
-ATTACHMENT_TYPES = tuple(Attachment.Kind.values)
+MAX_MOMENT = 40
+ATTACHMENT_TYPES = tuple(models.Attachment.Kind.values)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # text keeps tabs and line breaks
 
 
 class Errors(dict):
+    """Messages by field name: {"attachments.1.url": ["Must be an http or https URL."]}."""
+
     def add(self, field: str, message) -> None:
         self.setdefault(field, []).append(str(message))
 
@@ -65,178 +84,237 @@ def parse_json(body: bytes):
         raise
 
 
-def _valid_unicode(value: str) -> bool:
+# --- Field types: each carries its schema and its checks ------------------------------------------
+
+
+def _invalid(message) -> PydanticCustomError:
+    # The message is already translated (validation runs in the request's language); an empty
+    # context keeps pydantic from reading braces in it as placeholders.
+    return PydanticCustomError("invalid", str(message), {})
+
+
+def _clean(value, *, multiline: bool = False):
+    """Before pydantic's length checks: a string without control characters (tabs and line
+    breaks allowed in multi-line text) or lone surrogates, trimmed."""
+    if not isinstance(value, str):
+        raise _invalid(_("Must be a string."))
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        return False
-    return True
+        raise _invalid(_("Must be valid Unicode text.")) from None
+    if (_CONTROL_IN_TEXT if multiline else _CONTROL).search(value):
+        raise _invalid(_("Must not contain control characters."))
+    return value.strip()
 
 
-def string(data: dict, name: str, errors: Errors, *, required: bool = False, max_length: int,
-           text: bool = False, prefix: str = "") -> str | None:
-    """A string field: trimmed, not blank if required, at most max_length characters."""
-    field = prefix + name
-    value = data.get(name)
-    if value is None:
-        if required:
-            errors.add(field, _("This field is required."))
-        return None
-    if not isinstance(value, str):
-        errors.add(field, _("Must be a string."))
-        return None
-    if not _valid_unicode(value):
-        errors.add(field, _("Must be valid Unicode text."))
-        return None
-    if (_CONTROL_IN_TEXT if text else _CONTROL).search(value):
-        errors.add(field, _("Must not contain control characters."))
-        return None
-    value = value.strip()
-    if required and not value:
-        errors.add(field, _("This field is required."))
-        return None
-    if len(value) > max_length:
-        errors.add(field, _("At most %(max)s characters.") % {"max": max_length})
-        return None
-    return value
+def Text(max_length: int, *, required: bool = False, multiline: bool = False, **field):
+    """A string field's type (hence the capital): trimmed, then not blank if required and at
+    most max_length characters."""
+    return Annotated[str, Field(min_length=1 if required else None, max_length=max_length, **field),
+                     BeforeValidator(lambda value: _clean(value, multiline=multiline))]
 
 
-def moment(data: dict, name: str, errors: Errors, *, required: bool = False) -> datetime | None:
-    """An ISO 8601 date and time with a time zone ("2026-01-31T10:15:00Z"), at most a day ahead."""
-    raw = string(data, name, errors, required=required, max_length=40)
-    if raw is None:
-        return None
-    invalid = _("Use an ISO 8601 date and time with a time zone, e.g. 2026-01-31T10:15:00Z.")
-    try:
-        value = datetime.fromisoformat(raw)
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise ValueError
-        value = value.astimezone(UTC)
-    except (ValueError, OverflowError):
-        errors.add(name, invalid)
-        return None
-    if value > timezone.now() + timedelta(days=1):
-        errors.add(name, _("This moment is in the future."))
-        return None
-    return value
-
-
-def only_known(data: dict, known: set[str], errors: Errors, *, prefix: str = "") -> None:
-    for key in data:
-        if key not in known:
-            errors.add(prefix + str(key)[:60], _("Unknown field."))
-
-
-def _object(value, field: str, errors: Errors) -> dict | None:
-    if not isinstance(value, dict):
-        errors.add(field, _("Must be an object."))
-        return None
-    return value
-
-
-MESSAGE_FIELDS = {"external_id", "message_id", "name", "text", "attachments", "location", "sent_at", "priority"}
-ATTACHMENT_FIELDS = {"type", "url", "content", "filename"}
-LOCATION_FIELDS = {"latitude", "longitude", "name"}
-CALL_FIELDS = {"call_id", "from", "event", "at", "name", "priority"}
-
-
-def priority(data: dict, errors: Errors) -> int | None:
-    """The conversation's priority (higher is served first), when the provider gives one."""
-    value = data.get("priority")
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or not PRIORITY_MIN <= value <= PRIORITY_MAX:
-        errors.add("priority", _("Must be a whole number from %(min)s to %(max)s.")
-                   % {"min": PRIORITY_MIN, "max": PRIORITY_MAX})
-        return None
-    return value
-
-
-def message(data) -> tuple[dict, Errors]:
-    errors = Errors()
-    if _object(data, "body", errors) is None:
-        return {}, errors
-    only_known(data, MESSAGE_FIELDS, errors)
-    clean = {
-        "external_id": string(data, "external_id", errors, required=True, max_length=MAX_ID),
-        "message_id": string(data, "message_id", errors, required=True, max_length=MAX_MESSAGE_ID),
-        "name": string(data, "name", errors, max_length=MAX_NAME) or "",
-        "text": string(data, "text", errors, max_length=MAX_TEXT, text=True) or "",
-        "sent_at": moment(data, "sent_at", errors),
-        "priority": priority(data, errors),
-        "attachments": [],
-        "location": None,
-    }
-    items = data.get("attachments")
-    if items is not None:
-        if not isinstance(items, list):
-            errors.add("attachments", _("Must be a list."))
-        elif len(items) > MAX_PARTS:
-            errors.add("attachments", _("Send at most %(max)s attachments in one message.") % {"max": MAX_PARTS})
-        else:
-            for index, item in enumerate(items):
-                clean["attachments"].append(_attachment(item, f"attachments.{index}", errors))
-    place = data.get("location")
-    if place is not None and _object(place, "location", errors) is not None:
-        only_known(place, LOCATION_FIELDS, errors, prefix="location.")
-        coordinates = {}
-        for key in ("latitude", "longitude"):
-            value = place.get(key)
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                errors.add(f"location.{key}", _("Must be a number."))
-            else:
-                coordinates[key] = value
-        label = string(place, "name", errors, max_length=MAX_LABEL, prefix="location.") or ""
-        if len(coordinates) == 2:
-            clean["location"] = {**coordinates, "name": label}
-    if not errors and not (clean["text"] or clean["attachments"] or clean["location"]):
-        errors.add("text", _("Send a text, an attachment or a location."))
-    return clean, errors
-
-
-def _attachment(item, field: str, errors: Errors) -> dict:
-    if _object(item, field, errors) is None:
-        return {}
-    prefix = field + "."
-    only_known(item, ATTACHMENT_FIELDS, errors, prefix=prefix)
-    kind = item.get("type")
-    if kind not in ATTACHMENT_TYPES:
-        errors.add(prefix + "type", _("Must be one of: %(choices)s.") % {"choices": ", ".join(ATTACHMENT_TYPES)})
-    url = string(item, "url", errors, max_length=MAX_URL, prefix=prefix)
-    content = item.get("content")
-    if content is not None and not isinstance(content, str):
-        errors.add(prefix + "content", _("Must be a string (the file in base64)."))
-        content = None
-    if (url is None) == (content is None):
-        errors.add(field, _("Give either url or content (base64), not both."))
-    if url is not None:
+def _one_message(message: Callable[[], str]) -> WrapValidator:
+    """Whatever is wrong with the value (its type, its range, its choice), one message says
+    what is expected."""
+    def validate(value, handler):
         try:
-            parts = urlsplit(url)
-            valid_url = parts.scheme in ("http", "https") and bool(parts.hostname)
-        except ValueError:
-            valid_url = False
-        if not valid_url:
-            errors.add(prefix + "url", _("Must be an http or https URL."))
-    filename = string(item, "filename", errors, max_length=MAX_FILENAME, prefix=prefix)
-    return {"type": kind, "url": url, "content": content, "filename": filename or ""}
+            return handler(value)
+        except ValidationError:
+            raise _invalid(message()) from None
+    return WrapValidator(validate)
 
 
-def call(data) -> tuple[dict, Errors]:
+def _moment(value) -> datetime:
+    value = _clean(value)
+    if len(value) > MAX_MOMENT:
+        raise _invalid(_("At most %(max)s characters.") % {"max": MAX_MOMENT})
+    try:
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is None or moment.utcoffset() is None:
+            raise ValueError
+        moment = moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise _invalid(_("Use an ISO 8601 date and time with a time zone, e.g. 2026-01-31T10:15:00Z.")) from None
+    if moment > timezone.now() + timedelta(days=1):
+        raise _invalid(_("This moment is in the future."))
+    return moment
+
+
+def _http_url(value: str) -> str:
+    try:
+        parts = urlsplit(value)
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:
+        valid = False
+    if not valid:
+        raise _invalid(_("Must be an http or https URL."))
+    return value
+
+
+def _base64(value) -> str:
+    if not isinstance(value, str):
+        raise _invalid(_("Must be a string (the file in base64)."))
+    return value
+
+
+def _few_attachments(value, handler):
+    try:
+        return handler(value)
+    except ValidationError as error:
+        if any(item["type"] == "too_long" and not item["loc"] for item in error.errors()):
+            raise _invalid(_("Send at most %(max)s attachments in one message.") % {"max": MAX_PARTS}) from None
+        raise
+
+
+def _choice(choices: tuple[str, ...], **field):
+    return Annotated[Literal[choices], Field(**field),
+                     _one_message(lambda: _("Must be one of: %(choices)s.") % {"choices": ", ".join(choices)})]
+
+
+Moment = Annotated[datetime, Field(description="ISO 8601 with a time zone, e.g. 2026-01-31T10:15:00Z"),
+                   BeforeValidator(_moment)]
+Priority = Annotated[int, Field(
+    ge=PRIORITY_MIN, le=PRIORITY_MAX,
+    description="The conversation's priority: higher is served first (first come, first served within a "
+                "priority). Default: the queue's. On a message joining a waiting conversation, it changes "
+                "that conversation's priority."),
+    _one_message(lambda: _("Must be a whole number from %(min)s to %(max)s.")
+                 % {"min": PRIORITY_MIN, "max": PRIORITY_MAX})]
+
+
+def _coordinate(limit: int):
+    # Any number is taken here; the range is the service's rule (one message for the location).
+    return Annotated[int | float, WithJsonSchema({"type": "number", "minimum": -limit, "maximum": limit}),
+                     _one_message(lambda: _("Must be a number."))]
+
+
+# --- The bodies -----------------------------------------------------------------------------------
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def null_is_absent(cls, data):
+        if not isinstance(data, dict):
+            return data
+        known = {field.alias or name for name, field in cls.model_fields.items()}
+        return {key: value for key, value in data.items() if value is not None or key not in known}
+
+
+class Attachment(Body):
+    model_config = ConfigDict(json_schema_extra={"oneOf": [{"required": ["url"]}, {"required": ["content"]}]})
+
+    type: _choice(ATTACHMENT_TYPES)
+    url: Annotated[Text(MAX_URL), AfterValidator(_http_url), Field(
+        json_schema_extra={"format": "uri"},
+        description="http(s); downloaded with a 5 s timeout. Give url or content.")] | None = None
+    content: Annotated[str, BeforeValidator(_base64), Field(
+        json_schema_extra={"contentEncoding": "base64"},
+        description="The file itself, base64. Give url or content.")] | None = None
+    filename: Text(MAX_FILENAME) = ""
+
+    @model_validator(mode="after")
+    def url_or_content(self):
+        if (self.url is None) == (self.content is None):
+            raise _invalid(_("Give either url or content (base64), not both."))
+        return self
+
+
+class Location(Body):
+    latitude: _coordinate(90)
+    longitude: _coordinate(180)
+    name: Text(MAX_LABEL) = ""
+
+
+class InboundMessage(Body):
+    """At least one of text, attachments, location."""
+
+    external_id: Text(MAX_ID, required=True,
+                      description="The customer's id at the provider (one contact per channel).")
+    message_id: Text(MAX_MESSAGE_ID, required=True,
+                     description="The provider's id of this message: retries are recognized by it.")
+    name: Text(MAX_NAME) = ""
+    text: Text(MAX_TEXT, multiline=True) = ""
+    attachments: Annotated[list[Attachment], Field(max_length=MAX_PARTS), WrapValidator(_few_attachments)] = []
+    location: Location | None = None
+    sent_at: Moment | None = None
+    priority: Priority | None = None
+
+
+class CallEvent(Body):
+    call_id: Text(MAX_ID, required=True)
+    caller: Text(MAX_CALLER, required=True, alias="from",
+                 description="The caller's number (or id, e.g. anonymous).")
+    event: _choice(CALL_EVENTS, description="ringing: the call waits in the channel's voice queue and is "
+                                            "offered to agents; ended / abandoned: the caller hung up.")
+    at: Moment
+    name: Text(MAX_NAME) = ""
+    priority: Priority | None = None
+
+
+def _fields(model: type[BaseModel]) -> frozenset[str]:
+    return frozenset(field.alias or name for name, field in model.model_fields.items())
+
+
+MESSAGE_FIELDS = _fields(InboundMessage)
+ATTACHMENT_FIELDS = _fields(Attachment)
+LOCATION_FIELDS = _fields(Location)
+CALL_FIELDS = _fields(CallEvent)
+
+
+# --- Reading a body -------------------------------------------------------------------------------
+
+
+def _message(error: ErrorDetails) -> str:
+    """pydantic's own errors in our words; ours (type "invalid") carry their message."""
+    match error["type"]:
+        case "missing" | "string_too_short":  # only required strings have a minimum length (1)
+            return _("This field is required.")
+        case "string_too_long":
+            return _("At most %(max)s characters.") % {"max": error["ctx"]["max_length"]}
+        case "extra_forbidden":
+            return _("Unknown field.")
+        case "model_type":
+            return _("Must be an object.")
+        case "list_type":
+            return _("Must be a list.")
+    return error["msg"]  # not reached with these models (tests/connectors/test_api_validation.py)
+
+
+def _field(error: ErrorDetails) -> str:
+    path = [str(part) for part in error["loc"]]
+    if error["type"] == "extra_forbidden":
+        path[-1] = path[-1][:60]  # the name is the client's: echo a bounded part of it
+    return ".".join(path) if path else "body"
+
+
+def read[M: BaseModel](model: type[M], body: bytes) -> tuple[M | None, Errors]:
+    """The body as `model`, or None and the errors field by field ("body" for the whole)."""
     errors = Errors()
-    if _object(data, "body", errors) is None:
-        return {}, errors
-    only_known(data, CALL_FIELDS, errors)
-    event = data.get("event")
-    if event is None:
-        errors.add("event", _("This field is required."))
-    elif event not in CALL_EVENTS:
-        errors.add("event", _("Must be one of: %(choices)s.") % {"choices": ", ".join(CALL_EVENTS)})
-    clean = {
-        "call_id": string(data, "call_id", errors, required=True, max_length=MAX_ID),
-        "from": string(data, "from", errors, required=True, max_length=MAX_CALLER),
-        "event": event,
-        "at": moment(data, "at", errors, required=True),
-        "name": string(data, "name", errors, max_length=MAX_NAME) or "",
-        "priority": priority(data, errors),
-    }
-    return clean, errors
+    try:
+        data = parse_json(body)
+    except ValueError as error:
+        errors.add("body", error)
+        return None, errors
+    try:
+        return model.model_validate(data), errors
+    except ValidationError as error:
+        for item in error.errors(include_url=False, include_input=False):
+            errors.add(_field(item), _message(item))
+        return None, errors
+
+
+def message(body: bytes) -> tuple[InboundMessage | None, Errors]:
+    """A customer's message; the rule across fields (something to deliver) once each is valid."""
+    data, errors = read(InboundMessage, body)
+    if data is not None and not (data.text or data.attachments or data.location):
+        errors.add("text", _("Send a text, an attachment or a location."))
+        return None, errors
+    return data, errors
+
+
+def call(body: bytes) -> tuple[CallEvent | None, Errors]:
+    return read(CallEvent, body)

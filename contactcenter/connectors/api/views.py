@@ -2,9 +2,10 @@
 secret (X-Signature: sha256=<HMAC-SHA256 of the raw body>).
 
 Order of the checks: rate limit per client (429), the channel (404), rate limit per channel
-(429), body size (413), signature (401), JSON and fields (400); only then one service call,
-which writes everything in one transaction or nothing (202 with the ids). The OpenAPI document
-at /api/v1/openapi.json describes it all.
+(429), body size (413), signature (401), JSON and fields (400, by the models in validation.py);
+only then one service call, which writes everything in one transaction or nothing (202 with the
+ids). The OpenAPI document at /api/v1/openapi.json describes it all, its request schemas
+generated from those same models.
 """
 
 import base64
@@ -48,12 +49,12 @@ def _channel(key: str, kinds, medium: str) -> Channel | None:
 def _accept(request, key: str, *, kinds, medium: str) -> tuple[Channel | None, bytes | JsonResponse]:
     """The checks every endpoint makes before reading the payload: (channel, body) or
     (None, the error response)."""
-    if webhooks.over_limit((f"api:client:{webhooks.client_ip(request)}", CLIENT_LIMIT, WINDOW)):
+    if webhooks.over_limit(request, "api:client", webhooks.client_ip(request), CLIENT_LIMIT, WINDOW):
         return None, webhooks.rate_limited(WINDOW)
     channel = _channel(key, kinds, medium)
     if channel is None:
         return None, webhooks.error(404, "not_found", _("There is no such channel."))
-    if webhooks.over_limit((f"api:channel:{channel.pk}", CHANNEL_LIMIT, WINDOW)):
+    if webhooks.over_limit(request, "api:channel", channel.pk, CHANNEL_LIMIT, WINDOW):
         return None, webhooks.rate_limited(WINDOW)
     try:
         body = webhooks.read_body(request, MAX_BODY)
@@ -70,39 +71,31 @@ def _invalid(errors: dict) -> JsonResponse:
     return webhooks.error(400, "invalid", _("Some fields are not valid."), errors=errors)
 
 
-def _parse(body: bytes, validate) -> tuple[dict, dict]:
-    try:
-        data = validation.parse_json(body)
-    except ValueError as error:
-        return {}, {"body": [str(error)]}
-    return validate(data)
-
-
-def _uploads(items: list[dict]) -> tuple[list, dict]:
+def _uploads(items: list[validation.Attachment]) -> tuple[list, dict]:
     """The attachments as files: base64 content decoded, urls downloaded (http(s), public hosts,
     a short timeout, at most the largest allowed file). Validated by content later."""
     files, errors = [], validation.Errors()
     limit = attachments.max_upload_bytes()
     for index, item in enumerate(items):
         field = f"attachments.{index}"
-        name = item["filename"] or item["type"]
-        if item["content"] is not None:
-            if len(item["content"]) > (limit // 3 + 1) * 4:
+        name = item.filename or item.type
+        if item.content is not None:
+            if len(item.content) > (limit // 3 + 1) * 4:
                 errors.add(field + ".content", _("The file is too large."))
                 continue
             try:
-                data = base64.b64decode(item["content"], validate=True)
+                data = base64.b64decode(item.content, validate=True)
             except (binascii.Error, ValueError):
                 errors.add(field + ".content", _("Not valid base64."))
                 continue
         else:
             try:
-                data = http.fetch(item["url"], max_bytes=limit, timeout=FETCH_TIMEOUT).body
+                data = http.fetch(item.url, max_bytes=limit, timeout=FETCH_TIMEOUT).body
             except http.HttpError as error:
                 errors.add(field + ".url", _("The file could not be downloaded (%(reason)s).") % {"reason": error})
                 continue
-            if not item["filename"]:
-                name = PurePosixPath(unquote(urlsplit(item["url"]).path)).name or name
+            if not item.filename:
+                name = PurePosixPath(unquote(urlsplit(item.url).path)).name or name
         files.append(ContentFile(data, name=name))
     return files, errors
 
@@ -117,21 +110,21 @@ def messages(request, key: str):
     channel, body = _accept(request, key, kinds=MESSAGE_KINDS, medium="chat")
     if channel is None:
         return body
-    data, errors = _parse(body, validation.message)
-    if errors:
+    data, errors = validation.message(body)
+    if data is None:
         return _invalid(errors)
-    if (found := _already(channel, data["message_id"])) is not None:
+    if (found := _already(channel, data.message_id)) is not None:
         return found
-    files, errors = _uploads(data["attachments"])
+    files, errors = _uploads(data.attachments)
     if errors:
         return _invalid(errors)
-    place = data["location"]
+    place = data.location
     try:
         received = inbound.inbound_message_receive(
-            channel=channel, external_id=data["external_id"], message_id=data["message_id"], name=data["name"],
-            text=data["text"], uploads=files, kinds=[item["type"] for item in data["attachments"]],
-            location=inbound.Location(place["latitude"], place["longitude"], place["name"]) if place else None,
-            sent_at=data["sent_at"], priority=data["priority"])
+            channel=channel, external_id=data.external_id, message_id=data.message_id, name=data.name,
+            text=data.text, uploads=files, kinds=[item.type for item in data.attachments],
+            location=inbound.Location(place.latitude, place.longitude, place.name) if place else None,
+            sent_at=data.sent_at, priority=data.priority)
     except inbound.InvalidField as error:
         return _invalid({error.field: [str(error.message)]})
     except DomainError as error:
@@ -162,13 +155,12 @@ def calls(request, key: str):
     channel, body = _accept(request, key, kinds=CALL_KINDS, medium="voice")
     if channel is None:
         return body
-    data, errors = _parse(body, validation.call)
-    if errors:
+    data, errors = validation.call(body)
+    if data is None:
         return _invalid(errors)
     try:
-        report = inbound.inbound_call_event(channel=channel, call_id=data["call_id"], caller=data["from"],
-                                            event=data["event"], at=data["at"], name=data["name"],
-                                            priority=data["priority"])
+        report = inbound.inbound_call_event(channel=channel, call_id=data.call_id, caller=data.caller,
+                                            event=data.event, at=data.at, name=data.name, priority=data.priority)
     except inbound.InvalidField as error:
         return _invalid({error.field: [str(error.message)]})
     except DomainError as error:

@@ -36,6 +36,7 @@ class WebchatConsumer(WebsocketConsumer):
     def connect(self):
         key = self.scope["url_route"]["kwargs"]["key"]
         client = (self.scope.get("client") or ["unknown"])[0]
+        # A connect has an ASGI scope, no HttpRequest: the plain-key counter (see ratelimit.py).
         if not ratelimit.allow(f"webchat:socket:client:{client}", CONNECTS_PER_MINUTE, 60):
             self.close(code=CLOSE_UNAUTHORIZED)
             return

@@ -45,9 +45,10 @@ def _channel(key: str) -> Channel:
 def _allowed(request, channel: Channel, action: str) -> bool:
     per_client, per_channel = LIMITS[action]
     client = request.META.get("REMOTE_ADDR", "") or "unknown"
-    return ratelimit.allow_all(
-        (f"webchat:{action}:client:{client}", per_client, 60),
-        (f"webchat:{action}:channel:{channel.pk}", per_channel, 60),
+    return not ratelimit.exceeded(
+        request,
+        ratelimit.Limit(f"webchat:{action}:client", client, per_client),
+        ratelimit.Limit(f"webchat:{action}:channel", channel.pk, per_channel),
     )
 
 

@@ -26,12 +26,12 @@ def _channel(key: str) -> Channel | None:
 def webhook(request, key: str):
     if request.method not in ("GET", "POST"):
         return HttpResponseNotAllowed(["GET", "POST"])
-    if webhooks.over_limit((f"whatsapp:client:{webhooks.client_ip(request)}", CLIENT_LIMIT, WINDOW)):
+    if webhooks.over_limit(request, "whatsapp:client", webhooks.client_ip(request), CLIENT_LIMIT, WINDOW):
         return webhooks.rate_limited(WINDOW)
     channel = _channel(key)
     if channel is None:
         return webhooks.error(404, "not_found", _("There is no such channel."))
-    if webhooks.over_limit((f"whatsapp:channel:{channel.pk}", CHANNEL_LIMIT, WINDOW)):
+    if webhooks.over_limit(request, "whatsapp:channel", channel.pk, CHANNEL_LIMIT, WINDOW):
         return webhooks.rate_limited(WINDOW)
     if request.method == "GET":
         return _verify(request, channel)
