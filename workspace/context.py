@@ -6,8 +6,7 @@ from django.urls import reverse
 from contactcenter.connectors import voice
 from contactcenter.models import CampaignContact, Conversation, PrerecordedMessage, Queue, Tag, Transfer, User
 from contactcenter.selectors import workspace as sel
-from contactcenter.services import attachments as attachment_services
-from contactcenter.services import campaigns
+from contactcenter.services import campaigns, uploads
 from contactcenter.services import conversations as conv_services
 from contactcenter.services.policies import (
     can_create_tags,
@@ -133,8 +132,8 @@ def conversation_context(user: User, conversation: Conversation, *, state=None, 
         "target_users": users,
         "target_queues": queues,
         "canned": sel.canned_responses(user),
-        "upload_rules": attachment_services.allowed_summary(),
-        "upload_accept": attachment_services.ACCEPT,
+        "upload_rules": uploads.allowed_summary(),
+        "upload_accept": uploads.ACCEPT,
         "history": sel.contact_history(conversation),
         "all_tags": Tag.objects.filter(organization_id=user.organization_id).order_by("name"),
         "may_create_tags": can_create_tags(user),
