@@ -15,6 +15,9 @@ SAFE_INLINE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp", "audi
 
 
 def file_response(field_file, *, filename: str, content_type: str, kind: str) -> HttpResponse:
+    """The response that sends a stored attachment's file to the browser as `filename`.
+    `content_type` and `kind` are those recorded when the file was checked
+    (`contactcenter.services.uploads.validate_upload`). Raises Http404 if Django cannot open it."""
     inline = kind in INLINE_KINDS and content_type.startswith(SAFE_INLINE_TYPES)
     content_type = content_type if inline else "application/octet-stream"
     prefix = settings.MEDIA_X_ACCEL_REDIRECT

@@ -5,8 +5,7 @@ from django.urls import reverse
 
 from contactcenter.models import CampaignContact, Conversation, PrerecordedMessage, Queue, Tag, Transfer, User
 from contactcenter.selectors import workspace as sel
-from contactcenter.services import attachments as attachment_services
-from contactcenter.services import campaigns, telephony, wrapup
+from contactcenter.services import campaigns, telephony, uploads, wrapup
 from contactcenter.services.policies import (
     can_create_tags,
     can_log_in_to_unassigned_queues,
@@ -132,8 +131,8 @@ def conversation_context(user: User, conversation: Conversation, *, state=None, 
         "target_users": users,
         "target_queues": queues,
         "canned": sel.canned_responses(user),
-        "upload_rules": attachment_services.allowed_summary(),
-        "upload_accept": attachment_services.ACCEPT,
+        "upload_rules": uploads.allowed_summary(),
+        "upload_accept": uploads.ACCEPT,
         "history": sel.contact_history(conversation),
         "all_tags": Tag.objects.filter(organization_id=user.organization_id).order_by("name"),
         "may_create_tags": can_create_tags(user),

@@ -41,7 +41,7 @@ from contactcenter.models import (
     Tag,
     User,
 )
-from contactcenter.services import agents, attachments, campaigns, catalog, organizations, policies, routing
+from contactcenter.services import agents, campaigns, catalog, organizations, policies, routing, uploads
 from contactcenter.services import queues as queue_services
 from contactcenter.services.audit import audit
 from contactcenter.services.errors import DomainError, NotAllowed
@@ -397,9 +397,9 @@ def may_manage_prerecorded(user: User) -> bool:
     return policies.can_access_config(user) and policies.can_manage_prerecorded(user)
 
 
-def validate_audio(upload: IO[bytes]) -> attachments.ValidUpload:
+def validate_audio(upload: IO[bytes]) -> uploads.ValidUpload:
     """An audio file, judged by its content (not its name or the browser's word)."""
-    valid = attachments.validate_upload(upload)
+    valid = uploads.validate_upload(upload)
     if valid.kind != "audio":
         raise DomainError(
             _("“%(name)s” is not an audio file. Upload an MP3, Ogg, WAV, M4A, AAC or WebM recording.")
@@ -585,7 +585,7 @@ def _read_csv(file: IO[bytes]) -> tuple[list[dict], list[int]]:
         raise DomainError(_("The file is empty."), code="file_empty")
     if len(data) > MAX_CSV_BYTES:
         raise DomainError(_("The file is larger than %(max)s. Split it into smaller files.")
-                          % {"max": attachments.format_size(MAX_CSV_BYTES)}, code="file_too_large")
+                          % {"max": uploads.format_size(MAX_CSV_BYTES)}, code="file_too_large")
     if b"\x00" in data:
         raise DomainError(_("This is not a CSV file: save the list as CSV (UTF-8) and try again."),
                           code="file_type")

@@ -24,6 +24,7 @@ from contactcenter.services import attachments, calls, locks
 from contactcenter.services import conversations as conversation_services
 from contactcenter.services.errors import DomainError
 from contactcenter.services.messages import MAX_TEXT, message_add
+from contactcenter.services.uploads import validate_upload
 
 C = Conversation.Status
 CS = Conversation.CallState
@@ -151,7 +152,7 @@ def inbound_message_receive(
     valid = []
     for index, upload in enumerate(uploads):
         try:
-            valid.append(attachments.validate_upload(upload))
+            valid.append(validate_upload(upload))
         except DomainError as error:
             raise InvalidField(f"attachments.{index}", error.message, code=error.code) from None
         if kinds and index < len(kinds) and valid[-1].kind != kinds[index]:
@@ -160,7 +161,7 @@ def inbound_message_receive(
     place = None
     if location is not None:
         try:
-            place = attachments._clean_location(location.latitude, location.longitude, location.label)
+            place = attachments.location_clean(location.latitude, location.longitude, location.label)
         except DomainError as error:
             raise InvalidField("location", error.message, code=error.code) from None
     try:
@@ -206,7 +207,7 @@ def _receive(*, channel, external_id, message_id, name, phone, text, valid, plac
         message = message_add(
             conversation, direction=inbound, kind=Message.Kind.ATTACHMENT, body=text if index == 0 else "",
             now=at, external_id=next(ids))
-        attachments._store(message, upload)
+        attachments.attachment_store(message=message, upload=upload)
         messages.append(message)
     if place is not None:
         latitude, longitude, label = place

@@ -24,7 +24,7 @@ from contactcenter.models import (
     Tag,
     User,
 )
-from contactcenter.services.attachments import accept_attribute
+from contactcenter.services.uploads import accept_attribute
 
 
 class OrganizationForm(forms.ModelForm):

@@ -35,6 +35,13 @@ def png(width: int = 2, height: int = 2) -> bytes:
     )
 
 
+def apng() -> bytes:
+    """An animated PNG: a PNG with an animation control chunk (acTL) before its image data."""
+    data = png()
+    ihdr_end = 8 + 25  # signature, then the IHDR chunk (13 bytes of data)
+    return data[:ihdr_end] + _png_chunk(b"acTL", struct.pack(">II", 1, 0)) + data[ihdr_end:]
+
+
 def gif() -> bytes:
     """A real 1×1 GIF89a."""
     return (
@@ -268,6 +275,15 @@ def odt(mimetype: bytes = b"application/vnd.oasis.opendocument.text") -> bytes:
         },
         stored_first="mimetype",
     )
+
+
+def pptx() -> bytes:
+    """A PowerPoint package: an Office document, but not one of the types accepted."""
+    return _zip({
+        "[Content_Types].xml": b'<?xml version="1.0" encoding="UTF-8"?><Types/>',
+        "_rels/.rels": _RELS % b"ppt/presentation.xml",
+        "ppt/presentation.xml": b'<?xml version="1.0" encoding="UTF-8"?><p:presentation/>',
+    })
 
 
 def plain_zip() -> bytes:

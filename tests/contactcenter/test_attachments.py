@@ -16,7 +16,7 @@ from django.utils import translation
 
 from contactcenter import events
 from contactcenter.models import Attachment, Conversation, Message
-from contactcenter.services import agents, attachments, conversations, messages, queues
+from contactcenter.services import agents, attachments, conversations, messages, queues, uploads
 from contactcenter.services.errors import DomainError, NotAllowed
 from tests import factories as f
 from tests.contactcenter import fixtures_files as ff
@@ -140,13 +140,13 @@ def test_each_allowed_type_is_accepted_and_stored_with_its_kind_and_content_type
 
 
 def test_every_type_in_the_table_has_an_accepted_sample():
-    listed = {t.content_type for rule in attachments.ALLOWED.values() for t in rule.types}
+    listed = {t.content_type for rule in uploads.ALLOWED.values() for t in rule.types}
     assert listed == {sample[3] for sample in SAMPLES}
 
 
 def test_detect_judges_the_content_not_the_name():
-    assert attachments.detect(io.BytesIO(ff.png()), name="factura.pdf") == ("image", "image/png")
-    assert attachments.detect(io.BytesIO(ff.pdf()), name="foto.png") == ("document", "application/pdf")
+    assert uploads.detect(io.BytesIO(ff.png()), name="factura.pdf") == ("image", "image/png")
+    assert uploads.detect(io.BytesIO(ff.pdf()), name="foto.png") == ("document", "application/pdf")
 
 
 def test_the_content_type_the_browser_claims_is_ignored(personas, conversation):
@@ -248,11 +248,11 @@ def test_html_and_svg_are_never_accepted_whatever_their_name(send, name, build):
 
 
 def test_svg_and_html_are_not_in_the_table_of_allowed_types():
-    listed = {t.content_type for rule in attachments.ALLOWED.values() for t in rule.types}
-    extensions = {e for rule in attachments.ALLOWED.values() for t in rule.types for e in t.extensions}
+    listed = {t.content_type for rule in uploads.ALLOWED.values() for t in rule.types}
+    extensions = {e for rule in uploads.ALLOWED.values() for t in rule.types for e in t.extensions}
     assert not listed & {"image/svg+xml", "text/html", "application/xhtml+xml"}
     assert not extensions & {".svg", ".html", ".htm", ".xhtml"}
-    assert "svg" not in attachments.ACCEPT and "html" not in attachments.ACCEPT
+    assert "svg" not in uploads.ACCEPT and "html" not in uploads.ACCEPT
 
 
 @pytest.mark.parametrize("name", ["programa.exe", "factura.pdf", "foto.png", "notas.txt"])
@@ -307,8 +307,8 @@ def test_an_empty_file_is_refused(send):
 
 
 def test_a_file_over_its_kinds_limit_is_refused_with_the_limit_in_the_message(send, monkeypatch):
-    rule = attachments.ALLOWED["audio"]
-    monkeypatch.setitem(attachments.ALLOWED, "audio", dataclasses.replace(rule, max_bytes=1024))
+    rule = uploads.ALLOWED["audio"]
+    monkeypatch.setitem(uploads.ALLOWED, "audio", dataclasses.replace(rule, max_bytes=1024))
     data = ff.wav(frames=2000)
     error = refused(send, "llamada.wav", data, "file_too_large")
     assert str(error) == "“llamada.wav” is too large (3.9 KB). The limit for audio files is 1 KB."
@@ -316,7 +316,7 @@ def test_a_file_over_its_kinds_limit_is_refused_with_the_limit_in_the_message(se
 
 
 def test_a_document_over_10_mb_is_refused(send):
-    data = b"a;b\n" * (10 * attachments.MiB // 4) + b"x"
+    data = b"a;b\n" * (10 * uploads.MiB // 4) + b"x"
     error = refused(send, "enorme.csv", data, "file_too_large")
     assert "10 MB" in str(error)
 
@@ -325,8 +325,8 @@ def test_a_file_larger_than_any_limit_is_refused_without_reading_it(send, monkey
     def must_not_run(*args, **kwargs):
         raise AssertionError("the content of a file over every limit is not read")
 
-    monkeypatch.setattr(attachments, "detect", must_not_run)
-    error = refused(send, "video.mp4", ff.mp4() + bytes(16 * attachments.MiB), "file_too_large")
+    monkeypatch.setattr(uploads, "detect", must_not_run)
+    error = refused(send, "video.mp4", ff.mp4() + bytes(16 * uploads.MiB), "file_too_large")
     assert "16 MB" in str(error)
 
 
@@ -395,9 +395,9 @@ def test_a_500_character_name_is_cut_to_120_keeping_its_extension(send):
 
 def test_sanitising_a_sanitised_name_changes_nothing():
     for name in ["../a.png", "x" * 300 + ".JPEG", " . a . ", "ñandú  feliz.webp", "\x01\x02"]:
-        once = attachments.sanitize_filename(name)
-        assert attachments.sanitize_filename(once) == once
-        assert 0 < len(once) <= attachments.MAX_NAME
+        once = uploads.sanitize_filename(name)
+        assert uploads.sanitize_filename(once) == once
+        assert 0 < len(once) <= uploads.MAX_NAME
 
 
 # --- Who may send ------------------------------------------------------------------------------
@@ -593,7 +593,7 @@ def test_a_customer_shares_a_location(conversation):
 
 
 def test_the_allowed_summary_lists_every_kind_with_its_types_and_limit():
-    summary = attachments.allowed_summary()
+    summary = uploads.allowed_summary()
     assert list(summary) == ["image", "video", "document", "audio"]
     assert summary["image"] == "Image: JPEG, PNG, GIF, WebP · up to 5 MB"
     assert summary["video"] == "Video: MP4, WebM, MOV · up to 16 MB"
@@ -603,17 +603,17 @@ def test_the_allowed_summary_lists_every_kind_with_its_types_and_limit():
 
 
 def test_the_accept_attribute_lists_types_and_extensions():
-    accept = attachments.ACCEPT.split(",")
+    accept = uploads.ACCEPT.split(",")
     assert {"image/png", ".png", "application/pdf", ".pdf", ".docx", "audio/ogg", ".opus"} <= set(accept)
-    assert attachments.accept_attribute(["image"]) == (
+    assert uploads.accept_attribute(["image"]) == (
         "image/jpeg,.jpg,.jpeg,image/png,.png,image/gif,.gif,image/webp,.webp"
     )
 
 
 def test_sizes_are_written_as_people_read_them():
-    assert attachments.format_size(5 * attachments.MiB) == "5 MB"
-    assert attachments.format_size(1536 * attachments.KiB) == "1.5 MB"
-    assert attachments.format_size(300 * attachments.KiB) == "300 KB"
-    assert attachments.format_size(1) == "1 byte"
+    assert uploads.format_size(5 * uploads.MiB) == "5 MB"
+    assert uploads.format_size(1536 * uploads.KiB) == "1.5 MB"
+    assert uploads.format_size(300 * uploads.KiB) == "300 KB"
+    assert uploads.format_size(1) == "1 byte"
     with translation.override("es"):
-        assert attachments.format_size(1536 * attachments.KiB) == "1,5 MB"
+        assert uploads.format_size(1536 * uploads.KiB) == "1,5 MB"

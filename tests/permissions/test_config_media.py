@@ -6,7 +6,7 @@ import json
 import pytest
 
 from contactcenter.models import Channel, PrerecordedMessage
-from contactcenter.services import attachments
+from contactcenter.services import uploads
 from tests import factories as f
 from tests.contactcenter import fixtures_files as files
 from tests.permissions.config_support import HTMX, audited, delete_url, edit_url, html, list_url
@@ -65,8 +65,8 @@ def test_a_file_that_is_not_audio_is_refused_and_nothing_stored(personas, name, 
 
 
 def test_an_oversized_audio_is_refused(personas, monkeypatch):
-    audio = attachments.ALLOWED["audio"]
-    monkeypatch.setitem(attachments.ALLOWED, "audio", dataclasses.replace(audio, max_bytes=1024))
+    audio = uploads.ALLOWED["audio"]
+    monkeypatch.setitem(uploads.ALLOWED, "audio", dataclasses.replace(audio, max_bytes=1024))
     big = files.upload("grande.wav", files.wav(frames=50_000))
     response = client_for(personas.admin).post(PRERECORDED, {"name": "Grande", "audio": big})
     assert response.status_code == 422

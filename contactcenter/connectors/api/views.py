@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from contactcenter.connectors import http, signing, webhooks
 from contactcenter.connectors.api import openapi, validation
 from contactcenter.models import Channel
-from contactcenter.services import attachments, inbound
+from contactcenter.services import inbound, uploads
 from contactcenter.services.errors import DomainError
 
 MAX_BODY = 8 * 1024 * 1024  # base64 attachments included; larger files come by url
@@ -75,7 +75,7 @@ def _uploads(items: list[validation.Attachment]) -> tuple[list, dict]:
     """The attachments as files: base64 content decoded, urls downloaded (http(s), public hosts,
     a short timeout, at most the largest allowed file). Validated by content later."""
     files, errors = [], validation.Errors()
-    limit = attachments.max_upload_bytes()
+    limit = uploads.max_upload_bytes()
     for index, item in enumerate(items):
         field = f"attachments.{index}"
         name = item.filename or item.type

@@ -1,7 +1,7 @@
 """What the web chat page shows; the views and the socket render the same partials with it."""
 
 from contactcenter.models import Channel, Conversation, Message
-from contactcenter.services import attachments
+from contactcenter.services import uploads
 from contactcenter.services.autoreplies import waiting_position
 
 PAGE = "webchat/chat.html"
@@ -25,8 +25,8 @@ def chat_context(channel: Channel, conversation: Conversation | None, token: str
         "organization": channel.organization,
         "conversation": conversation,
         "token": token,
-        "upload_accept": attachments.accept_attribute(),
-        "upload_rules": attachments.allowed_summary(),
+        "upload_accept": uploads.accept_attribute(),
+        "upload_rules": uploads.allowed_summary(),
         **extra,
     }
     if conversation is not None:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from contactcenter.connectors import http, outbound
 from contactcenter.models import Channel
-from contactcenter.services import attachments, delivery, inbound
+from contactcenter.services import delivery, inbound, uploads
 from contactcenter.services.errors import DomainError
 from contactcenter.services.messages import MAX_TEXT
 
@@ -176,7 +176,7 @@ def download_media(channel: Channel, content: dict, kind: str) -> ContentFile:
         url = info.get("url") if isinstance(info, dict) else None
         if not isinstance(url, str):
             raise DomainError(_("the file is not available."), code="media")
-        data = http.fetch(url, max_bytes=attachments.max_upload_bytes(), auth_headers=auth,
+        data = http.fetch(url, max_bytes=uploads.max_upload_bytes(), auth_headers=auth,
                           credential_hosts=outbound.graph_credential_hosts(channel), timeout=MEDIA_TIMEOUT).body
     except http.HttpError as error:
         if error.retryable:
@@ -186,7 +186,7 @@ def download_media(channel: Channel, content: dict, kind: str) -> ContentFile:
         raise DomainError(_("the file is not available."), code="media") from None
     name = _text(content.get("filename"), 200) or MEDIA_TYPES[kind]
     upload = ContentFile(data, name=name)
-    attachments.validate_upload(upload)  # refused files become a note for the agent, not an error
+    uploads.validate_upload(upload)  # refused files become a note for the agent, not an error
     return upload
 
 
