@@ -14,6 +14,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.csp import csp_override
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
@@ -52,15 +53,15 @@ def _allowed(request, channel: Channel, action: str) -> bool:
     )
 
 
-def _embeddable(response, channel: Channel):
+def _embeddable(request, response, channel: Channel):
     """Other sites may frame the chat page (and only it): the channel's settings may list the
-    origins allowed to embed it ("embed_origins"); by default any site may."""
+    origins allowed to embed it ("embed_origins"); by default any site may. The policy differs by
+    channel, so Django's own decorators are applied to this one response."""
     origins = channel.settings.get("embed_origins") if isinstance(channel.settings, dict) else None
     if not (isinstance(origins, list) and all(isinstance(o, str) for o in origins) and origins):
         origins = ["*"]
-    response._csp_config = {**settings.SECURE_CSP, "frame-ancestors": origins}
-    response.xframe_options_exempt = True
-    return response
+    policy = {**settings.SECURE_CSP, "frame-ancestors": origins}
+    return csp_override(policy)(xframe_options_exempt(lambda _request: response))(request)
 
 
 def _set_token(response, request, channel: Channel, token: str):
@@ -78,7 +79,7 @@ def _page(request, channel: Channel, conversation: Conversation | None, *, token
           partial: str = "", **extra):
     context = chat_context(channel, conversation, token, **extra)
     template = f"{PAGE}#{partial}" if partial else PAGE
-    return _embeddable(render(request, template, context, status=status), channel)
+    return _embeddable(request, render(request, template, context, status=status), channel)
 
 
 def _from_cookie(request, channel: Channel) -> tuple[Conversation | None, str]:
@@ -196,7 +197,7 @@ def send(request, key: str):
     context = chat_context(channel, conversation, token, message_form=MessageForm(), oob=True)
     html = "".join(render_to_string(f"{PAGE}#{name}", context, request=request)
                    for name in ("composer", "status", "thread"))
-    return _embeddable(HttpResponse(html), channel)
+    return _embeddable(request, HttpResponse(html), channel)
 
 
 @never_cache
