@@ -56,7 +56,3 @@ def allow(key: str, limit: int, window_seconds: int = 60) -> bool:
         return True
     return hits <= limit
 
-
-def allow_all(*checks: tuple[str, int, int]) -> bool:
-    """Every (key, limit, window) must allow the hit; each is counted."""
-    return all([allow(key, limit, window) for key, limit, window in checks])

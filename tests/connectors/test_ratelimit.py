@@ -16,11 +16,6 @@ def test_each_key_counts_on_its_own():
     assert ratelimit.allow("client:1", 1, 60) is False
 
 
-def test_allow_all_refuses_when_any_check_is_over_its_limit():
-    assert ratelimit.allow_all(("client:9", 5, 60), ("channel:9", 1, 60)) is True
-    assert ratelimit.allow_all(("client:9", 5, 60), ("channel:9", 1, 60)) is False
-
-
 def test_a_new_window_starts_a_new_count(monkeypatch):
     now = [1_000_020.0]
     monkeypatch.setattr(ratelimit.time, "time", lambda: now[0])
