@@ -1,6 +1,10 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from contactcenter.models import AgentState
+from contactcenter.services import agents as agent_services
+from contactcenter.services import organizations as org_services
+
 ADMIN_ROLES = {"owner", "admin"}
 
 
@@ -28,10 +32,6 @@ class ContactCenterAdminSite(admin.AdminSite):
         work is routed to someone who has gone."""
         user = request.user
         if request.method == "POST" and user.is_authenticated and getattr(user, "organization_id", None):
-            from contactcenter.models import AgentState
-            from contactcenter.services import agents as agent_services
-            from contactcenter.services import organizations as org_services
-
             if AgentState.objects.filter(agent=user).exists():
                 agent_services.agent_sign_out(agent=user)
             org_services.user_session_ended(user=user, session_key=request.session.session_key)

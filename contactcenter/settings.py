@@ -230,7 +230,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "contactcenter.views.login_locked_out"
-AXES_ENABLE_ADMIN = False  # registered in contactcenter/admin.py, scoped to the admin's organization
+AXES_ENABLE_ADMIN = False  # registered in contactcenter/admin/accounts.py, scoped to the admin's organization
 AXES_VERBOSE = False
 # The client address: the connection's, unless a trusted proxy in front sets X-Forwarded-For
 # (BEHIND_PROXY=1); a header a client can send must not choose whose attempts are counted.

@@ -6,8 +6,13 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 
-from contactcenter.models import Attachment, Conversation, Queue, QueueLogin, Transfer, User
-from contactcenter.services.policies import supervised_queues, user_can_supervise_queue
+from contactcenter.models import Attachment, Conversation, MonitoringSession, Queue, QueueLogin, Transfer, User
+from contactcenter.services.policies import (
+    can_manage_public_canned,
+    supervised_queues,
+    user_can_supervise_agent,
+    user_can_supervise_queue,
+)
 
 
 def require_org_user(user) -> None:
@@ -125,6 +130,35 @@ def conversation_for_supervisor(user: User, conversation_id: int) -> Conversatio
     return conversation
 
 
+def agent_for_supervisor(user: User, agent_id: int) -> User:
+    """An agent this supervisor may act on; anyone else (another organization, an agent of a
+    queue they do not supervise) is a 404."""
+    require_supervising(user)
+    agent = User.objects.filter(organization_id=user.organization_id, pk=agent_id).first()
+    if agent is None or not user_can_supervise_agent(user, agent):
+        raise Http404
+    return agent
+
+
+def org_user_for_supervisor(user: User, agent_id: int) -> User:
+    """Any active user of the organization (Registrar agentes logs in non-members too)."""
+    require_supervising(user)
+    agent = User.objects.filter(organization_id=user.organization_id, pk=agent_id, is_active=True).first()
+    if agent is None:
+        raise Http404
+    return agent
+
+
+def session_for_supervisor(user: User, session_id: int) -> MonitoringSession:
+    """One of the supervisor's own monitoring sessions."""
+    require_supervising(user)
+    session = (MonitoringSession.objects.filter(organization_id=user.organization_id, supervisor=user, pk=session_id)
+               .select_related("agent").first())
+    if session is None:
+        raise Http404
+    return session
+
+
 def colleague_for_agent(user: User, agent_id: int) -> User:
     require_org_user(user)
     colleague = User.objects.filter(organization_id=user.organization_id, pk=agent_id, is_active=True).first()
@@ -141,3 +175,11 @@ def transfer_for_agent(user: User, transfer_id: int) -> Transfer:
     if transfer is None:
         raise Http404
     return transfer
+
+
+# --- Questions a screen asks before it shows a control ------------------------------------------------
+
+
+def may_manage_public_canned(user: User) -> bool:
+    """Public canned responses (workspace and portal): the rule the catalog service checks again."""
+    return can_manage_public_canned(user)

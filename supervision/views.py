@@ -25,44 +25,12 @@ from contactcenter.selectors import audit as audit_sel
 from contactcenter.services import conversations as conv_services
 from contactcenter.services import supervision as services
 from contactcenter.services.errors import DomainError, NotAllowed
-from contactcenter.services.policies import user_can_supervise_agent
 from permissions import access
 from permissions.access import require_supervising
 from supervision import context
 from supervision.forms import AuditFilterForm
 
 MAX_TEXT = 4000
-
-
-# --- Access ---------------------------------------------------------------------------------------
-
-
-def agent_for_supervisor(user, agent_id: int) -> User:
-    """An agent this supervisor may act on; anyone else (another organization, an agent of a
-    queue they do not supervise) is a 404."""
-    require_supervising(user)
-    agent = User.objects.filter(organization_id=user.organization_id, pk=agent_id).first()
-    if agent is None or not user_can_supervise_agent(user, agent):
-        raise Http404
-    return agent
-
-
-def org_user_for_supervisor(user, agent_id: int) -> User:
-    """Any active user of the organization (Registrar agentes logs in non-members too)."""
-    require_supervising(user)
-    agent = User.objects.filter(organization_id=user.organization_id, pk=agent_id, is_active=True).first()
-    if agent is None:
-        raise Http404
-    return agent
-
-
-def session_for_supervisor(user, session_id: int) -> MonitoringSession:
-    require_supervising(user)
-    session = (MonitoringSession.objects.filter(organization_id=user.organization_id, supervisor=user, pk=session_id)
-               .select_related("agent").first())
-    if session is None:
-        raise Http404
-    return session
 
 
 def _int(value) -> int | None:
@@ -191,14 +159,14 @@ def conversation_priority(request, conversation_id: int):
 @login_required
 @require_GET
 def agent(request, agent_id: int):
-    agent = agent_for_supervisor(request.user, agent_id)
+    agent = access.agent_for_supervisor(request.user, agent_id)
     return render(request, "supervision/agent.html", context.agent_context(request.user, agent))
 
 
 @login_required
 @require_GET
 def monitor(request, agent_id: int):
-    agent = agent_for_supervisor(request.user, agent_id)
+    agent = access.agent_for_supervisor(request.user, agent_id)
     try:
         session = services.monitoring_start(by=request.user, agent=agent)
     except NotAllowed as exc:
@@ -264,7 +232,7 @@ def _register_refused(request, agent: User, queue, message: str):
 @login_required
 @require_POST
 def agent_queue_login(request, agent_id: int):
-    agent = org_user_for_supervisor(request.user, agent_id)
+    agent = access.org_user_for_supervisor(request.user, agent_id)
     queue = access.queue_for_supervisor(request.user, _int(request.POST.get("queue")) or 0)
     if request.POST.get("back") == "register":
         try:
@@ -290,7 +258,7 @@ def agent_queue_login(request, agent_id: int):
 @login_required
 @require_POST
 def agent_queue_logout(request, agent_id: int):
-    agent = org_user_for_supervisor(request.user, agent_id)
+    agent = access.org_user_for_supervisor(request.user, agent_id)
     queue = access.queue_for_supervisor(request.user, _int(request.POST.get("queue")) or 0)
     return _act(request, agent, lambda: services.supervisor_queue_logout(by=request.user, agent=agent, queue=queue),
                 _("%(agent)s is logged out of %(queue)s.") % {"agent": agent.display_name, "queue": queue.name})
@@ -299,7 +267,7 @@ def agent_queue_logout(request, agent_id: int):
 @login_required
 @require_POST
 def agent_pause(request, agent_id: int):
-    agent = agent_for_supervisor(request.user, agent_id)
+    agent = access.agent_for_supervisor(request.user, agent_id)
     reason = StatusDefinition.objects.filter(
         organization_id=request.user.organization_id, kind=StatusDefinition.Kind.PAUSE, is_active=True,
         pk=_int(request.POST.get("reason")) or 0,
@@ -316,7 +284,7 @@ def agent_pause(request, agent_id: int):
 @login_required
 @require_POST
 def agent_resume(request, agent_id: int):
-    agent = agent_for_supervisor(request.user, agent_id)
+    agent = access.agent_for_supervisor(request.user, agent_id)
     queue = _acting_queue(request)
     return _act(request, agent, lambda: services.supervisor_resume(by=request.user, agent=agent, queue=queue),
                 _("%(agent)s is back from their pause.") % {"agent": agent.display_name})
@@ -325,7 +293,7 @@ def agent_resume(request, agent_id: int):
 @login_required
 @require_POST
 def agent_force_offline(request, agent_id: int):
-    agent = agent_for_supervisor(request.user, agent_id)
+    agent = access.agent_for_supervisor(request.user, agent_id)
     return _act(request, agent, lambda: services.supervisor_force_offline(by=request.user, agent=agent),
                 _("%(agent)s is offline.") % {"agent": agent.display_name})
 
@@ -333,7 +301,7 @@ def agent_force_offline(request, agent_id: int):
 @login_required
 @require_POST
 def agent_end_after_service(request, agent_id: int):
-    agent = agent_for_supervisor(request.user, agent_id)
+    agent = access.agent_for_supervisor(request.user, agent_id)
     return _act(request, agent, lambda: services.supervisor_end_after_service(by=request.user, agent=agent),
                 _("%(agent)s's after service has ended.") % {"agent": agent.display_name})
 
@@ -363,17 +331,17 @@ def _monitor_act(request, session, action, done: str):
 @require_GET
 def monitor_session(request, session_id: int):
     """Back to a monitoring page after an action without JavaScript (the session goes on)."""
-    session = session_for_supervisor(request.user, session_id)
+    session = access.session_for_supervisor(request.user, session_id)
     if session.ended_at is not None:
         return redirect("supervision:monitor", session.agent_id)
-    agent_for_supervisor(request.user, session.agent_id)
+    access.agent_for_supervisor(request.user, session.agent_id)
     return render(request, "supervision/monitor.html", context.monitor_context(request.user, session.agent, session))
 
 
 @login_required
 @require_POST
 def monitor_stop(request, session_id: int):
-    session = session_for_supervisor(request.user, session_id)
+    session = access.session_for_supervisor(request.user, session_id)
     services.monitoring_stop(session=session, by=request.user)
     return redirect("supervision:agent", session.agent_id)
 
@@ -385,7 +353,7 @@ def _text(request) -> str:
 @login_required
 @require_POST
 def whisper(request, session_id: int, conversation_id: int):
-    session = session_for_supervisor(request.user, session_id)
+    session = access.session_for_supervisor(request.user, session_id)
     conversation = _monitored_conversation(request, session, conversation_id)
     text = _text(request)
     return _monitor_act(request, session,
@@ -396,7 +364,7 @@ def whisper(request, session_id: int, conversation_id: int):
 @login_required
 @require_POST
 def barge(request, session_id: int, conversation_id: int):
-    session = session_for_supervisor(request.user, session_id)
+    session = access.session_for_supervisor(request.user, session_id)
     conversation = _monitored_conversation(request, session, conversation_id)
     text = _text(request)
     return _monitor_act(request, session,
@@ -407,7 +375,7 @@ def barge(request, session_id: int, conversation_id: int):
 @login_required
 @require_POST
 def call_monitor(request, session_id: int, conversation_id: int):
-    session = session_for_supervisor(request.user, session_id)
+    session = access.session_for_supervisor(request.user, session_id)
     conversation = _monitored_conversation(request, session, conversation_id)
     mode = request.POST.get("mode", "")
     return _monitor_act(request, session,

@@ -23,7 +23,7 @@ from workspace.responses import positive_int
 def _canned_page(request, *, editing=None, error=None, form_data=None, status=200):
     return render(request, "workspace/canned.html", {
         "items": sel.canned_responses(request.user),
-        "may_public": catalog.may_manage_public_canned(request.user),
+        "may_public": access.may_manage_public_canned(request.user),
         "editing": editing,
         "error": error,
         "form_data": form_data or ({"shortcut": editing.shortcut, "title": editing.title, "body": editing.body}
@@ -55,7 +55,7 @@ def canned(request):
         return redirect("workspace:canned")
     if request.GET.get("edit"):
         item = _canned_for(request, positive_int(request.GET["edit"], default=0))
-        if item.is_public and not catalog.may_manage_public_canned(request.user):
+        if item.is_public and not access.may_manage_public_canned(request.user):
             raise PermissionDenied
         return _canned_page(request, editing=item)
     return _canned_page(request)
@@ -110,7 +110,7 @@ def prerecorded(request):
     if request.method == "POST":
         name = request.POST.get("name", "")[:200]
         try:
-            catalog.prerecorded_add(by=request.user, name=name, audio=request.FILES.get("audio"))
+            catalog.prerecorded_save(by=request.user, name=name, audio=request.FILES.get("audio"))
         except NotAllowed as exc:
             raise PermissionDenied(exc.message) from None
         except DomainError as exc:
@@ -128,7 +128,7 @@ def prerecorded_delete(request, pk: int):
     if message is None:
         raise Http404
     try:
-        catalog.prerecorded_remove(by=request.user, message=message)
+        catalog.prerecorded_delete(by=request.user, message=message)
     except NotAllowed as exc:
         raise PermissionDenied(exc.message) from None
     messages.success(request, _("Pre-recorded message deleted."))

@@ -1,7 +1,13 @@
+"""Organizations (tenants) and their users: set-up, the users' lifecycle (invitation, role,
+deactivation, ban) and the organization's permission toggles."""
+
+from django.contrib.sessions.models import Session
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from contactcenter import events
 from contactcenter.models import (
     NO_ANSWER_CODE,
     AgentState,
@@ -14,6 +20,7 @@ from contactcenter.models import (
     SystemStatus,
     User,
 )
+from contactcenter.services import agents, writes
 from contactcenter.services.audit import audit
 from contactcenter.services.errors import DomainError, NotAllowed
 from contactcenter.services.policies import TOGGLES, can_manage_permissions
@@ -102,23 +109,96 @@ def user_setup_defaults(*, user: User) -> AgentState | None:
 
 def user_session_ended(*, user: User, session_key: str) -> None:
     """A logout: that session's open sockets close."""
-    from contactcenter import events
-
     events.publish(events.SESSION_ENDED, organization_id=user.organization_id, agent_ids=[user.pk],
                    user_id=user.pk, session_key=session_key or "")
 
 
+# --- Users in the configuration portal: invitation, role, deactivation, ban -------------------------
+
+
+def _check_role(by: User, role: str) -> None:
+    if role not in Role.values:
+        raise DomainError(_("Choose a role."), code="invalid")
+    if role == Role.OWNER and by.role != Role.OWNER:
+        raise NotAllowed(_("Only an owner can make someone an owner."))
+
+
+def _check_may_act_on(by: User, user: User, owner_message: str) -> None:
+    """Only an administrator acts on a user, and only an owner on an owner."""
+    writes.require(by.is_org_admin)
+    writes.same_organization(by, user)
+    if user.role == Role.OWNER and by.role != Role.OWNER:
+        raise NotAllowed(owner_message)
+
+
+def _other_active_owners(user: User) -> bool:
+    """Whether an active owner other than `user` remains (the rows are locked, so two owners
+    acting on each other at once cannot both go)."""
+    owners = User.objects.select_for_update().filter(organization_id=user.organization_id, role=Role.OWNER,
+                                                     is_active=True)
+    return any(owner.pk != user.pk for owner in owners)
+
+
 @transaction.atomic
-def user_deactivate(*, user: User, by: User) -> User:
-    """Deactivation ends the user's work, sessions and sockets."""
-    from django.contrib.sessions.models import Session
+def user_invite(*, by: User, username: str, first_name: str, last_name: str, email: str, role: str,
+                extension: str = "", password: str = "") -> User:
+    """A new user of the organization. Without a password they receive an invitation to choose one
+    (the view sends it), so an email address is then required."""
+    writes.require(by.is_org_admin)
+    _check_role(by, role)
+    if not password and not email:
+        raise DomainError(_("Give an email address to send the invitation to, or a password."), code="invalid")
+    if User.objects.filter(username__iexact=username).exists():
+        raise DomainError(_("The username “%(name)s” is taken.") % {"name": username}, code="duplicate")
+    try:
+        user = user_create(organization=by.organization, username=username, password=password or None, role=role,
+                           first_name=first_name, last_name=last_name, email=email, extension=extension)
+    except ValidationError as exc:
+        raise DomainError(" ".join(exc.messages), code="invalid") from None
+    audit(by, "user.create", target_user=user, role=role)
+    return user
 
-    from contactcenter import events
-    from contactcenter.services import agents
-    from contactcenter.services.errors import NotAllowed
 
+@transaction.atomic
+def user_update(*, by: User, user: User, first_name: str, last_name: str, email: str, role: str,
+                extension: str = "") -> User:
+    writes.require(by.is_org_admin)
+    writes.same_organization(by, user)
+    if role != user.role:
+        _check_role(by, role)
+        if user.role == Role.OWNER and by.role != Role.OWNER:
+            raise NotAllowed(_("Only an owner can change an owner's role."))
+        if user.pk == by.pk:
+            raise DomainError(_("You cannot change your own role."), code="own_role")
+        if user.role == Role.OWNER and user.is_active and not _other_active_owners(user):
+            raise DomainError(_("%(user)s is the organization's only active owner: make someone else owner first.")
+                              % {"user": user.display_name}, code="last_owner")
+    changed = [name for name, value in (("first_name", first_name), ("last_name", last_name),
+                                        ("email", email), ("role", role), ("extension", extension))
+               if getattr(user, name) != value]
+    user.first_name, user.last_name, user.email, user.role, user.extension = (
+        first_name, last_name, email, role, extension)
+    try:
+        user.full_clean(exclude=["password", "organization"], validate_unique=False)
+    except ValidationError as exc:
+        raise DomainError(" ".join(exc.messages), code="invalid") from None
+    user.save()
+    audit(by, "user.update", target_user=user, changed=changed, role=role)
+    return user
+
+
+@transaction.atomic
+def user_deactivate(*, by: User, user: User) -> User:
+    """Deactivation ends the user's work, sessions and sockets (configuration portal and Django
+    admin). Only another administrator of the organization may do it, only an owner to an owner,
+    and the last active owner stays."""
     if not (by.is_org_admin and by.organization_id == user.organization_id) or by.pk == user.pk:
         raise NotAllowed(_("Only another administrator of the organization can deactivate this user."))
+    if user.role == Role.OWNER and by.role != Role.OWNER:
+        raise NotAllowed(_("Only an owner can deactivate an owner."))
+    if user.role == Role.OWNER and user.is_active and not _other_active_owners(user):
+        raise DomainError(_("%(user)s is the organization's only active owner and cannot be deactivated.")
+                          % {"user": user.display_name}, code="last_owner")
     if user.is_active:
         if AgentState.objects.filter(agent=user).exclude(status__code=SystemStatus.OFFLINE).exists():
             agents.agent_sign_out(agent=user, by=by, source="supervisor", reason="deactivated")
@@ -131,6 +211,39 @@ def user_deactivate(*, user: User, by: User) -> User:
     events.publish(events.SESSION_ENDED, organization_id=user.organization_id, agent_ids=[user.pk],
                    user_id=user.pk, all_sessions=True)
     return user
+
+
+@transaction.atomic
+def user_reactivate(*, by: User, user: User) -> User:
+    """Undo a deactivation: the user may sign in again (offline, with no queue logins)."""
+    _check_may_act_on(by, user, _("Only an owner can reactivate an owner."))
+    if user.is_active:
+        raise DomainError(_("%(user)s is active.") % {"user": user.display_name}, code="active")
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    audit(by, "user.reactivate", target_user=user)
+    return user
+
+
+def user_ban(*, by: User, user: User, reason: str = "") -> None:
+    """Ban a user from receiving work: only an owner may ban an owner."""
+    _check_may_act_on(by, user, _("Only an owner can ban an owner."))
+    agents.agent_ban(agent=user, by=by, reason=reason)
+
+
+def user_unban(*, by: User, user: User) -> None:
+    """Lift a ban (only here, in the portal): only an owner may lift an owner's."""
+    _check_may_act_on(by, user, _("Only an owner can lift an owner's ban."))
+    agents.agent_unban(agent=user, by=by)
+
+
+def user_last_ban(user: User) -> AuditEntry | None:
+    """The AuditEntry of the user's latest ban: its reason, who banned and when."""
+    return (AuditEntry.objects.filter(organization_id=user.organization_id, target_user=user, action="agent.ban")
+            .select_related("actor").order_by("-created_at", "-pk").first())
+
+
+# --- The organization's permissions ---------------------------------------------------------------
 
 
 @transaction.atomic

@@ -164,6 +164,18 @@ def can_create_tags(user: User) -> bool:
     return _is_admin(user) or (_in_org(user) and user.organization.agents_create_tags)
 
 
+def can_manage_tags(user: User) -> bool:
+    """Renaming or deleting the organization's tags (creating them is can_create_tags):
+    administrators and owners only."""
+    return _is_admin(user)
+
+
+def can_manage_queue_members(user: User, queue) -> bool:
+    """Add, remove and order the members of a queue: who may manage queue settings, on a queue
+    they supervise."""
+    return can_manage_queue_settings(user) and user_can_supervise_queue(user, queue)
+
+
 def dispositions_apply(queue) -> bool:
     """Call dispositions apply only to queues with after-service time."""
     return queue.organization.dispositions_enabled and queue.after_service_seconds > 0

@@ -1,5 +1,6 @@
-"""Forms of the configuration portal. They check the shape of what was typed; the services in
-contactcenter/services/config.py check the rules. Choices are limited to the user's organization."""
+"""Forms of the configuration portal. They check the shape of what was typed; the services of each
+entity (contactcenter/services/queues.py, skills.py, catalog.py…) check the rules. Choices are
+limited to the user's organization."""
 
 import re
 

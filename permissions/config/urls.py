@@ -2,30 +2,30 @@
 
 from django.urls import path
 
-from permissions.config import views
+from permissions.config.views import business_hours, campaigns, catalog, queues, sections, users
 
 app_name = "config"
 urlpatterns = [
-    path("", views.index, name="index"),
+    path("", sections.index, name="index"),
     # Sections with more than a list and a form
-    path("queues/<int:pk>/members/", views.member_add, name="member-add"),
-    path("queues/<int:pk>/members/<int:membership_id>/remove/", views.member_remove, name="member-remove"),
-    path("queues/<int:pk>/members/<int:membership_id>/move/", views.member_move, name="member-move"),
-    path("skills/<int:pk>/agents/", views.agent_skill_set, name="agent-skill-set"),
-    path("skills/<int:pk>/agents/<int:agent_skill_id>/remove/", views.agent_skill_remove,
+    path("queues/<int:pk>/members/", queues.member_add, name="member-add"),
+    path("queues/<int:pk>/members/<int:membership_id>/remove/", queues.member_remove, name="member-remove"),
+    path("queues/<int:pk>/members/<int:membership_id>/move/", queues.member_move, name="member-move"),
+    path("skills/<int:pk>/agents/", catalog.agent_skill_set, name="agent-skill-set"),
+    path("skills/<int:pk>/agents/<int:agent_skill_id>/remove/", catalog.agent_skill_remove,
          name="agent-skill-remove"),
-    path("users/<int:pk>/ban/", views.user_ban, name="user-ban"),
-    path("users/<int:pk>/unban/", views.user_unban, name="user-unban"),
-    path("users/<int:pk>/deactivate/", views.user_deactivate, name="user-deactivate"),
-    path("users/<int:pk>/reactivate/", views.user_reactivate, name="user-reactivate"),
-    path("business-hours/<int:pk>/intervals/", views.business_hours_interval_add, name="interval-add"),
-    path("business-hours/<int:pk>/holidays/", views.business_hours_holiday_add, name="holiday-add"),
-    path("business-hours/<int:pk>/<str:kind>/<int:part_id>/remove/", views.business_hours_part_remove,
+    path("users/<int:pk>/ban/", users.user_ban, name="user-ban"),
+    path("users/<int:pk>/unban/", users.user_unban, name="user-unban"),
+    path("users/<int:pk>/deactivate/", users.user_deactivate, name="user-deactivate"),
+    path("users/<int:pk>/reactivate/", users.user_reactivate, name="user-reactivate"),
+    path("business-hours/<int:pk>/intervals/", business_hours.business_hours_interval_add, name="interval-add"),
+    path("business-hours/<int:pk>/holidays/", business_hours.business_hours_holiday_add, name="holiday-add"),
+    path("business-hours/<int:pk>/<str:kind>/<int:part_id>/remove/", business_hours.business_hours_part_remove,
          name="hours-part-remove"),
-    path("campaigns/", views.campaigns, name="campaigns"),
-    path("campaigns/<int:pk>/", views.campaign, name="campaign"),
+    path("campaigns/", campaigns.campaigns, name="campaigns"),
+    path("campaigns/<int:pk>/", campaigns.campaign, name="campaign"),
     # Every section: list and create, edit, delete
-    path("<slug:key>/", views.section_list, name="section"),
-    path("<slug:key>/<int:pk>/", views.section_edit, name="edit"),
-    path("<slug:key>/<int:pk>/delete/", views.section_delete, name="delete"),
+    path("<slug:key>/", sections.section_list, name="section"),
+    path("<slug:key>/<int:pk>/", sections.section_edit, name="edit"),
+    path("<slug:key>/<int:pk>/delete/", sections.section_delete, name="delete"),
 ]

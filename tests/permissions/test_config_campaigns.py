@@ -4,6 +4,7 @@ report of every rejected row)."""
 import pytest
 
 from contactcenter.models import CampaignContact, Contact
+from contactcenter.services import campaign_imports
 from tests import factories as f
 from tests.contactcenter import fixtures_files as files
 from tests.permissions.config_support import HTMX, audited, html
@@ -73,9 +74,7 @@ def test_a_file_that_is_not_a_usable_csv_is_refused(personas, campaign, name, da
 
 
 def test_an_oversized_file_is_refused(personas, campaign, monkeypatch):
-    from contactcenter.services import config
-
-    monkeypatch.setattr(config, "MAX_CSV_BYTES", 100)
+    monkeypatch.setattr(campaign_imports, "MAX_CSV_BYTES", 100)
     data = "phone\n" + "600112233\n" * 20
     response = client_for(personas.admin).post(url(campaign), {"file": csv_file(data)})
     assert response.status_code == 422

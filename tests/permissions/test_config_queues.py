@@ -2,7 +2,9 @@
 
 import pytest
 
-from contactcenter.models import Conversation, Queue, QueueMembership
+from contactcenter.models import AuditEntry, Conversation, Queue, QueueMembership
+from contactcenter.services import queues as queue_services
+from contactcenter.services.errors import DomainError, NotAllowed
 from tests import factories as f
 from tests.permissions.config_support import HTMX, audited, delete_url, edit_url, html, list_url
 from tests.permissions.conftest import client_for, set_toggles
@@ -205,6 +207,20 @@ def test_members_are_reordered_for_sequential_routing(personas):
     order = list(QueueMembership.objects.filter(queue=personas.queue, role="agent").order_by("position")
                  .values_list("user_id", flat=True))
     assert order == [second.user_id, first.user_id]
+
+
+def test_the_system_adds_a_member_quietly_a_person_is_checked_and_audited(personas):
+    """One queue_member_add for the portal and for demo data: without `by` an existing membership
+    is kept as it is; with `by` it is refused with the reason, and a new one is audited."""
+    existing = QueueMembership.objects.get(queue=personas.queue, user=personas.agent, role="agent")
+    assert queue_services.queue_member_add(queue=personas.queue, user=personas.agent) == existing
+    with pytest.raises(DomainError, match="already a member"):
+        queue_services.queue_member_add(queue=personas.queue, user=personas.agent, by=personas.admin)
+    with pytest.raises(NotAllowed):
+        queue_services.queue_member_add(queue=personas.other_queue, user=personas.agent, by=personas.agent)
+    assert not AuditEntry.objects.filter(action="queue.member_add").exists()
+    queue_services.queue_member_add(queue=personas.other_queue, user=personas.agent, by=personas.admin)
+    assert audited(personas.admin, "queue.member_add")
 
 
 def test_a_user_of_another_organization_cannot_be_added(personas):

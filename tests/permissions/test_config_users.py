@@ -8,8 +8,9 @@ from django.contrib.sessions.models import Session
 from django.core import mail
 
 from contactcenter.models import AgentState, Role, User
-from contactcenter.services import agents, config
-from contactcenter.services.errors import DomainError
+from contactcenter.services import agents
+from contactcenter.services import organizations as org_services
+from contactcenter.services.errors import DomainError, NotAllowed
 from tests import factories as f
 from tests.permissions.config_support import audited, edit_url, html, list_url
 from tests.permissions.conftest import client_for, set_toggles
@@ -184,9 +185,24 @@ def test_the_last_active_owner_is_never_deactivated(people):
     second = f.UserFactory(organization=olga.organization, username="otra", role=Role.OWNER)
     User.objects.filter(pk=second.pk).update(is_active=False)  # the other request won; `second` is stale
     with pytest.raises(DomainError, match="only active owner and cannot be deactivated"):
-        config.user_deactivate(by=second, user=olga)
+        org_services.user_deactivate(by=second, user=olga)
     olga.refresh_from_db()
     assert olga.is_active
+
+
+def test_one_deactivation_for_the_portal_and_django_admin_keeps_the_owner_rules(people):
+    """user_deactivate is the same function behind /config/ and Django admin: an administrator
+    deactivates neither an owner nor themself, whichever screen asks."""
+    owner, admin = people["owner"], people["admin"]
+    with pytest.raises(NotAllowed):
+        org_services.user_deactivate(by=admin, user=owner)
+    with pytest.raises(NotAllowed):
+        org_services.user_deactivate(by=admin, user=admin)
+    org_services.user_deactivate(by=admin, user=people["agent"])
+    for user in (owner, admin, people["agent"]):
+        user.refresh_from_db()
+    assert (owner.is_active, admin.is_active, people["agent"].is_active) == (True, True, False)
+    assert audited(admin, "user.deactivate")
 
 
 def test_the_last_active_owner_keeps_the_owner_role(people):
@@ -200,14 +216,14 @@ def test_the_last_active_owner_keeps_the_owner_role(people):
 
 def _demote_last(by, owner):
     User.objects.filter(pk=by.pk).update(is_active=False)  # `by` acts from a stale session
-    config.user_update(by=by, user=owner, first_name=owner.first_name, last_name=owner.last_name,
+    org_services.user_update(by=by, user=owner, first_name=owner.first_name, last_name=owner.last_name,
                        email=owner.email, role=Role.ADMIN)
 
 
 def test_an_owner_hands_over_ownership_once_another_owner_exists(people):
     olga = people["owner"]
     second = f.UserFactory(organization=olga.organization, username="otra", role=Role.OWNER)
-    config.user_update(by=second, user=olga, first_name=olga.first_name, last_name=olga.last_name,
+    org_services.user_update(by=second, user=olga, first_name=olga.first_name, last_name=olga.last_name,
                        email=olga.email, role=Role.ADMIN)
     olga.refresh_from_db()
     assert olga.role == Role.ADMIN
@@ -216,7 +232,7 @@ def test_an_owner_hands_over_ownership_once_another_owner_exists(people):
 def test_an_admin_cannot_lift_an_owners_ban(people):
     owner = people["owner"]
     second = f.UserFactory(organization=owner.organization, username="otra", role=Role.OWNER)
-    config.user_ban(by=second, user=owner, reason="prueba")
+    org_services.user_ban(by=second, user=owner, reason="prueba")
     assert client_for(people["admin"]).post(f"/config/users/{owner.pk}/unban/").status_code == 403
     assert status(owner) == "banned"
 

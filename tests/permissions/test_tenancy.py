@@ -60,7 +60,7 @@ def id_patterns():
 # Values for the words in URLs (not ids). A new pattern with a word param must say its values
 # here: test_every_word_parameter_has_values fails until it does.
 def _config_sections():
-    from permissions.config.views import SECTIONS
+    from permissions.config.views.sections import SECTIONS
 
     return list(SECTIONS)
 

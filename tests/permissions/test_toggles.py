@@ -14,7 +14,7 @@ from contactcenter.models import (
     Tag,
     User,
 )
-from contactcenter.services import agents, catalog, config, contacts, wrapup
+from contactcenter.services import agents, catalog, contacts, dispositions, pause_reasons, skills, tags, wrapup
 from contactcenter.services import conversations as conv_services
 from contactcenter.services import queues as queue_services
 from contactcenter.services import supervision as supervision_services
@@ -102,10 +102,10 @@ def test_configuration_portal_service_for_supervisors(personas, on):
     set_toggles(personas.organization, supervisors_access_config=on, supervisors_manage_skills=True)
     supervisor = fresh(personas.supervisor)
     if on:
-        assert config.skill_save(by=supervisor, skill=None, name="Inglés").pk
+        assert skills.skill_save(by=supervisor, skill=None, name="Inglés").pk
     else:
         with pytest.raises(NotAllowed):
-            config.skill_save(by=supervisor, skill=None, name="Inglés")
+            skills.skill_save(by=supervisor, skill=None, name="Inglés")
 
 
 # --- Supervisors: limit access to assigned queues --------------------------------------------------
@@ -148,10 +148,10 @@ def test_manage_queue_settings_view(personas, on):
 def test_manage_queue_settings_service(personas, on):
     supervisor = supervisor_in_portal(personas, supervisors_manage_queue_settings=on)
     if on:
-        assert config.disposition_save(by=supervisor, disposition=None, name="Vendido", reschedules=False).pk
+        assert dispositions.disposition_save(by=supervisor, disposition=None, name="Vendido", reschedules=False).pk
     else:
         with pytest.raises(NotAllowed):
-            config.disposition_save(by=supervisor, disposition=None, name="Vendido", reschedules=False)
+            dispositions.disposition_save(by=supervisor, disposition=None, name="Vendido", reschedules=False)
 
 
 def test_viewing_a_queues_settings_is_always_on_in_the_portal(personas):
@@ -187,10 +187,10 @@ def test_manage_pause_reasons_view(personas, on):
 def test_manage_pause_reasons_service(personas, on):
     supervisor = supervisor_in_portal(personas, supervisors_manage_pause_reasons=on)
     if on:
-        assert config.pause_reason_save(by=supervisor, reason=None, name="Comida", max_minutes=30).pk
+        assert pause_reasons.pause_reason_save(by=supervisor, reason=None, name="Comida", max_minutes=30).pk
     else:
         with pytest.raises(NotAllowed):
-            config.pause_reason_save(by=supervisor, reason=None, name="Comida", max_minutes=30)
+            pause_reasons.pause_reason_save(by=supervisor, reason=None, name="Comida", max_minutes=30)
 
 
 @ON_OFF
@@ -221,10 +221,10 @@ def test_manage_skills_view(personas, on):
 def test_manage_skills_service(personas, on):
     supervisor = supervisor_in_portal(personas, supervisors_manage_skills=on)
     if on:
-        assert config.skill_save(by=supervisor, skill=None, name="Francés").pk
+        assert skills.skill_save(by=supervisor, skill=None, name="Francés").pk
     else:
         with pytest.raises(NotAllowed):
-            config.skill_save(by=supervisor, skill=None, name="Francés")
+            skills.skill_save(by=supervisor, skill=None, name="Francés")
 
 
 # --- Supervisors: end an agent's after service early -----------------------------------------------
@@ -294,12 +294,12 @@ def test_manage_prerecorded_service(personas, on):
     supervisor = supervisor_in_portal(personas, agents_manage_prerecorded=on)
     message = f.PrerecordedMessageFactory(organization=personas.organization, name="Bienvenida")
     if on:
-        config.prerecorded_save(by=supervisor, message=message, name="Saludo")
+        catalog.prerecorded_save(by=supervisor, message=message, name="Saludo")
         message.refresh_from_db()
         assert message.name == "Saludo"
     else:
         with pytest.raises(NotAllowed):
-            config.prerecorded_save(by=supervisor, message=message, name="Saludo")
+            catalog.prerecorded_save(by=supervisor, message=message, name="Saludo")
 
 
 @ON_OFF
@@ -321,14 +321,14 @@ def test_agents_manage_prerecorded_service(personas, on):
     agent = fresh(personas.agent)
     existing = f.PrerecordedMessageFactory(organization=personas.organization, name="Bienvenida")
     if on:
-        assert catalog.prerecorded_add(by=agent, name="Espera", audio=wav_upload()).audio
-        catalog.prerecorded_remove(by=agent, message=existing)
+        assert catalog.prerecorded_save(by=agent, name="Espera", audio=wav_upload()).audio
+        catalog.prerecorded_delete(by=agent, message=existing)
         assert not type(existing).objects.filter(pk=existing.pk).exists()
     else:
         with pytest.raises(NotAllowed):
-            catalog.prerecorded_add(by=agent, name="Espera", audio=wav_upload())
+            catalog.prerecorded_save(by=agent, name="Espera", audio=wav_upload())
         with pytest.raises(NotAllowed):
-            catalog.prerecorded_remove(by=agent, message=existing)
+            catalog.prerecorded_delete(by=agent, message=existing)
         assert type(existing).objects.filter(organization=personas.organization).count() == 1
 
 
@@ -466,10 +466,10 @@ def test_create_tags_control(personas, chat, on):
 def test_create_tags_in_the_portal(personas, on):
     supervisor = supervisor_in_portal(personas, agents_create_tags=on)
     if on:
-        assert config.tag_save(by=supervisor, tag=None, name="Urgente", color="#ff0000").pk
+        assert tags.tag_save(by=supervisor, tag=None, name="Urgente", color="#ff0000").pk
     else:
         with pytest.raises(NotAllowed):
-            config.tag_save(by=supervisor, tag=None, name="Urgente", color="#ff0000")
+            tags.tag_save(by=supervisor, tag=None, name="Urgente", color="#ff0000")
 
 
 # --- Agents: call dispositions ---------------------------------------------------------------------

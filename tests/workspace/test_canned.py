@@ -6,7 +6,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from contactcenter.models import CannedResponse, Organization
+from contactcenter.models import AuditEntry, CannedResponse, Organization
 from tests import factories as f
 from tests.workspace.conftest import client_for, flashes, html, snapshot
 
@@ -125,6 +125,20 @@ def test_with_the_toggle_an_agent_edits_and_deletes_a_public_response(personas, 
     assert (public.shortcut, public.title, public.body, public.owner_id) == ("adios", "Adiós", "¡Gracias!", None)
     assert ana.post(delete_url(public)).status_code == 302
     assert not CannedResponse.objects.filter(pk=public.pk).exists()
+
+
+def test_public_responses_are_audited_from_the_workspace_as_from_the_portal(personas, ana, mine):
+    """The workspace and /config/ write canned responses through the same service: a change to a
+    public one leaves an audit entry; an agent's personal ones are their own and do not."""
+    allow_public(personas)
+    ana.post(PAGE, {"shortcut": "promo", "title": "Promo", "body": "2x1", "public": "1"})
+    item = CannedResponse.objects.get(shortcut="promo")
+    ana.post(edit_url(item), {"shortcut": "promo", "title": "Promo", "body": "3x2"})
+    ana.post(delete_url(item))
+    ana.post(edit_url(mine), {"shortcut": "saludo", "title": "Saludo", "body": "¡Buenas!"})
+    ana.post(delete_url(mine))
+    actions = list(AuditEntry.objects.filter(actor=personas.agent).order_by("pk").values_list("action", flat=True))
+    assert actions == ["canned.create", "canned.update", "canned.delete"]
 
 
 def test_an_admin_manages_public_responses_without_the_toggle(personas, public):
