@@ -153,3 +153,19 @@ def test_an_agent_sends_several_files_in_one_reply(new_page, team, tmp_path):
     expect(page.get_by_test_id("messages")).to_contain_text("factura.pdf")
     expect(page.get_by_test_id("messages")).to_contain_text("Aquí tienes los dos")
     assert page.problems == []
+
+
+def test_opening_a_conversation_sends_the_read_receipt_and_the_dot_goes(new_page, team):
+    """The page's GET writes nothing; the page itself posts the read receipt once it has loaded."""
+    page = new_page()
+    log_in(page, "ana")
+    go_ready(page, team)
+    conversation = arrive(team)
+    item = page.get_by_test_id("assigned-list").get_by_test_id("conv-item").first
+    expect(item.get_by_test_id("unread-dot")).to_be_visible()
+    item.click()
+    expect(page.get_by_test_id("assigned-list").get_by_test_id("unread-dot")).to_have_count(0)
+    page.settle()
+    conversation.refresh_from_db()
+    assert conversation.unread_count == 0
+    assert page.problems == []
