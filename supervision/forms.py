@@ -1,8 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from contactcenter.models import Queue, User
+from contactcenter.models import Channel, Queue, User
 from contactcenter.selectors import audit as audit_sel
+from contactcenter.selectors import report_ranges
 
 
 class AuditFilterForm(forms.Form):
@@ -30,4 +31,63 @@ class AuditFilterForm(forms.Form):
         data = super().clean()
         if data.get("day_from") and data.get("day_to") and data["day_from"] > data["day_to"]:
             self.add_error("day_to", _("The end date is before the start date."))
+        return data
+
+
+class ReportFilterForm(forms.Form):
+    """The filters every report tab shares (GET parameters, so a report is a bookmarkable URL):
+    a preset range or a custom from–to in the organization's days, queues, channel kind, agent and
+    granularity. Every choice is limited to what the reader may see."""
+
+    range = forms.ChoiceField(label=_("Period"), required=False,
+                              choices=[*report_ranges.PRESETS.items(), ("custom", _("Custom"))])
+    # `from` is a Python keyword: the field is named from_ and read from the "from" parameter.
+    from_ = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    queue = forms.ModelMultipleChoiceField(label=_("Queues"), queryset=Queue.objects.none(), required=False)
+    channel = forms.ChoiceField(label=_("Channel"), required=False,
+                                choices=[("", _("Any channel")), *Channel.Kind.choices])
+    agent = forms.ModelChoiceField(label=_("Agent"), queryset=User.objects.none(), required=False,
+                                   empty_label=_("Any agent"))
+    granularity = forms.ChoiceField(label=_("By"), required=False, choices=list(report_ranges.GRANULARITIES.items()))
+
+    MAX_HOURLY_DAYS = 31  # an hourly table beyond a month is for the CSV export
+
+    def __init__(self, data=None, *, queues, agents, zone, today, **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["queue"].queryset = queues.order_by("name")
+        self.fields["agent"].queryset = agents.order_by("first_name", "username")
+        self.zone, self.today = zone, today
+
+    def add_prefix(self, field_name):
+        # The URL says ?from=…&to=… as the issue's bookmarkable links do.
+        return "from" if field_name == "from_" else super().add_prefix(field_name)
+
+    def clean(self):
+        data = super().clean()
+        chosen = data.get("range") or ("custom" if data.get("from_") or data.get("to") else "last_7_days")
+        if chosen == "custom":
+            first, last = data.get("from_"), data.get("to")
+            if first is None:
+                self.add_error("from_", _("Choose the first day."))
+            if last is None:
+                self.add_error("to", _("Choose the last day."))
+            if first and last:
+                if last < first:
+                    self.add_error("to", _("The end date is before the start date."))
+                elif (last - first).days + 1 > report_ranges.MAX_DAYS:
+                    self.add_error("to", _("Choose at most %(days)s days.") % {"days": report_ranges.MAX_DAYS})
+                elif last > self.today:
+                    self.add_error("to", _("The last day cannot be in the future."))
+            if self.errors:
+                return data
+            data["period"] = report_ranges.ReportRange(first, last, self.zone)
+        else:
+            data["period"] = report_ranges.preset_range(chosen, today=self.today, zone=self.zone)
+        data["range"] = chosen
+        granularity = data.get("granularity") or ("hour" if data["period"].days <= 2 else "day")
+        if granularity == "hour" and data["period"].days > self.MAX_HOURLY_DAYS:
+            self.add_error("granularity", _("By hour shows at most %(days)s days; choose day or week.")
+                           % {"days": self.MAX_HOURLY_DAYS})
+        data["granularity"] = granularity
         return data
