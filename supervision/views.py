@@ -4,7 +4,6 @@ Actions are plain form posts that redirect back (with a flash message); with htm
 answers with the region of the page the action changed.
 """
 
-import csv
 import json
 
 from django.contrib import messages
@@ -27,7 +26,7 @@ from contactcenter.services import supervision as services
 from contactcenter.services.errors import DomainError, NotAllowed
 from permissions import access
 from permissions.access import require_supervising
-from supervision import context
+from supervision import context, exports
 from supervision.forms import AuditFilterForm
 
 MAX_TEXT = 4000
@@ -107,29 +106,16 @@ def audit(request):
 
 
 def _audit_csv(entries) -> StreamingHttpResponse:
-    """UTF-8 with a BOM (spreadsheets then read Spanish text right), one header row, the
-    organization's times; streamed row by row."""
-
-    class Echo:
-        def write(self, value):
-            return value
-
-    writer = csv.writer(Echo())
-
-    def rows():
-        yield "\ufeff" + writer.writerow([_("When"), _("Who"), _("Action"), _("Affected agent"), _("Queue"),
-                                           _("Conversation"), _("Reason"), _("Details")])
-        for entry in entries.iterator(chunk_size=500):
-            yield writer.writerow([
-                timezone.localtime(entry.created_at).strftime("%Y-%m-%d %H:%M:%S"),
-                entry.actor.display_name if entry.actor else _("System"), audit_sel.action_label(entry.action),
-                entry.target_user.display_name if entry.target_user else "", entry.queue.name if entry.queue else "",
-                entry.conversation_id or "", entry.reason,
-                json.dumps(entry.data, ensure_ascii=False) if entry.data else ""])
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="audit.csv"'
-    return response
+    """The filtered trail as CSV, in the organization's times."""
+    header = [_("When"), _("Who"), _("Action"), _("Affected agent"), _("Queue"), _("Conversation"), _("Reason"),
+              _("Details")]
+    rows = ([timezone.localtime(entry.created_at).strftime("%Y-%m-%d %H:%M:%S"),
+             entry.actor.display_name if entry.actor else _("System"), audit_sel.action_label(entry.action),
+             entry.target_user.display_name if entry.target_user else "", entry.queue.name if entry.queue else "",
+             entry.conversation_id or "", entry.reason,
+             json.dumps(entry.data, ensure_ascii=False) if entry.data else ""]
+            for entry in entries.iterator(chunk_size=500))
+    return exports.csv_response("audit.csv", header, rows)
 
 
 @login_required

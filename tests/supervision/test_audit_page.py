@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from contactcenter.models import AuditEntry
 from contactcenter.services.audit import audit
+from supervision.exports import cell
 from tests.supervision.conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -106,3 +107,9 @@ def test_the_trail_is_paginated(personas):
     assert len(rows(admin.get(URL))) == 50
     assert len(rows(admin.get(URL, {"page": 2}))) == 5
     assert AuditEntry.objects.count() == 55
+
+
+def test_a_csv_cell_a_spreadsheet_would_run_as_a_formula_is_written_as_text():
+    assert cell("=HYPERLINK(\"http://x\")") == "'=HYPERLINK(\"http://x\")"
+    assert cell("+34 600 000 000") == "'+34 600 000 000"
+    assert cell("Carmen") == "Carmen" and cell(42) == 42
