@@ -1,9 +1,13 @@
-"""seed_demo tells a new user where to open the product: the port the server runs on."""
+"""seed_demo tells a new user where to open the product, and gives the demo a past to report on."""
 
+import datetime as dt
 import io
 
 import pytest
+import time_machine
 from django.core.management import call_command
+
+from contactcenter.models import Conversation, StatusInterval, User
 
 
 @pytest.mark.django_db
@@ -14,3 +18,22 @@ def test_seed_demo_prints_the_address_with_the_servers_port(settings):
     call_command("seed_demo", stdout=out)
     assert "http://127.0.0.1:8123/accounts/login/" in out.getvalue()
     assert ":8000" not in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_the_demo_has_30_days_of_past_work_whose_ledger_tiles_time(settings):
+    settings.DEBUG = True
+    moment = dt.datetime(2027, 3, 31, 10, 0, tzinfo=dt.UTC)  # after the spring change in Madrid
+    with time_machine.travel(moment, tick=False):
+        call_command("seed_demo", stdout=io.StringIO())
+    agents = User.objects.filter(username__startswith="agent")
+    for agent in agents:
+        rows = list(StatusInterval.objects.filter(agent=agent).order_by("started_at")
+                    .values_list("started_at", "ended_at"))
+        assert all(end == following for (_, end), (following, _) in zip(rows, rows[1:], strict=False))
+        assert rows[0][0] <= moment - dt.timedelta(days=30) and rows[-1][1] is None
+    past = Conversation.objects.filter(status=Conversation.Status.CLOSED, closed_at__lt=moment)
+    assert past.count() > 1000
+    assert past.filter(enqueued_at__lt=moment - dt.timedelta(days=29)).exists()
+    assert past.filter(assignee__isnull=True).exists()  # some customers left while waiting
+    assert not Conversation.objects.filter(enqueued_at__gt=moment).exists()

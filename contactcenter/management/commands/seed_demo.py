@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from contactcenter.management.commands import _history
 from contactcenter.models import (
     AgentSkill,
     BusinessHours,
@@ -49,6 +50,7 @@ QUEUES = [
     ("Soporte", "voice", 30, ["agent4", "agent5", "agent6", "agent7", "agent8"], ["supervisor1"]),
     ("Renovaciones", "campaign", 20, ["agent6", "agent7", "agent8"], ["supervisor2"]),
 ]
+HISTORY_DAYS = 30
 PAUSES = [("descanso", "Descanso", 15), ("capacitacion", "Capacitación", 60), ("vacaciones", "Vacaciones", None)]
 DISPOSITIONS = [
     ("Venta realizada", False), ("Sin interés", False), ("Resuelto", False),
@@ -180,8 +182,21 @@ class Command(BaseCommand):
             )
             contacts.append(contact)
         if not Conversation.objects.filter(organization=org).exists():
+            self.seed_history(org, queue_objs, channels, contacts, users)
             self.seed_conversations(org, queue_objs, channels, contacts, users)
         return org
+
+    def seed_history(self, org, queue_objs, channels, contacts, users):
+        """30 days of past work (the agents' ledger, closed conversations) for the reports."""
+        inbound = [queue_objs["Ventas"], queue_objs["Soporte"]]
+        by_queue = {}
+        for channel in channels.values():
+            by_queue.setdefault(channel.queue_id, []).append(channel)
+        agents = [user for name, user in users.items() if name.startswith("agent")]
+        made = _history.generate(org, agents=agents, queues=inbound, channels=by_queue, contacts=contacts,
+                                 days=HISTORY_DAYS)
+        self.stdout.write(f"History: {made.conversations} conversations and {made.intervals} status intervals "
+                          f"over {HISTORY_DAYS} days.")
 
     def seed_business_hours(self, org) -> BusinessHours:
         """Monday to Friday 9:00–18:00 (the organization's time zone), closed on two holidays."""
