@@ -46,6 +46,8 @@ def processes(needs_postgres, needs_redis, tmp_path):
     db = settings.DATABASES["default"]
     env = {
         **os.environ,
+        # The processes run as deployed (tests/settings.py would keep Celery's broker in memory).
+        "DJANGO_SETTINGS_MODULE": "contactcenter.settings",
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
         "REDIS_URL": settings.REDIS_URL,
         "SECRET_KEY": settings.SECRET_KEY,

@@ -481,10 +481,10 @@ def test_agents_answering_the_same_ringing_call_at_once_only_one_gets_it(needs_p
 
     for _ in range(10):
         call = conversations.conversation_open(queue=queue, contact=f.ContactFactory(organization=org))
-        offers = list(Offer.objects.filter(conversation=call, status=Offer.Status.PENDING))
-        assert len(offers) == len(team)
-        barrier, results = threading.Barrier(len(offers)), {}
-        assert run_threads([partial(answer, offer, barrier, results) for offer in offers]) == []
+        ringing = list(Offer.objects.filter(conversation=call, status=Offer.Status.PENDING))
+        assert len(ringing) == len(team)
+        barrier, results = threading.Barrier(len(ringing)), {}
+        assert run_threads([partial(answer, offer, barrier, results) for offer in ringing]) == []
         assert sorted(results.values()) == ["gone"] * (len(team) - 1) + ["won"]
         call.refresh_from_db()
         assert call.status == C.ASSIGNED and results[call.assignee_id] == "won"
