@@ -4,13 +4,16 @@ and the reports_check reconciliation. All times are fixed in the past (no test d
 and the suite also runs under a moved clock)."""
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from contactcenter import tasks
 from contactcenter.models import (
     AgentStatusHour,
     Conversation,
@@ -272,3 +275,29 @@ def test_one_row_per_queue_hour_and_per_agent_status_hour(history):
     with pytest.raises(IntegrityError), transaction.atomic():
         AgentStatusHour.objects.create(organization=p.organization, hour=spent.hour, agent=p.agent,
                                        status=spent.status)
+
+
+def test_a_madrid_day_across_the_dst_change_sums_its_23_utc_hours(personas):
+    """Day boundaries are the presentation's: a local day is a range of UTC hours, so the spring
+    change day in Madrid has 23 of them and an agent there all day spent exactly 23 hours."""
+    madrid = ZoneInfo("Europe/Madrid")
+    day_start = datetime(2025, 3, 30, tzinfo=madrid).astimezone(UTC)
+    day_end = datetime(2025, 3, 31, tzinfo=madrid).astimezone(UTC)
+    ledger(personas.agent, ("ready", day_start - timedelta(hours=5)),
+           ("dnd", day_start + timedelta(hours=7, seconds=1)), open_end=False, end=day_end + timedelta(hours=2))
+    StatusInterval.objects.exclude(agent=personas.agent).delete()
+    assert rollups.rollups_fill(now=day_end + timedelta(hours=3)) > 0
+    hours = rollups.hours_between(day_start, day_end)
+    assert len(hours) == 23
+    spent = AgentStatusHour.objects.filter(agent=personas.agent, hour__gte=day_start, hour__lt=day_end)
+    assert sum(row.microseconds for row in spent) == 23 * 3600 * S
+    assert sum(row.microseconds for row in spent if row.status.code == "ready") == (7 * 3600 + 1) * S
+
+
+def test_the_periodic_task_fills_up_to_the_current_hour(personas):
+    StatusInterval.objects.all().delete()
+    Conversation.objects.all().delete()
+    tasks.rollups_fill.apply()
+    current = rollups.hour_floor(timezone.now())
+    assert rollups.fill_mark(rollups.QUEUE_HOURS) in (current, current - rollups.HOUR)  # an hour may turn meanwhile
+    assert rollups.fill_mark(rollups.AGENT_STATUS_HOURS) is not None
