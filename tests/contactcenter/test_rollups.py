@@ -13,6 +13,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from contactcenter import celery as celery_app
 from contactcenter import tasks
 from contactcenter.models import (
     AgentStatusHour,
@@ -22,7 +23,7 @@ from contactcenter.models import (
     StatusDefinition,
     StatusInterval,
 )
-from contactcenter.services import rollups
+from contactcenter.services import jobs, rollups
 from tests import factories as f
 
 T = datetime(2025, 3, 10, 9, 0, tzinfo=UTC)  # a Monday, 09:00 UTC
@@ -301,3 +302,12 @@ def test_the_periodic_task_fills_up_to_the_current_hour(personas):
     current = rollups.hour_floor(timezone.now())
     assert rollups.fill_mark(rollups.QUEUE_HOURS) in (current, current - rollups.HOUR)  # an hour may turn meanwhile
     assert rollups.fill_mark(rollups.AGENT_STATUS_HOURS) is not None
+
+
+@pytest.mark.django_db
+def test_the_fill_is_on_the_beat_schedule():
+    app = celery_app.app
+    app.loader.import_default_modules()
+    app.finalize()
+    schedule = {entry["task"]: entry["schedule"] for entry in app.conf.beat_schedule.values()}
+    assert schedule[jobs.ROLLUPS_FILL] == 300.0
