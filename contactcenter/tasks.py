@@ -4,7 +4,7 @@ outbound adapter); the services enqueue them by name (services/jobs.py), never b
 from celery import shared_task
 
 from contactcenter.connectors import outbound
-from contactcenter.services import devices, jobs, offers, supervision, wrapup
+from contactcenter.services import devices, jobs, offers, rollups, supervision, wrapup
 from contactcenter.services import sweep as sweeps
 
 
@@ -51,3 +51,9 @@ def supervision_alerts() -> int:
 def deliveries_sweep() -> int:
     """Messages whose delivery task was lost are marked failed instead of pending forever."""
     return outbound.fail_stale()
+
+
+@shared_task(name=jobs.ROLLUPS_FILL, ignore_result=True)
+def rollups_fill() -> int:
+    """The reports' rollups catch up with the hours that closed since the last run."""
+    return rollups.rollups_fill()

@@ -7,6 +7,7 @@ from .conversations import Attachment, Channel, Contact, Conversation, Message, 
 from .devices import Device
 from .organizations import ADMIN_ROLES, SUPERVISING_ROLES, Organization, Role, User
 from .queues import Queue, QueueLogin, QueueMembership
+from .reports import AgentStatusHour, QueueHour, RollupFillState
 from .supervision import MonitoringSession, SupervisionAlert
 
 __all__ = [
@@ -15,6 +16,7 @@ __all__ = [
     "SUPERVISING_ROLES",
     "AgentSkill",
     "AgentState",
+    "AgentStatusHour",
     "Attachment",
     "AuditEntry",
     "BusinessHours",
@@ -33,9 +35,11 @@ __all__ = [
     "Organization",
     "PrerecordedMessage",
     "Queue",
+    "QueueHour",
     "QueueLogin",
     "QueueMembership",
     "Role",
+    "RollupFillState",
     "Skill",
     "StatusDefinition",
     "StatusInterval",

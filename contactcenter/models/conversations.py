@@ -127,6 +127,8 @@ class Conversation(OrganizationOwned):
     assigned_at = models.DateTimeField(_("assigned"), null=True, blank=True)
     first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # When the customer gave up while still waiting (queued or ringing): the reports' "abandoned".
+    abandoned_at = models.DateTimeField(_("abandoned"), null=True, blank=True)
     tags = models.ManyToManyField("contactcenter.Tag", blank=True, related_name="conversations")
     disposition = models.ForeignKey(
         "contactcenter.Disposition", on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -44,7 +44,10 @@ class Queue(OrganizationOwned):
     offer_timeout_seconds = models.PositiveSmallIntegerField(
         _("offer timeout (seconds)"), default=20, validators=[MinValueValidator(1)]
     )
-    service_level_seconds = models.PositiveSmallIntegerField(_("service level target (seconds)"), default=20)
+    service_level_seconds = models.PositiveSmallIntegerField(
+        _("service level target (seconds)"), null=True, blank=True,
+        help_text=_("Answered within this many seconds counts as on time. Empty: calls 20, chats 60."),
+    )
     # An agent who declined or let a conversation ring out is not offered that one again for this
     # long; after it, the conversation is offered to them again in its turn (a caller never waits
     # forever because everyone logged in once missed them).
@@ -90,6 +93,15 @@ class Queue(OrganizationOwned):
     @property
     def effective_capacity(self) -> int:
         return self.capacity or self.DEFAULT_CAPACITY[self.Kind(self.kind)]
+
+    DEFAULT_SERVICE_LEVEL_SECONDS = {Kind.CHAT: 60, Kind.VOICE: 20, Kind.CAMPAIGN: 20}
+
+    @property
+    def effective_service_level_seconds(self) -> int:
+        """The service-level target: the queue's own, or 20 s for calls and 60 s for chats."""
+        if self.service_level_seconds is not None:
+            return self.service_level_seconds
+        return self.DEFAULT_SERVICE_LEVEL_SECONDS[self.Kind(self.kind)]
 
     @property
     def medium(self) -> str:

@@ -80,7 +80,7 @@ def queue_figures(queues: list[Queue]) -> list[QueueFigures]:
         figures = by_id[row["queue_id"]]
         figures.served, figures.average_wait, figures.longest_wait = row["n"], row["avg"], row["longest"]
     # The target differs per queue: one pass over today's served rows (not one query per queue).
-    targets = {q.pk: timedelta(seconds=q.service_level_seconds) for q in queues}
+    targets = {q.pk: timedelta(seconds=q.effective_service_level_seconds) for q in queues}
     for row in (
         Conversation.objects.filter(queue_id__in=ids, assigned_at__gte=today)
         .values("queue_id", "enqueued_at", "assigned_at")

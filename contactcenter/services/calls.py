@@ -314,9 +314,9 @@ def call_remote_hangup(*, conversation: Conversation) -> Conversation:
     for offer_id in conversation.offers.filter(status="pending").values_list("pk", flat=True):
         offers.offer_end(offer_id, "withdrawn", requeue=False)
     conversation.status = C.ABANDONED
-    conversation.closed_at = timezone.now()
+    conversation.closed_at = conversation.abandoned_at = timezone.now()
     conversation.call_state = CS.ENDED
-    conversation.save(update_fields=["status", "closed_at", "call_state"])
+    conversation.save(update_fields=["status", "closed_at", "abandoned_at", "call_state"])
     events.publish(events.CONVERSATION_CLOSED, organization_id=conversation.organization_id,
                    queue_ids=[conversation.queue_id], conversation_ids=[conversation.pk], by_id=None)
     return conversation

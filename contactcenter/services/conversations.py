@@ -209,9 +209,11 @@ def conversation_close(*, conversation: Conversation, by: User, now=None) -> Con
             offers.offer_end(offer_id, "withdrawn", requeue=False)
     conversation.status = C.CLOSED if was_assigned else C.ABANDONED
     conversation.closed_at = now
+    if not was_assigned:
+        conversation.abandoned_at = now  # closed while still waiting: the customer was not served
     if conversation.medium == Conversation.Medium.VOICE:
         conversation.call_state = Conversation.CallState.ENDED
-    conversation.save(update_fields=["status", "closed_at", "call_state"])
+    conversation.save(update_fields=["status", "closed_at", "abandoned_at", "call_state"])
     events.publish(events.CONVERSATION_CLOSED, organization_id=conversation.organization_id,
                    agent_ids=[assignee_id] if assignee_id else [], queue_ids=[conversation.queue_id],
                    conversation_ids=[conversation.pk], by_id=by.pk)

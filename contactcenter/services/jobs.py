@@ -13,6 +13,8 @@ from django.db import transaction
 WRAPUP_EXPIRE = "contactcenter.tasks.wrapup_expire"
 OFFER_EXPIRE = "contactcenter.tasks.offer_expire"
 DELIVER_MESSAGE = "contactcenter.tasks.deliver_message"
+# Periodic (celery.py's beat): the reports' rollups of the closed hours.
+ROLLUPS_FILL = "contactcenter.tasks.rollups_fill"
 
 
 def enqueue_on_commit(name: str, *args, eta=None) -> None:

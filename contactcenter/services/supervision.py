@@ -252,13 +252,14 @@ def alerts_check(*, now=None) -> int:
         .select_related("queue")
     )
     for conversation in long_waits:
-        if now - conversation.enqueued_at <= timedelta(seconds=conversation.queue.service_level_seconds):
+        target = conversation.queue.effective_service_level_seconds
+        if now - conversation.enqueued_at <= timedelta(seconds=target):
             continue
         if not _record_once(conversation.organization_id, SupervisionAlert.Kind.WAIT_OVER, conversation.pk):
             continue
         with transaction.atomic():
             events.publish(ALERT, organization_id=conversation.organization_id, queue_ids=[conversation.queue_id],
                            conversation_ids=[conversation.pk], kind=SupervisionAlert.Kind.WAIT_OVER,
-                           seconds=conversation.queue.service_level_seconds)
+                           seconds=target)
         sent += 1
     return sent

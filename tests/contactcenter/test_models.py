@@ -58,6 +58,9 @@ COVERED_CONSTRAINTS = {
     "bhinterval_weekday_0_6",
     "bhinterval_opens_before_closes",
     "holiday_unique_date",
+    # reports' rollups: proven in tests/contactcenter/test_rollups.py
+    "queuehour_unique",
+    "agentstatushour_unique",
 }
 
 
@@ -515,6 +518,18 @@ def _agent_state():
     return f.AgentFactory(first_name="Ana", last_name="López").state
 
 
+def _queue_hour():
+    queue = f.QueueFactory()
+    return m.QueueHour.objects.create(organization=queue.organization, queue=queue, hour=timezone.now(),
+                                      channel_kind="webchat", medium="chat", offered=1)
+
+
+def _agent_status_hour():
+    agent = f.AgentFactory()
+    return m.AgentStatusHour.objects.create(organization=agent.organization, agent=agent, hour=timezone.now(),
+                                            status=_status(agent.organization, "ready"), microseconds=1)
+
+
 STR_BUILDERS = {
     m.Organization: lambda: f.OrganizationFactory(),
     m.User: lambda: f.AgentFactory(first_name="", last_name=""),
@@ -546,6 +561,9 @@ STR_BUILDERS = {
     m.MonitoringSession: lambda: _monitoring_session(),
     m.SupervisionAlert: lambda: m.SupervisionAlert.objects.create(
         organization=f.OrganizationFactory(), kind=m.SupervisionAlert.Kind.WAIT_OVER, subject_id=7),
+    m.QueueHour: lambda: _queue_hour(),
+    m.AgentStatusHour: lambda: _agent_status_hour(),
+    m.RollupFillState: lambda: m.RollupFillState.objects.create(table="queue_hours", filled_until=timezone.now()),
 }
 
 

@@ -1,0 +1,107 @@
+"""Rollups for the historical reports: narrow counts tables per UTC hour plus a fill mark per
+table (Zulip's analytics: counts tables and a FillState). The services in
+`contactcenter/services/rollups.py` write them from the raw rows; re-filling an hour replaces its
+rows, so a re-run never counts twice. Day, week and month figures are sums of hours; time zones
+and day boundaries are the presentation's business.
+
+Every event is counted in the hour it happened in (an answer in the hour of `assigned_at`, an
+abandon in the hour of `abandoned_at`), so an hour's rows never change once it is closed unless
+the raw rows are corrected (then `rollups_refill`).
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .base import OrganizationOwned
+
+
+class QueueHour(OrganizationOwned):
+    """One queue × channel kind × medium × UTC hour. Sums and counts are kept apart so that any
+    range's average is the weighted one (sum of sums ÷ sum of counts), never an average of
+    averages."""
+
+    hour = models.DateTimeField(_("hour (UTC)"))
+    queue = models.ForeignKey("contactcenter.Queue", on_delete=models.CASCADE, related_name="+")
+    # The conversation's channel kind ("webchat", "whatsapp", "voice", "api", "sms"); "" when it
+    # has none (an agent's outbound call, a campaign call).
+    channel_kind = models.CharField(_("channel kind"), max_length=10, blank=True)
+    medium = models.CharField(_("medium"), max_length=8)  # Conversation.Medium: chat or voice
+    # Conversations that entered the queue (enqueued_at in the hour).
+    offered = models.PositiveIntegerField(default=0)
+    # Conversations an agent took (assigned_at in the hour).
+    handled = models.PositiveIntegerField(default=0)
+    # Customers who left (or hung up) while still waiting (abandoned_at in the hour).
+    abandoned = models.PositiveIntegerField(default=0)
+    # Of `handled`: those assigned within the queue's service-level target of entering it.
+    # Service level of a range = answered_in_target ÷ offered.
+    answered_in_target = models.PositiveIntegerField(default=0)
+    # Wait (enqueued_at → assigned_at) of the conversations handled in the hour. Durations are
+    # kept in microseconds (the raw rows' resolution) so sums are exact and re-runs identical.
+    wait_us = models.BigIntegerField(default=0)
+    wait_count = models.PositiveIntegerField(default=0)
+    # First response (assigned_at → first_response_at), in the hour of the first response.
+    first_response_us = models.BigIntegerField(default=0)
+    first_response_count = models.PositiveIntegerField(default=0)
+    # Handle time (assigned_at → closed_at) of conversations closed after service in the hour.
+    handle_us = models.BigIntegerField(default=0)
+    handle_count = models.PositiveIntegerField(default=0)
+    # Resolution (enqueued_at → closed_at) of the same conversations (count: handle_count).
+    resolution_us = models.BigIntegerField(default=0)
+    # Conversations closed after an agent had them (status closed, closed_at in the hour).
+    closed = models.PositiveIntegerField(default=0)
+    # Completed transfers (resolved_at in the hour) into this queue: to it, or to an agent of it
+    # (the conversation's queue). Transfers out need the queue a transfer left, which Transfer
+    # does not keep yet.
+    transfers_in = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("queue hour")
+        verbose_name_plural = _("queue hours")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "hour", "queue", "channel_kind", "medium"],
+                                    name="queuehour_unique"),
+        ]
+        indexes = [models.Index(fields=["organization", "hour"], name="queuehour_org_hour")]
+
+    def __str__(self) -> str:
+        return f"{self.queue} {self.channel_kind or '—'} {self.medium} {self.hour:%Y-%m-%d %H:00}Z"
+
+
+class AgentStatusHour(OrganizationOwned):
+    """The time one agent spent in one status during one UTC hour, from the status ledger split
+    at hour boundaries. Kept in microseconds (the ledger's resolution) so that an agent's hour
+    adds up exactly to the time the agent existed in it (3,600,000,000 for a whole hour)."""
+
+    hour = models.DateTimeField(_("hour (UTC)"))
+    agent = models.ForeignKey("contactcenter.User", on_delete=models.CASCADE, related_name="+")
+    status = models.ForeignKey("contactcenter.StatusDefinition", on_delete=models.CASCADE, related_name="+")
+    microseconds = models.BigIntegerField(default=0)
+    # Intervals of this status that started in the hour (how often the agent went into it).
+    entries = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("agent status hour")
+        verbose_name_plural = _("agent status hours")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "hour", "agent", "status"],
+                                    name="agentstatushour_unique"),
+        ]
+        indexes = [models.Index(fields=["organization", "hour"], name="agentstatushour_org_hour")]
+
+    def __str__(self) -> str:
+        return f"{self.agent} · {self.status} {self.hour:%Y-%m-%d %H:00}Z"
+
+
+class RollupFillState(models.Model):
+    """How far each rollup table is filled: every hour before `filled_until` is done."""
+
+    table = models.CharField(max_length=40, unique=True)
+    filled_until = models.DateTimeField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("rollup fill state")
+        verbose_name_plural = _("rollup fill states")
+
+    def __str__(self) -> str:
+        return f"{self.table} ≤ {self.filled_until:%Y-%m-%d %H:%M}"

@@ -1,0 +1,313 @@
+"""The reports' rollups (services/rollups.py): a hand-made history whose right answers are written
+here, idempotent fills, hour splitting of the status ledger as a property over random ledgers,
+and the reports_check reconciliation. All times are fixed in the past (no test depends on today,
+and the suite also runs under a moved clock)."""
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.management import call_command
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from contactcenter import celery as celery_app
+from contactcenter import tasks
+from contactcenter.models import (
+    AgentStatusHour,
+    Conversation,
+    QueueHour,
+    RollupFillState,
+    StatusDefinition,
+    StatusInterval,
+)
+from contactcenter.services import jobs, rollups
+from tests import factories as f
+
+T = datetime(2025, 3, 10, 9, 0, tzinfo=UTC)  # a Monday, 09:00 UTC
+S = 1_000_000  # microseconds in a second
+
+
+def at(hours: float = 0, minutes: float = 0, seconds: float = 0) -> datetime:
+    return T + timedelta(hours=hours, minutes=minutes, seconds=seconds)
+
+
+def status(org, code: str) -> StatusDefinition:
+    return StatusDefinition.objects.get(organization=org, code=code)
+
+
+def ledger(agent, *steps: tuple[str, datetime], open_end: bool = True, end: datetime | None = None) -> None:
+    """Replace the agent's ledger with intervals (code, from) each ending where the next starts."""
+    StatusInterval.objects.filter(agent=agent).delete()
+    for (code, start), following in zip(steps, [*steps[1:], None], strict=True):
+        ended = following[1] if following else (None if open_end else end)
+        StatusInterval.objects.create(organization=agent.organization, agent=agent,
+                                      status=status(agent.organization, code), started_at=start, ended_at=ended,
+                                      source="system")
+
+
+@pytest.fixture
+def history(personas):
+    """One morning: two chat conversations served (one late), one abandoned, one transfer, a call
+    still on; ana's ledger from 09:00 with an In service interval across 10:00 and Ready still open."""
+    p = personas
+    chat, voice = p.queue, p.other_queue  # chat (target unset: 60 s), voice (unset: 20 s)
+    web = f.ChannelFactory(organization=p.organization, queue=chat, kind="webchat")
+    served = f.ConversationFactory(queue=chat, channel=web, enqueued_at=at(minutes=10),
+                                   assigned_at=at(minutes=10, seconds=30), first_response_at=at(minutes=11),
+                                   closed_at=at(minutes=20), status="closed", assignee=p.agent)
+    late = f.ConversationFactory(queue=chat, channel=web, enqueued_at=at(minutes=50), assigned_at=at(1, 1, 40),
+                                 first_response_at=at(1, 2), closed_at=at(1, 30), status="closed", assignee=p.agent)
+    f.ConversationFactory(queue=chat, channel=web, enqueued_at=at(1, 5), closed_at=at(1, 6), abandoned_at=at(1, 6),
+                          status="abandoned")
+    f.ConversationFactory(queue=voice, enqueued_at=at(minutes=30), assigned_at=at(minutes=30, seconds=15),
+                          status="assigned", assignee=p.colleague)
+    f.TransferFactory(conversation=late, from_agent=p.colleague, to_queue=chat, status="completed",
+                      created_at=at(1, 15), resolved_at=at(1, 15))
+    f.TransferFactory(conversation=served, from_agent=p.agent, to_queue=chat, status="failed",
+                      created_at=at(1, 16), resolved_at=at(1, 16))
+    ledger(p.agent, ("ready", at()), ("in_service", at(minutes=10, seconds=30)), ("after_service", at(1, 30)),
+           ("ready", at(1, 31)))
+    StatusInterval.objects.filter(agent__in=[p.colleague, p.supervisor, p.admin]).delete()
+    return p, chat, voice
+
+
+def counters(**given) -> dict:
+    return dict.fromkeys(rollups.QUEUE_COUNTERS, 0) | given
+
+
+def expected_queue_rows(chat, voice) -> dict:
+    return {
+        (at(), chat.pk, "webchat", "chat"): counters(
+            offered=2, handled=1, answered_in_target=1, wait_us=30 * S, wait_count=1, first_response_us=30 * S,
+            first_response_count=1, closed=1, handle_us=570 * S, handle_count=1, resolution_us=600 * S),
+        (at(1), chat.pk, "webchat", "chat"): counters(
+            offered=1, handled=1, answered_in_target=0, wait_us=700 * S, wait_count=1, first_response_us=20 * S,
+            first_response_count=1, closed=1, handle_us=1700 * S, handle_count=1, resolution_us=2400 * S,
+            abandoned=1, transfers_in=1),
+        (at(), voice.pk, "", "voice"): counters(offered=1, handled=1, answered_in_target=1, wait_us=15 * S,
+                                                wait_count=1),
+    }
+
+
+def expected_agent_rows(org, agent) -> dict:
+    ready, busy, wrap = (status(org, code).pk for code in ("ready", "in_service", "after_service"))
+    return {
+        (at(), agent.pk, ready): {"microseconds": 630 * S, "entries": 1},
+        (at(), agent.pk, busy): {"microseconds": 2970 * S, "entries": 1},
+        (at(1), agent.pk, busy): {"microseconds": 1800 * S, "entries": 0},
+        (at(1), agent.pk, wrap): {"microseconds": 60 * S, "entries": 1},
+        (at(1), agent.pk, ready): {"microseconds": 1740 * S, "entries": 1},
+        (at(2), agent.pk, ready): {"microseconds": 3600 * S, "entries": 0},
+    }
+
+
+def stored(org) -> tuple[dict, dict]:
+    return (rollups.queue_hours_stored(organization_id=org.pk, start=at(-24), end=at(24)),
+            rollups.agent_status_hours_stored(organization_id=org.pk, start=at(-24), end=at(24)))
+
+
+def test_the_fill_stores_the_hand_computed_figures_and_moves_the_marks(history):
+    p, chat, voice = history
+    assert rollups.rollups_fill(now=at(3, 10)) > 0
+    queue_rows, agent_rows = stored(p.organization)
+    assert queue_rows == expected_queue_rows(chat, voice)
+    assert agent_rows == expected_agent_rows(p.organization, p.agent)
+    assert {s.table: s.filled_until for s in RollupFillState.objects.all()} == {
+        rollups.QUEUE_HOURS: at(3), rollups.AGENT_STATUS_HOURS: at(3)}
+
+
+def test_each_agents_hour_adds_up_to_the_whole_hour(history):
+    p, _, _ = history
+    rollups.rollups_fill(now=at(3))
+    for hour in (at(), at(1), at(2)):
+        assert sum(r.microseconds for r in AgentStatusHour.objects.filter(agent=p.agent, hour=hour)) == 3600 * S
+
+
+def test_filling_again_and_refilling_leave_the_same_rows(history):
+    p, _, _ = history
+    rollups.rollups_fill(now=at(3))
+    before = stored(p.organization)
+    counts = (QueueHour.objects.count(), AgentStatusHour.objects.count())
+    assert rollups.rollups_fill(now=at(3)) == 0
+    for hour in (at(), at(1), at(2)):
+        rollups.rollup_fill_hour(organization=p.organization, hour=hour)
+        rollups.rollup_fill_hour(organization=p.organization, hour=hour)
+    assert rollups.rollups_refill(organization=p.organization, start=at(), end=at(5)) == 6  # 3 filled hours × 2 tables
+    assert stored(p.organization) == before
+    assert (QueueHour.objects.count(), AgentStatusHour.objects.count()) == counts
+
+
+def test_a_late_correction_is_picked_up_by_a_refill(history):
+    p, chat, _ = history
+    rollups.rollups_fill(now=at(3))
+    f.ConversationFactory(queue=chat, enqueued_at=at(minutes=1), closed_at=at(minutes=2), abandoned_at=at(minutes=2),
+                          status="abandoned")
+    assert rollups.rollups_compare(organization=p.organization, start=at(), end=at(3))
+    rollups.rollups_refill(organization=p.organization, start=at(), end=at(1))
+    assert rollups.rollups_compare(organization=p.organization, start=at(), end=at(3)) == []
+    assert QueueHour.objects.get(hour=at(), queue=chat, channel_kind="").abandoned == 1
+
+
+def test_hours_are_utc_aligned_and_only_closed_ones_are_filled(history):
+    p, _, _ = history
+    with pytest.raises(ValueError):
+        rollups.rollup_fill_hour(organization=p.organization, hour=at(minutes=30))
+    with pytest.raises(ValueError):
+        rollups.rollup_fill_hour(organization=p.organization, hour=datetime(2099, 1, 1, tzinfo=UTC))
+    assert rollups.hour_floor(datetime(2025, 3, 10, 15, 45, tzinfo=UTC) + timedelta(hours=5, minutes=30)) == at(12)
+    rollups.rollups_fill(now=at(2, 59))
+    assert rollups.fill_mark(rollups.QUEUE_HOURS) == at(2)  # 11:00-12:00 is not over at 11:59
+
+
+def test_reports_check_finds_nothing_after_a_fill_and_every_tampered_row(history, capsys):
+    p, chat, _ = history
+    rollups.rollups_fill(now=at(3))
+    call_command("reports_check", "--from", "2025-03-10", "--to", "2025-03-10", "--organization", p.organization.slug)
+    assert "No differences" in capsys.readouterr().out
+    QueueHour.objects.filter(hour=at(), queue=chat).update(offered=5)
+    AgentStatusHour.objects.filter(hour=at(2)).delete()
+    with pytest.raises(SystemExit) as exit_info:
+        call_command("reports_check", "--from", "2025-03-10", "--to", "2025-03-10")
+    assert exit_info.value.code == 1
+    out = capsys.readouterr().out
+    assert "offered stored 5 ≠ raw 2" in out
+    assert "agent_status_hours 2025-03-10 11:00Z" in out and "missing" in out
+    assert "2 difference(s)" in out
+
+
+# --- Properties -------------------------------------------------------------------------------------
+
+CODES = ["ready", "in_service", "after_service", "online", "dnd", "offline", "no_answer"]
+
+ledgers = st.tuples(
+    st.integers(0, 3 * 3600 * S),  # where the first interval starts after T, in microseconds
+    st.lists(st.tuples(st.sampled_from(CODES), st.integers(0, 3 * 3600 * S)), min_size=1, max_size=12),
+    st.booleans(),  # the last interval is still open
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ledger_spec=ledgers)
+def test_random_ledgers_split_into_hours_that_add_up_to_the_agents_existence(personas, ledger_spec):
+    offset, steps, still_open = ledger_spec
+    agent, org = personas.agent, personas.organization
+    start = T + timedelta(microseconds=offset)
+    moments = [start]
+    for _, length in steps:
+        moments.append(moments[-1] + timedelta(microseconds=length))
+    ledger(agent, *[(code, moments[i]) for i, (code, _) in enumerate(steps)], open_end=still_open, end=moments[-1])
+    existence_end = T + timedelta(days=3) if still_open else moments[-1]  # the range end clips an open one
+    range_start, range_end = T - timedelta(hours=1), T + timedelta(days=3)
+
+    rows = rollups.agent_status_hours_compute(organization_id=org.pk, start=range_start, end=range_end,
+                                              now=T + timedelta(days=30))
+    for hour in rollups.hours_between(range_start, range_end):
+        lived = max(timedelta(0), min(hour + rollups.HOUR, existence_end) - max(hour, start))
+        got = sum(v["microseconds"] for (h, a, _), v in rows.items() if h == hour and a == agent.pk)
+        assert got == lived // timedelta(microseconds=1), hour
+    assert sum(v["entries"] for v in rows.values()) == len(steps)
+
+    AgentStatusHour.objects.all().delete()
+    for hour in rollups.hours_between(start, min(existence_end, range_end) + timedelta(microseconds=1)):
+        rollups.rollup_fill_hour(organization=org, hour=hour, tables=[rollups.AGENT_STATUS_HOURS])
+    assert rollups.agent_status_hours_stored(organization_id=org.pk, start=range_start, end=range_end) == {
+        key: value for key, value in rollups.agent_status_hours_compute(
+            organization_id=org.pk, start=range_start, end=range_end).items()
+    }
+
+
+conversation_specs = st.lists(
+    st.tuples(
+        st.integers(0, 5 * 3600), st.one_of(st.none(), st.integers(0, 4000)),
+        st.one_of(st.none(), st.integers(0, 4000)), st.one_of(st.none(), st.integers(0, 7200)), st.booleans(),
+    ),
+    max_size=12,
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(specs=conversation_specs)
+def test_hour_by_hour_fills_equal_the_raw_recomputation_of_random_conversations(personas, specs):
+    org, chat = personas.organization, personas.queue
+    Conversation.objects.filter(organization=org).delete()
+    for enqueue, assign, respond, close, abandons in specs:
+        enqueued = T + timedelta(seconds=enqueue, microseconds=enqueue % 7)
+        if assign is None:
+            closed = enqueued + timedelta(seconds=close) if close is not None else None
+            f.ConversationFactory(queue=chat, enqueued_at=enqueued, closed_at=closed,
+                                  abandoned_at=closed if abandons else None,
+                                  status=("abandoned" if abandons else "closed") if closed else "queued")
+            continue
+        assigned = enqueued + timedelta(seconds=assign)
+        first = assigned + timedelta(seconds=respond) if respond is not None else None
+        closed = assigned + timedelta(seconds=close) if close is not None else None
+        f.ConversationFactory(queue=chat, enqueued_at=enqueued, assigned_at=assigned, first_response_at=first,
+                              closed_at=closed, status="closed" if closed else "assigned", assignee=personas.agent)
+    QueueHour.objects.all().delete()
+    start, end = T, T + timedelta(hours=10)
+    for hour in rollups.hours_between(start, end):
+        rollups.rollup_fill_hour(organization=org, hour=hour, tables=[rollups.QUEUE_HOURS])
+    raw = rollups.queue_hours_compute(organization_id=org.pk, start=start, end=end)
+    assert rollups.queue_hours_stored(organization_id=org.pk, start=start, end=end) == raw
+    assert sum(row["offered"] for row in raw.values()) == len(specs)
+
+
+def test_the_service_level_target_defaults_by_kind(personas):
+    chat, voice = personas.queue, personas.other_queue
+    assert (chat.service_level_seconds, chat.effective_service_level_seconds) == (None, 60)
+    assert voice.effective_service_level_seconds == 20
+    voice.service_level_seconds = 45
+    assert voice.effective_service_level_seconds == 45
+
+
+def test_one_row_per_queue_hour_and_per_agent_status_hour(history):
+    p, chat, _ = history
+    rollups.rollups_fill(now=at(3))
+    row = QueueHour.objects.filter(hour=at(), queue=chat).first()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        QueueHour.objects.create(organization=p.organization, hour=row.hour, queue=chat,
+                                 channel_kind=row.channel_kind, medium=row.medium)
+    QueueHour.objects.create(organization=p.organization, hour=row.hour, queue=chat, channel_kind="api",
+                             medium=row.medium)  # another channel kind: its own row
+    spent = AgentStatusHour.objects.filter(agent=p.agent).first()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        AgentStatusHour.objects.create(organization=p.organization, hour=spent.hour, agent=p.agent,
+                                       status=spent.status)
+
+
+def test_a_madrid_day_across_the_dst_change_sums_its_23_utc_hours(personas):
+    """Day boundaries are the presentation's: a local day is a range of UTC hours, so the spring
+    change day in Madrid has 23 of them and an agent there all day spent exactly 23 hours."""
+    madrid = ZoneInfo("Europe/Madrid")
+    day_start = datetime(2025, 3, 30, tzinfo=madrid).astimezone(UTC)
+    day_end = datetime(2025, 3, 31, tzinfo=madrid).astimezone(UTC)
+    ledger(personas.agent, ("ready", day_start - timedelta(hours=5)),
+           ("dnd", day_start + timedelta(hours=7, seconds=1)), open_end=False, end=day_end + timedelta(hours=2))
+    StatusInterval.objects.exclude(agent=personas.agent).delete()
+    assert rollups.rollups_fill(now=day_end + timedelta(hours=3)) > 0
+    hours = rollups.hours_between(day_start, day_end)
+    assert len(hours) == 23
+    spent = AgentStatusHour.objects.filter(agent=personas.agent, hour__gte=day_start, hour__lt=day_end)
+    assert sum(row.microseconds for row in spent) == 23 * 3600 * S
+    assert sum(row.microseconds for row in spent if row.status.code == "ready") == (7 * 3600 + 1) * S
+
+
+def test_the_periodic_task_fills_up_to_the_current_hour(personas):
+    StatusInterval.objects.all().delete()
+    Conversation.objects.all().delete()
+    tasks.rollups_fill.apply()
+    current = rollups.hour_floor(timezone.now())
+    assert rollups.fill_mark(rollups.QUEUE_HOURS) in (current, current - rollups.HOUR)  # an hour may turn meanwhile
+    assert rollups.fill_mark(rollups.AGENT_STATUS_HOURS) is not None
+
+
+@pytest.mark.django_db
+def test_the_fill_is_on_the_beat_schedule():
+    app = celery_app.app
+    app.loader.import_default_modules()
+    app.finalize()
+    schedule = {entry["task"]: entry["schedule"] for entry in app.conf.beat_schedule.values()}
+    assert schedule[jobs.ROLLUPS_FILL] == 300.0
