@@ -6,9 +6,21 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 
-from contactcenter.models import Attachment, Conversation, MonitoringSession, Queue, QueueLogin, Transfer, User
+from contactcenter.models import (
+    Attachment,
+    Conversation,
+    MonitoringSession,
+    Queue,
+    QueueLogin,
+    QueueMembership,
+    Role,
+    Transfer,
+    User,
+)
+from contactcenter.selectors.reports import Scope
 from contactcenter.services.policies import (
     can_manage_public_canned,
+    can_view_reports,
     supervised_queues,
     user_can_supervise_agent,
     user_can_supervise_queue,
@@ -183,3 +195,20 @@ def transfer_for_agent(user: User, transfer_id: int) -> Transfer:
 def may_manage_public_canned(user: User) -> bool:
     """Public canned responses (workspace and portal): the rule the catalog service checks again."""
     return can_manage_public_canned(user)
+
+
+def report_scope(user: User):
+    """What the user's reports cover (403 for whoever may not see reports): the whole
+    organization for owners, admins and managers, and for supervisors who are not limited to
+    their queues; otherwise the queues they supervise and the agents who are members of them."""
+    require_org_user(user)
+    if not can_view_reports(user):
+        raise PermissionDenied
+    queue_ids = supervised_queue_ids(user) if user.role == Role.SUPERVISOR and \
+        user.organization.supervisors_limited_to_assigned_queues else None
+    agent_ids = None
+    if queue_ids is not None:
+        agent_ids = frozenset(QueueMembership.objects.filter(queue_id__in=queue_ids).values_list("user_id", flat=True))
+        queue_ids = frozenset(queue_ids)
+    return Scope(organization_id=user.organization_id, zone_name=user.organization.time_zone, queue_ids=queue_ids,
+                 agent_ids=agent_ids)

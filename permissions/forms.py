@@ -15,6 +15,7 @@ LABELS = {
     "supervisors_view_skills": _("View skills and skill assignment"),
     "supervisors_manage_skills": _("Manage skills and skill assignment"),
     "supervisors_end_after_service": _("End an agent's after service early"),
+    "supervisors_view_reports": _("View reports"),
     "agents_manage_prerecorded": _("Manage pre-recorded messages"),
     "agents_manage_public_canned": _("Manage public pre-written messages (canned responses)"),
     "agents_create_tags": _("Create custom tags"),
@@ -25,6 +26,7 @@ HELP = {
         "On: supervisors see and act only on the queues they are assigned to as supervisors. "
         "Off: on every queue of the organization."),
     "dispositions_enabled": _("Applies only to queues with after-service time."),
+    "supervisors_view_reports": _("The historical reports of the queues and agents they may see."),
 }
 
 

@@ -8,7 +8,7 @@ from django.utils.translation import gettext
 from contactcenter.models import Conversation, Message, MonitoringSession, Queue, Role, StatusDefinition, User
 from contactcenter.selectors import supervision as sel
 from contactcenter.services import campaigns
-from contactcenter.services.policies import can_end_after_service
+from contactcenter.services.policies import can_end_after_service, can_view_reports
 from permissions import access
 
 
@@ -38,6 +38,7 @@ def overview_context(user: User) -> dict:
         **figures_context(user, queues),
         **alerts_context(user),
         "agent_rows": sel.agent_rows(user.organization_id, [q.pk for q in queues]),
+        "may_view_reports": can_view_reports(user),
     }
 
 

@@ -1,12 +1,14 @@
 from django.urls import path
 
-from supervision import views
+from supervision import views, views_reports
 
 app_name = "supervision"
 urlpatterns = [
     path("", views.overview, name="overview"),
     path("alerts/", views.alerts, name="alerts"),
     path("audit/", views.audit, name="audit"),
+    path("reports/", views_reports.reports, name="reports"),
+    path("reports/<slug:tab>/", views_reports.reports, name="reports-tab"),
     # queues
     path("queues/<int:queue_id>/", views.queue, name="queue"),
     path("queues/<int:queue_id>/agents/<int:agent_id>/actions/", views.queue_agent_actions, name="queue-agent-actions"),

@@ -46,6 +46,7 @@ class Organization(models.Model):
     supervisors_end_after_service = models.BooleanField(
         _("supervisors can end an agent's after service early"), default=True
     )
+    supervisors_view_reports = models.BooleanField(_("supervisors can view reports"), default=True)
     # Agent toggles.
     agents_manage_prerecorded = models.BooleanField(
         _("agents can manage pre-recorded messages"), default=False

@@ -88,6 +88,7 @@ SUPERVISOR_TOGGLES = (
     "supervisors_view_skills",
     "supervisors_manage_skills",
     "supervisors_end_after_service",
+    "supervisors_view_reports",
 )
 AGENT_TOGGLES = (
     "agents_manage_prerecorded",
@@ -115,6 +116,16 @@ def can_access_config(user: User) -> bool:
         and user.role in (Role.MANAGER, Role.SUPERVISOR)
         and user.organization.supervisors_access_config
     )
+
+
+def can_view_reports(user: User) -> bool:
+    """The historical reports: owners, admins and managers; supervisors when the toggle allows
+    (on by default); agents never."""
+    if not _in_org(user):
+        return False
+    if user.role in (Role.OWNER, Role.ADMIN, Role.MANAGER):
+        return True
+    return user.role == Role.SUPERVISOR and user.organization.supervisors_view_reports
 
 
 def can_view_queue_settings(user: User) -> bool:

@@ -23,6 +23,7 @@ from contactcenter.models import (
     StatusDefinition,
     StatusInterval,
 )
+from contactcenter.selectors import rollups as rollup_rows
 from contactcenter.services import jobs, rollups
 from tests import factories as f
 
@@ -75,7 +76,7 @@ def history(personas):
 
 
 def counters(**given) -> dict:
-    return dict.fromkeys(rollups.QUEUE_COUNTERS, 0) | given
+    return dict.fromkeys(rollup_rows.QUEUE_COUNTERS, 0) | given
 
 
 def expected_queue_rows(chat, voice) -> dict:
@@ -105,8 +106,8 @@ def expected_agent_rows(org, agent) -> dict:
 
 
 def stored(org) -> tuple[dict, dict]:
-    return (rollups.queue_hours_stored(organization_id=org.pk, start=at(-24), end=at(24)),
-            rollups.agent_status_hours_stored(organization_id=org.pk, start=at(-24), end=at(24)))
+    return (rollup_rows.queue_hours_stored(organization_id=org.pk, start=at(-24), end=at(24)),
+            rollup_rows.agent_status_hours_stored(organization_id=org.pk, start=at(-24), end=at(24)))
 
 
 def test_the_fill_stores_the_hand_computed_figures_and_moves_the_marks(history):
@@ -116,7 +117,7 @@ def test_the_fill_stores_the_hand_computed_figures_and_moves_the_marks(history):
     assert queue_rows == expected_queue_rows(chat, voice)
     assert agent_rows == expected_agent_rows(p.organization, p.agent)
     assert {s.table: s.filled_until for s in RollupFillState.objects.all()} == {
-        rollups.QUEUE_HOURS: at(3), rollups.AGENT_STATUS_HOURS: at(3)}
+        rollup_rows.QUEUE_HOURS: at(3), rollup_rows.AGENT_STATUS_HOURS: at(3)}
 
 
 def test_each_agents_hour_adds_up_to_the_whole_hour(history):
@@ -157,9 +158,9 @@ def test_hours_are_utc_aligned_and_only_closed_ones_are_filled(history):
         rollups.rollup_fill_hour(organization=p.organization, hour=at(minutes=30))
     with pytest.raises(ValueError):
         rollups.rollup_fill_hour(organization=p.organization, hour=datetime(2099, 1, 1, tzinfo=UTC))
-    assert rollups.hour_floor(datetime(2025, 3, 10, 15, 45, tzinfo=UTC) + timedelta(hours=5, minutes=30)) == at(12)
+    assert rollup_rows.hour_floor(datetime(2025, 3, 10, 15, 45, tzinfo=UTC) + timedelta(hours=5, minutes=30)) == at(12)
     rollups.rollups_fill(now=at(2, 59))
-    assert rollups.fill_mark(rollups.QUEUE_HOURS) == at(2)  # 11:00-12:00 is not over at 11:59
+    assert rollup_rows.fill_mark(rollup_rows.QUEUE_HOURS) == at(2)  # 11:00-12:00 is not over at 11:59
 
 
 def test_reports_check_finds_nothing_after_a_fill_and_every_tampered_row(history, capsys):
@@ -202,19 +203,19 @@ def test_random_ledgers_split_into_hours_that_add_up_to_the_agents_existence(per
     existence_end = T + timedelta(days=3) if still_open else moments[-1]  # the range end clips an open one
     range_start, range_end = T - timedelta(hours=1), T + timedelta(days=3)
 
-    rows = rollups.agent_status_hours_compute(organization_id=org.pk, start=range_start, end=range_end,
+    rows = rollup_rows.agent_status_hours_compute(organization_id=org.pk, start=range_start, end=range_end,
                                               now=T + timedelta(days=30))
-    for hour in rollups.hours_between(range_start, range_end):
-        lived = max(timedelta(0), min(hour + rollups.HOUR, existence_end) - max(hour, start))
+    for hour in rollup_rows.hours_between(range_start, range_end):
+        lived = max(timedelta(0), min(hour + rollup_rows.HOUR, existence_end) - max(hour, start))
         got = sum(v["microseconds"] for (h, a, _), v in rows.items() if h == hour and a == agent.pk)
         assert got == lived // timedelta(microseconds=1), hour
     assert sum(v["entries"] for v in rows.values()) == len(steps)
 
     AgentStatusHour.objects.all().delete()
-    for hour in rollups.hours_between(start, min(existence_end, range_end) + timedelta(microseconds=1)):
-        rollups.rollup_fill_hour(organization=org, hour=hour, tables=[rollups.AGENT_STATUS_HOURS])
-    assert rollups.agent_status_hours_stored(organization_id=org.pk, start=range_start, end=range_end) == {
-        key: value for key, value in rollups.agent_status_hours_compute(
+    for hour in rollup_rows.hours_between(start, min(existence_end, range_end) + timedelta(microseconds=1)):
+        rollups.rollup_fill_hour(organization=org, hour=hour, tables=[rollup_rows.AGENT_STATUS_HOURS])
+    assert rollup_rows.agent_status_hours_stored(organization_id=org.pk, start=range_start, end=range_end) == {
+        key: value for key, value in rollup_rows.agent_status_hours_compute(
             organization_id=org.pk, start=range_start, end=range_end).items()
     }
 
@@ -248,10 +249,10 @@ def test_hour_by_hour_fills_equal_the_raw_recomputation_of_random_conversations(
                               closed_at=closed, status="closed" if closed else "assigned", assignee=personas.agent)
     QueueHour.objects.all().delete()
     start, end = T, T + timedelta(hours=10)
-    for hour in rollups.hours_between(start, end):
-        rollups.rollup_fill_hour(organization=org, hour=hour, tables=[rollups.QUEUE_HOURS])
-    raw = rollups.queue_hours_compute(organization_id=org.pk, start=start, end=end)
-    assert rollups.queue_hours_stored(organization_id=org.pk, start=start, end=end) == raw
+    for hour in rollup_rows.hours_between(start, end):
+        rollups.rollup_fill_hour(organization=org, hour=hour, tables=[rollup_rows.QUEUE_HOURS])
+    raw = rollup_rows.queue_hours_compute(organization_id=org.pk, start=start, end=end)
+    assert rollup_rows.queue_hours_stored(organization_id=org.pk, start=start, end=end) == raw
     assert sum(row["offered"] for row in raw.values()) == len(specs)
 
 
@@ -288,7 +289,7 @@ def test_a_madrid_day_across_the_dst_change_sums_its_23_utc_hours(personas):
            ("dnd", day_start + timedelta(hours=7, seconds=1)), open_end=False, end=day_end + timedelta(hours=2))
     StatusInterval.objects.exclude(agent=personas.agent).delete()
     assert rollups.rollups_fill(now=day_end + timedelta(hours=3)) > 0
-    hours = rollups.hours_between(day_start, day_end)
+    hours = rollup_rows.hours_between(day_start, day_end)
     assert len(hours) == 23
     spent = AgentStatusHour.objects.filter(agent=personas.agent, hour__gte=day_start, hour__lt=day_end)
     assert sum(row.microseconds for row in spent) == 23 * 3600 * S
@@ -299,9 +300,10 @@ def test_the_periodic_task_fills_up_to_the_current_hour(personas):
     StatusInterval.objects.all().delete()
     Conversation.objects.all().delete()
     tasks.rollups_fill.apply()
-    current = rollups.hour_floor(timezone.now())
-    assert rollups.fill_mark(rollups.QUEUE_HOURS) in (current, current - rollups.HOUR)  # an hour may turn meanwhile
-    assert rollups.fill_mark(rollups.AGENT_STATUS_HOURS) is not None
+    current = rollup_rows.hour_floor(timezone.now())
+    # An hour may turn meanwhile.
+    assert rollup_rows.fill_mark(rollup_rows.QUEUE_HOURS) in (current, current - rollup_rows.HOUR)
+    assert rollup_rows.fill_mark(rollup_rows.AGENT_STATUS_HOURS) is not None
 
 
 @pytest.mark.django_db

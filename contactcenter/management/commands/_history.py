@@ -93,7 +93,7 @@ def arrivals_per_hour(hour: int, weekday: int) -> float:
 def conversations(organization, queues: list[Queue], members: dict[int, list[User]], channels: dict[int, list],
                   contacts: list, *, first_day: dt.date, until: dt.datetime, zone, rng, scale: float = 1.0) -> int:
     """Closed conversations of every queue from `first_day` to `until`; about 8 % of customers
-    leave while waiting (closed, never assigned)."""
+    leave while waiting (abandoned, never assigned)."""
     dispositions = {q.pk: list(q.dispositions.all()) for q in queues}
     tags = list(Tag.objects.filter(organization=organization))
     rows, tagged, written = [], [], 0
@@ -115,8 +115,9 @@ def conversations(organization, queues: list[Queue], members: dict[int, list[Use
                     left = rng.random() < 0.08
                     conversation = Conversation(
                         organization=organization, queue=queue, channel=rng.choice(channels.get(queue.pk) or [None]),
-                        contact=rng.choice(contacts), medium=queue.medium, status=C.CLOSED,
+                        contact=rng.choice(contacts), medium=queue.medium, status=C.ABANDONED if left else C.CLOSED,
                         enqueued_at=enqueued, closed_at=enqueued + wait if left else enqueued + wait + handle,
+                        abandoned_at=enqueued + wait if left else None,
                         last_message_excerpt="Gracias por vuestra ayuda.",
                     )
                     if not left:

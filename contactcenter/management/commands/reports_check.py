@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from django.core.management.base import BaseCommand, CommandError
 
 from contactcenter.models import Organization
+from contactcenter.selectors import rollups as rollup_rows
 from contactcenter.services import rollups
 
 
@@ -20,7 +21,7 @@ def _day(text: str) -> date:
 
 
 def _mark(table: str) -> str:
-    mark = rollups.fill_mark(table)
+    mark = rollup_rows.fill_mark(table)
     return f"{table} filled up to {mark:%Y-%m-%d %H:00}Z" if mark else f"{table} never filled"
 
 
@@ -47,7 +48,7 @@ class Command(BaseCommand):
             for line in rollups.rollups_compare(organization=org, start=since, end=until):
                 self.stdout.write(f"{org.slug}: {line}")
                 total += 1
-        marks = ", ".join(_mark(table) for table in rollups.TABLES)
+        marks = ", ".join(_mark(table) for table in rollup_rows.TABLES)
         if total:
             self.stdout.write(f"{total} difference(s) ({marks}).")
             raise SystemExit(1)

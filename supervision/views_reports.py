@@ -1,0 +1,182 @@
+"""Reports: the historical figures of queues, channels and agents' time, one tab per URL
+(`/supervision/reports/` and `/supervision/reports/<tab>/`), filtered by GET parameters so that
+every report is a bookmarkable link; `?format=csv` downloads the tab's table."""
+
+import zoneinfo
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import render
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
+
+from contactcenter.models import AgentState, Channel, Queue, User
+from contactcenter.selectors import reports as sel
+from contactcenter.selectors.report_ranges import GRANULARITIES, PRESETS, local_today
+from permissions import access
+from supervision import charts, exports
+from supervision.forms import ReportFilterForm
+
+TABS = {
+    "overview": gettext_lazy("Overview"),
+    "queues": gettext_lazy("Queues"),
+    "channels": gettext_lazy("Channels"),
+    "status": gettext_lazy("Agent status"),
+}
+
+
+@dataclass
+class Table:
+    """A report's table: the page shows `shown`, the CSV writes `raw` (numbers, seconds)."""
+
+    header: list[str]
+    help: list[str] = field(default_factory=list)
+    shown: list[list[str]] = field(default_factory=list)
+    raw: list[list] = field(default_factory=list)
+
+    @property
+    def columns(self) -> list[tuple[str, str]]:
+        """(name, definition) of each column."""
+        return list(zip(self.header, self.help or [""] * len(self.header), strict=True))
+
+    @property
+    def definitions(self) -> list[tuple[str, str]]:
+        return [(name, help) for name, help in self.columns if help]
+
+
+def duration(value: timedelta | None) -> str:
+    if value is None:
+        return "—"
+    seconds = int(round(value.total_seconds()))
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{formats.number_format(value * 100, 1)} %"
+
+
+def _figure_cells(totals: sel.Totals) -> tuple[list[str], list]:
+    shown, raw = [], []
+    for name in sel.QUEUE_FIGURES:
+        value = totals[name]
+        if isinstance(value, timedelta) or (value is None and name.startswith("average")):
+            shown.append(duration(value))
+            raw.append(round(value.total_seconds(), 1) if value is not None else "")
+        elif name == "service_level":
+            shown.append(percent(value))
+            raw.append(round(value * 100, 1) if value is not None else "")
+        else:
+            shown.append(formats.number_format(value, force_grouping=True))
+            raw.append(value)
+    return shown, raw
+
+
+def _figures_table(first: str, rows) -> Table:
+    table = Table(header=[first, *[str(sel.FIGURES[n].label) for n in sel.QUEUE_FIGURES]],
+                  help=["", *[str(sel.FIGURES[n].help) for n in sel.QUEUE_FIGURES]])
+    for label, totals in rows:
+        shown, raw = _figure_cells(totals)
+        table.shown.append([label, *shown])
+        table.raw.append([label, *raw])
+    return table
+
+
+def _bucket_label(bucket, granularity: str) -> str:
+    if granularity == "hour":
+        return formats.date_format(bucket.local_start, "SHORT_DATETIME_FORMAT")
+    return formats.date_format(bucket.local_start, "SHORT_DATE_FORMAT")
+
+
+def overview(scope, data, filters) -> dict:
+    rows = sel.by_bucket(scope, data["period"], data["granularity"], **filters)
+    labels = [_bucket_label(bucket, data["granularity"]) for bucket, _totals in rows]
+    total = sel.Totals()
+    for _bucket, totals in rows:
+        total.add(totals.counters)
+    cards = [(sel.FIGURES[name], cell) for name, cell in zip(sel.QUEUE_FIGURES, _figure_cells(total)[0], strict=True)]
+    volume = charts.bar_chart(_("Conversations offered"), [(label, t["offered"]) for label, (_b, t) in
+                                                           zip(labels, rows, strict=True)],
+                              x_label=str(GRANULARITIES[data["granularity"]]), y_label=_("Conversations"))
+    level = charts.bar_chart(_("Service level"), [(label, (t["service_level"] or 0) * 100) for label, (_b, t) in
+                                                 zip(labels, rows, strict=True)],
+                             x_label=str(GRANULARITIES[data["granularity"]]), y_label="%",
+                             fmt=lambda v: f"{v:.0f} %")
+    table = _figures_table(str(GRANULARITIES[data["granularity"]]), zip(labels, (t for _b, t in rows), strict=True))
+    return {"cards": cards, "charts": [("volume", volume), ("level", level)], "table": table}
+
+
+def by_queue(scope, data, filters) -> dict:
+    totals = sel.by_key(scope, data["period"], "queue", **filters)
+    names = dict(Queue.objects.filter(pk__in=list(totals)).values_list("pk", "name"))
+    rows = sorted(((names.get(pk, "?"), t) for pk, t in totals.items()), key=lambda row: row[0].lower())
+    chart = charts.bar_chart(_("Conversations offered per queue"), [(name, t["offered"]) for name, t in rows],
+                             x_label=_("Queue"), y_label=_("Conversations"))
+    return {"charts": [("queues", chart)], "table": _figures_table(_("Queue"), rows)}
+
+
+def by_channel(scope, data, filters) -> dict:
+    totals = sel.by_key(scope, data["period"], "channel", **filters)
+    kinds = dict(Channel.Kind.choices)
+    rows = sorted(((str(kinds.get(kind, _("No channel"))), t) for kind, t in totals.items()), key=lambda r: r[0])
+    chart = charts.bar_chart(_("Conversations offered per channel"), [(name, t["offered"]) for name, t in rows],
+                             x_label=_("Channel"), y_label=_("Conversations"))
+    return {"charts": [("channels", chart)], "table": _figures_table(_("Channel"), rows)}
+
+
+def status_times(scope, data, filters) -> dict:
+    agent = data.get("agent")
+    rows, statuses = sel.agent_status_times(scope, data["period"], agent_id=agent.pk if agent else None)
+    css = {s.pk: ("pause" if s.is_pause else s.code) for s in statuses}
+    chart = charts.stacked_chart(
+        _("Time per status"),
+        [(row.agent.display_name, [(s.label, css[s.pk], row.seconds.get(s.pk, 0) / 3600) for s in statuses])
+         for row in rows],
+        x_label=_("Hours"), y_label=_("Agent"), fmt=lambda v: f"{v:.1f} h")
+    table = Table(header=[_("Agent"), *[s.label for s in statuses], _("Total"), str(sel.FIGURES["occupancy"].label)],
+                  help=["", *["" for _s in statuses], "", str(sel.FIGURES["occupancy"].help)])
+    for row in rows:
+        occupied = sel.occupancy(row, statuses)
+        table.shown.append([row.agent.display_name,
+                            *[duration(timedelta(seconds=row.seconds.get(s.pk, 0))) for s in statuses],
+                            duration(timedelta(seconds=row.total)), percent(occupied)])
+        table.raw.append([row.agent.display_name, *[round(row.seconds.get(s.pk, 0)) for s in statuses],
+                          round(row.total), round(occupied * 100, 1) if occupied is not None else ""])
+    return {"charts": [("status", chart)], "table": table}
+
+
+BUILDERS = {"overview": overview, "queues": by_queue, "channels": by_channel, "status": status_times}
+
+
+@login_required
+@require_GET
+def reports(request, tab: str = "overview"):
+    if tab not in TABS:
+        raise Http404
+    scope = access.report_scope(request.user)
+    zone = zoneinfo.ZoneInfo(scope.zone_name)
+    queues = Queue.objects.filter(organization_id=scope.organization_id)
+    agents = User.objects.filter(organization_id=scope.organization_id,
+                                 pk__in=AgentState.objects.values("agent_id"))
+    if scope.queue_ids is not None:
+        queues = queues.filter(pk__in=scope.queue_ids)
+        agents = agents.filter(pk__in=scope.agent_ids)
+    form = ReportFilterForm(request.GET, queues=queues, agents=agents, zone=zone,
+                            today=local_today(zone, timezone.now()))
+    ctx = {"tab": tab, "tabs": TABS, "form": form, "presets": PRESETS, "query": request.GET.urlencode()}
+    if form.is_valid():
+        data = form.cleaned_data
+        filters = {"queue_ids": [q.pk for q in data["queue"]], "channel_kind": data["channel"]}
+        with timezone.override(zone):
+            built = BUILDERS[tab](scope, data, filters)
+        if request.GET.get("format") == "csv":
+            period = data["period"]
+            name = f"{tab}-{period.first_day:%Y%m%d}-{period.last_day:%Y%m%d}.csv"
+            return exports.csv_response(name, built["table"].header, built["table"].raw)
+        ctx.update(built, period=data["period"], granularity=data["granularity"])
+    template = "supervision/reports.html#report-body" if request.htmx else "supervision/reports.html"
+    return render(request, template, ctx)
