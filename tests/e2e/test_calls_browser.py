@@ -56,6 +56,8 @@ def test_a_call_that_rang_out_is_answered_by_hand_from_the_unassigned_list(new_p
     log_in(page, "ana")
     queues.queue_login(queue=team["queue"], agent=team["ana"])
     agents.agent_set_receive_new(agent=team["ana"], on=True)
+    page.goto("/workspace/")
+    page.settle()  # her browser is connected: the call rings at her
     waiting = call(team)
     offers.offer_decline(offer_id=Offer.objects.get(conversation=waiting).pk, agent=team["ana"])
     page.goto("/workspace/?tab=unassigned")
