@@ -1,6 +1,8 @@
 """Celery tasks: thin, take ids, safe to run twice or late. Each calls one service (or the
 outbound adapter); the services enqueue them by name (services/jobs.py), never by import."""
 
+from datetime import datetime
+
 from celery import shared_task
 
 from contactcenter.connectors import outbound
@@ -57,3 +59,10 @@ def deliveries_sweep() -> int:
 def rollups_fill() -> int:
     """The reports' rollups catch up with the hours that closed since the last run."""
     return rollups.rollups_fill()
+
+
+@shared_task(name=jobs.ROLLUPS_REFILL, ignore_result=True)
+def rollups_refill(organization_id: int, hours: list[str]) -> int:
+    """Late corrections: re-fill these already filled hours (ISO datetimes, UTC)."""
+    return rollups.rollups_refill_hours(organization_id=organization_id,
+                                        hours=[datetime.fromisoformat(hour) for hour in hours])

@@ -7,7 +7,7 @@ from .conversations import Attachment, Channel, Contact, Conversation, Message, 
 from .devices import Device
 from .organizations import ADMIN_ROLES, SUPERVISING_ROLES, Organization, Role, User
 from .queues import Queue, QueueLogin, QueueMembership
-from .reports import AgentStatusHour, QueueHour, RollupFillState
+from .reports import AgentHour, AgentStatusHour, OutcomeHour, QueueHour, RollupFillState
 from .supervision import MonitoringSession, SupervisionAlert
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "SUPERVISING_ROLES",
     "AgentSkill",
     "AgentState",
+    "AgentHour",
     "AgentStatusHour",
     "Attachment",
     "AuditEntry",
@@ -35,6 +36,7 @@ __all__ = [
     "Organization",
     "PrerecordedMessage",
     "Queue",
+    "OutcomeHour",
     "QueueHour",
     "QueueLogin",
     "QueueMembership",

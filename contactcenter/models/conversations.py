@@ -1,4 +1,5 @@
 import secrets
+from datetime import timedelta
 
 from django.db import models
 from django.db.models import Q
@@ -129,6 +130,11 @@ class Conversation(OrganizationOwned):
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     # When the customer gave up while still waiting (queued or ringing): the reports' "abandoned".
     abandoned_at = models.DateTimeField(_("abandoned"), null=True, blank=True)
+    # When the agent's after service for it ended (the reports' after-service time).
+    wrapup_ended_at = models.DateTimeField(_("after service ended"), null=True, blank=True)
+    # Calls: time on hold so far, and since when the call is on hold now.
+    hold_duration = models.DurationField(_("time on hold"), default=timedelta(0))
+    held_since = models.DateTimeField(null=True, blank=True, editable=False)
     tags = models.ManyToManyField("contactcenter.Tag", blank=True, related_name="conversations")
     disposition = models.ForeignKey(
         "contactcenter.Disposition", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -158,6 +164,12 @@ class Conversation(OrganizationOwned):
             models.Index(fields=["queue", "assigned_at"], name="conv_queue_assigned"),
             models.Index(fields=["organization", "enqueued_at"], name="conv_waiting",
                          condition=Q(status__in=["queued", "offered"])),
+            # The rollups read one hour of events at a time.
+            models.Index(fields=["organization", "enqueued_at"], name="conv_org_enqueued"),
+            models.Index(fields=["organization", "assigned_at"], name="conv_org_assigned"),
+            models.Index(fields=["organization", "first_response_at"], name="conv_org_first_response"),
+            models.Index(fields=["organization", "closed_at"], name="conv_org_closed"),
+            models.Index(fields=["organization", "wrapup_ended_at"], name="conv_org_wrapup_ended"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -335,6 +347,10 @@ class Transfer(OrganizationOwned):
     to_queue = models.ForeignKey(
         "contactcenter.Queue", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The queue the conversation was in when the transfer was asked for (the reports' transfers out).
+    from_queue = models.ForeignKey(
+        "contactcenter.Queue", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     mode = models.CharField(max_length=10, choices=Mode.choices)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     note = models.CharField(max_length=300, blank=True)
@@ -345,6 +361,7 @@ class Transfer(OrganizationOwned):
         verbose_name = _("transfer")
         verbose_name_plural = _("transfers")
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["organization", "resolved_at"], name="transfer_org_resolved")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(to_agent__isnull=False) | Q(to_queue__isnull=False),

@@ -53,6 +53,27 @@ class QueueHour(OrganizationOwned):
     # (the conversation's queue). Transfers out need the queue a transfer left, which Transfer
     # does not keep yet.
     transfers_in = models.PositiveIntegerField(default=0)
+    # Completed transfers (resolved_at in the hour) that took a conversation out of this queue
+    # (Transfer.from_queue): to another queue or to an agent.
+    transfers_out = models.PositiveIntegerField(default=0)
+    # Of `handle_us` (calls): the time the call was on hold; talk time = handle − hold.
+    hold_us = models.BigIntegerField(default=0)
+    # After service (closed_at → wrapup_ended_at), in the hour the wrap-up ended.
+    after_service_us = models.BigIntegerField(default=0)
+    after_service_count = models.PositiveIntegerField(default=0)
+    # The waits of `handled` as a histogram (selectors/rollups.WAIT_BUCKETS: the upper bound of
+    # each bucket in seconds, inclusive), for the p90 wait and the distribution chart.
+    wait_le_10 = models.PositiveIntegerField(default=0)
+    wait_le_20 = models.PositiveIntegerField(default=0)
+    wait_le_30 = models.PositiveIntegerField(default=0)
+    wait_le_60 = models.PositiveIntegerField(default=0)
+    wait_le_90 = models.PositiveIntegerField(default=0)
+    wait_le_120 = models.PositiveIntegerField(default=0)
+    wait_le_180 = models.PositiveIntegerField(default=0)
+    wait_le_300 = models.PositiveIntegerField(default=0)
+    wait_le_600 = models.PositiveIntegerField(default=0)
+    wait_le_1800 = models.PositiveIntegerField(default=0)
+    wait_over_1800 = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("queue hour")
@@ -90,6 +111,68 @@ class AgentStatusHour(OrganizationOwned):
 
     def __str__(self) -> str:
         return f"{self.agent} · {self.status} {self.hour:%Y-%m-%d %H:00}Z"
+
+
+class AgentHour(OrganizationOwned):
+    """One agent's work in one queue × channel kind × medium × UTC hour: what they handled and
+    how long it took (the conversation's agent is the one who had it last; a transfer is counted
+    out of the agent who sent it and into the one who took it)."""
+
+    hour = models.DateTimeField(_("hour (UTC)"))
+    agent = models.ForeignKey("contactcenter.User", on_delete=models.CASCADE, related_name="+")
+    queue = models.ForeignKey("contactcenter.Queue", on_delete=models.CASCADE, related_name="+")
+    channel_kind = models.CharField(_("channel kind"), max_length=10, blank=True)
+    medium = models.CharField(_("medium"), max_length=8)
+    # Conversations the agent took (assigned_at in the hour).
+    handled = models.PositiveIntegerField(default=0)
+    first_response_us = models.BigIntegerField(default=0)
+    first_response_count = models.PositiveIntegerField(default=0)
+    # Conversations the agent closed in the hour, their handle time and (calls) hold time.
+    closed = models.PositiveIntegerField(default=0)
+    handle_us = models.BigIntegerField(default=0)
+    hold_us = models.BigIntegerField(default=0)
+    after_service_us = models.BigIntegerField(default=0)
+    after_service_count = models.PositiveIntegerField(default=0)
+    transfers_in = models.PositiveIntegerField(default=0)
+    transfers_out = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("agent hour")
+        verbose_name_plural = _("agent hours")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "hour", "agent", "queue", "channel_kind", "medium"],
+                                    name="agenthour_unique"),
+        ]
+        indexes = [models.Index(fields=["organization", "hour"], name="agenthour_org_hour")]
+
+    def __str__(self) -> str:
+        return f"{self.agent} · {self.queue} {self.hour:%Y-%m-%d %H:00}Z"
+
+
+class OutcomeHour(OrganizationOwned):
+    """Dispositions and tags of the conversations closed in one UTC hour, per queue, agent and
+    channel kind: one row per disposition or per tag (the other one is null)."""
+
+    hour = models.DateTimeField(_("hour (UTC)"))
+    queue = models.ForeignKey("contactcenter.Queue", on_delete=models.CASCADE, related_name="+")
+    agent = models.ForeignKey("contactcenter.User", on_delete=models.CASCADE, null=True, related_name="+")
+    channel_kind = models.CharField(_("channel kind"), max_length=10, blank=True)
+    disposition = models.ForeignKey("contactcenter.Disposition", on_delete=models.CASCADE, null=True,
+                                    related_name="+")
+    tag = models.ForeignKey("contactcenter.Tag", on_delete=models.CASCADE, null=True, related_name="+")
+    conversations = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("outcome hour")
+        verbose_name_plural = _("outcome hours")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(disposition__isnull=True) ^ models.Q(tag__isnull=True),
+                                   name="outcomehour_disposition_xor_tag"),
+        ]
+        indexes = [models.Index(fields=["organization", "hour"], name="outcomehour_org_hour")]
+
+    def __str__(self) -> str:
+        return f"{self.disposition or self.tag} · {self.queue} {self.hour:%Y-%m-%d %H:00}Z"
 
 
 class RollupFillState(models.Model):

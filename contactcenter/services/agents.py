@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from contactcenter import events
 from contactcenter.models import AgentState, Device, StatusDefinition, StatusSource, SystemStatus, User
-from contactcenter.services import offers, queues, routing
+from contactcenter.services import offers, queues, routing, wrapup
 from contactcenter.services.agent_states import (
     derived_status_code,
     lock_state,
@@ -56,6 +56,7 @@ def _drop_wrapup(state: AgentState, *, source: str) -> None:
     if state.wrapup_conversation_id is None and state.wrapup_deadline is None:
         return
     finished = state.wrapup_conversation_id
+    wrapup.wrapup_record_end(finished)
     state.wrapup_conversation = None
     state.wrapup_deadline = None
     events.publish(events.WRAPUP_ENDED, organization_id=state.organization_id, agent_ids=[state.agent_id],

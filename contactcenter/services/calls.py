@@ -10,6 +10,7 @@ states (locks.lock_states).
 """
 
 import re
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -332,8 +333,14 @@ def call_hold(*, conversation: Conversation, by: User, on: bool) -> Conversation
     target = CS.HELD if on else CS.ACTIVE
     if conversation.call_state == target:
         return conversation
+    now = timezone.now()
+    if on:
+        conversation.held_since = now
+    elif conversation.held_since is not None:
+        conversation.hold_duration += max(now - conversation.held_since, timedelta(0))
+        conversation.held_since = None
     conversation.call_state = target
-    conversation.save(update_fields=["call_state"])
+    conversation.save(update_fields=["call_state", "held_since", "hold_duration"])
     telephony.send_on_commit("hold", conversation, on=on)
     _publish_updated(conversation)
     return conversation

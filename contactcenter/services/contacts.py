@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 
 from contactcenter import events
 from contactcenter.models import Contact, Conversation, Tag, User
+from contactcenter.services import rollups
 from contactcenter.services.errors import DomainError, NotAllowed
 from contactcenter.services.policies import can_create_tags
 
@@ -67,6 +68,7 @@ def conversation_tag_add(*, conversation: Conversation, by: User, name: str) -> 
             raise NotAllowed(_("Your organization does not allow creating new tags. Pick an existing one."))
         tag = Tag.objects.create(organization_id=by.organization_id, name=name)
     conversation.tags.add(tag)
+    rollups.rollups_refill_later(organization_id=conversation.organization_id, moments=[conversation.closed_at])
     events.publish(events.CONVERSATION_UPDATED, organization_id=conversation.organization_id,
                    conversation_ids=[conversation.pk])
     return tag
@@ -77,5 +79,6 @@ def conversation_tag_remove(*, conversation: Conversation, by: User, tag: Tag) -
     if conversation.organization_id != by.organization_id or tag.organization_id != by.organization_id:
         raise DomainError(_("That tag does not exist."), code="not_found")
     conversation.tags.remove(tag)
+    rollups.rollups_refill_later(organization_id=conversation.organization_id, moments=[conversation.closed_at])
     events.publish(events.CONVERSATION_UPDATED, organization_id=conversation.organization_id,
                    conversation_ids=[conversation.pk])

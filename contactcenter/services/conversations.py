@@ -19,7 +19,17 @@ from contactcenter.models import (
     SystemStatus,
     User,
 )
-from contactcenter.services import agent_states, agents, autoreplies, eligibility, locks, offers, routing, wrapup
+from contactcenter.services import (
+    agent_states,
+    agents,
+    autoreplies,
+    eligibility,
+    locks,
+    offers,
+    rollups,
+    routing,
+    wrapup,
+)
 from contactcenter.services.audit import audit
 from contactcenter.services.errors import DomainError, NotAllowed
 from contactcenter.services.messages import MAX_TEXT, event_message, excerpt, message_add
@@ -213,7 +223,11 @@ def conversation_close(*, conversation: Conversation, by: User, now=None) -> Con
         conversation.abandoned_at = now  # closed while still waiting: the customer was not served
     if conversation.medium == Conversation.Medium.VOICE:
         conversation.call_state = Conversation.CallState.ENDED
-    conversation.save(update_fields=["status", "closed_at", "abandoned_at", "call_state"])
+    if conversation.held_since is not None:  # hung up while on hold
+        conversation.hold_duration += max(now - conversation.held_since, timedelta(0))
+        conversation.held_since = None
+    conversation.save(update_fields=["status", "closed_at", "abandoned_at", "call_state", "held_since",
+                                     "hold_duration"])
     events.publish(events.CONVERSATION_CLOSED, organization_id=conversation.organization_id,
                    agent_ids=[assignee_id] if assignee_id else [], queue_ids=[conversation.queue_id],
                    conversation_ids=[conversation.pk], by_id=by.pk)
@@ -258,6 +272,7 @@ def conversation_set_disposition(*, conversation: Conversation, disposition: Dis
         conversation.wrapup_notes = notes[:MAX_TEXT]
         fields.append("wrapup_notes")
     conversation.save(update_fields=fields)
+    rollups.rollups_refill_later(organization_id=conversation.organization_id, moments=[conversation.closed_at])
     return conversation
 
 

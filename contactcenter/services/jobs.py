@@ -15,6 +15,7 @@ OFFER_EXPIRE = "contactcenter.tasks.offer_expire"
 DELIVER_MESSAGE = "contactcenter.tasks.deliver_message"
 # Periodic (celery.py's beat): the reports' rollups of the closed hours.
 ROLLUPS_FILL = "contactcenter.tasks.rollups_fill"
+ROLLUPS_REFILL = "contactcenter.tasks.rollups_refill"
 
 
 def enqueue_on_commit(name: str, *args, eta=None) -> None:
@@ -43,3 +44,8 @@ def schedule_offer_expiry(offer) -> None:
 def schedule_delivery(message) -> None:
     """A customer-visible message leaves through its channel's provider (connectors/outbound.py)."""
     enqueue_on_commit(DELIVER_MESSAGE, message.pk)
+
+
+def schedule_rollups_refill(organization_id: int, hours: list) -> None:
+    """Late corrections: the reports' rollups of these already filled UTC hours are recomputed."""
+    enqueue_on_commit(ROLLUPS_REFILL, organization_id, [hour.isoformat() for hour in hours])

@@ -14,53 +14,34 @@ from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
 
-from contactcenter.models import (
-    AgentStatusHour,
-    Conversation,
-    Organization,
-    QueueHour,
-    RollupFillState,
-    StatusInterval,
-)
+from contactcenter.models import Conversation, Organization, RollupFillState, StatusInterval
 from contactcenter.selectors.rollups import (
     AGENT_STATUS_HOURS,
+    COMPUTE,
     HOUR,
-    QUEUE_HOURS,
+    KEYS,
+    MODELS,
     TABLES,
-    agent_status_hours_compute,
-    agent_status_hours_stored,
     fill_mark,
     hour_check,
     hour_floor,
     hours_between,
-    queue_hours_compute,
-    queue_hours_stored,
+    rows_stored,
 )
+from contactcenter.services import jobs
 
 
-def _replace_queue_hours(organization_id: int, start: datetime, end: datetime) -> int:
-    rows = queue_hours_compute(organization_id=organization_id, start=start, end=end)
-    QueueHour.objects.filter(organization_id=organization_id, hour__gte=start, hour__lt=end).delete()
-    QueueHour.objects.bulk_create(
-        QueueHour(organization_id=organization_id, hour=hour, queue_id=queue_id, channel_kind=kind, medium=medium,
-                  **counters)
-        for (hour, queue_id, kind, medium), counters in rows.items()
+def _replace(table: str, organization_id: int, start: datetime, end: datetime) -> int:
+    """Recompute `table`'s rows of [start, end) and put them in place of the stored ones."""
+    rows = COMPUTE[table](organization_id=organization_id, start=start, end=end)
+    model, keys = MODELS[table], KEYS[table]
+    model.objects.filter(organization_id=organization_id, hour__gte=start, hour__lt=end).delete()
+    model.objects.bulk_create(
+        (model(organization_id=organization_id, hour=key[0], **dict(zip(keys, key[1:], strict=True)), **counters)
+         for key, counters in rows.items()),
+        batch_size=1000,
     )
     return len(rows)
-
-
-def _replace_agent_status_hours(organization_id: int, start: datetime, end: datetime) -> int:
-    rows = agent_status_hours_compute(organization_id=organization_id, start=start, end=end)
-    AgentStatusHour.objects.filter(organization_id=organization_id, hour__gte=start, hour__lt=end).delete()
-    AgentStatusHour.objects.bulk_create(
-        AgentStatusHour(organization_id=organization_id, hour=hour, agent_id=agent_id, status_id=status_id,
-                        **counters)
-        for (hour, agent_id, status_id), counters in rows.items()
-    )
-    return len(rows)
-
-
-_REPLACE = {QUEUE_HOURS: _replace_queue_hours, AGENT_STATUS_HOURS: _replace_agent_status_hours}
 
 
 # --- Filling --------------------------------------------------------------------------------------
@@ -74,14 +55,14 @@ def rollup_fill_hour(*, organization: Organization, hour: datetime,
     hour = hour_check(hour)
     if hour + HOUR > timezone.now():
         raise ValueError(f"the hour {hour:%Y-%m-%d %H:00} UTC is not over yet")
-    return sum(_REPLACE[table](organization.pk, hour, hour + HOUR) for table in tables)
+    return sum(_replace(table, organization.pk, hour, hour + HOUR) for table in tables)
 
 
 def _first_hour(table: str) -> datetime | None:
-    if table == QUEUE_HOURS:
-        first = Conversation.objects.aggregate(a=Min("enqueued_at"), b=Min("first_response_at"))
-    else:
+    if table == AGENT_STATUS_HOURS:
         first = StatusInterval.objects.aggregate(a=Min("started_at"))
+    else:
+        first = Conversation.objects.aggregate(a=Min("enqueued_at"), b=Min("first_response_at"))
     moments = [moment for moment in first.values() if moment is not None]
     return hour_floor(min(moments)) if moments else None
 
@@ -103,7 +84,7 @@ def rollups_fill(*, now: datetime | None = None) -> int:
                 if hour >= last:
                     break
                 for organization_id in organization_ids:
-                    _REPLACE[table](organization_id, hour, hour + HOUR)
+                    _replace(table, organization_id, hour, hour + HOUR)
                 state.filled_until = hour + HOUR
                 state.save(update_fields=["filled_until", "updated_at"])
             filled += 1
@@ -122,6 +103,26 @@ def rollups_refill(*, organization: Organization, start: datetime, end: datetime
             rollup_fill_hour(organization=organization, hour=hour, tables=[table])
             done += 1
     return done
+
+
+def rollups_refill_later(*, organization_id: int, moments: Iterable[datetime | None]) -> None:
+    """A service corrected raw rows of the past (a disposition or a tag after the close, a
+    transfer moving a conversation's times): the filled hours those moments fall in are filled
+    again after the commit. Moments after every table's mark need nothing: their turn comes."""
+    marks = [mark for mark in (fill_mark(table) for table in TABLES) if mark is not None]
+    if not marks:
+        return
+    hours = sorted({hour_floor(moment) for moment in moments if moment is not None and moment < max(marks)})
+    if hours:
+        jobs.schedule_rollups_refill(organization_id, hours)
+
+
+def rollups_refill_hours(*, organization_id: int, hours: Iterable[datetime]) -> int:
+    """The task behind rollups_refill_later: each hour that is filled is filled again."""
+    organization = Organization.objects.filter(pk=organization_id).first()
+    if organization is None:
+        return 0
+    return sum(rollups_refill(organization=organization, start=hour, end=hour + HOUR) for hour in hours)
 
 
 # --- Reconciliation -------------------------------------------------------------------------------
@@ -148,14 +149,11 @@ def rollups_compare(*, organization: Organization, start: datetime, end: datetim
     """Recompute [start, end) from the raw rows and compare it with the stored rollups, table by
     table, up to each table's fill mark. One line per differing row; empty when they agree."""
     found = []
-    for table, compute, stored in (
-        (QUEUE_HOURS, queue_hours_compute, queue_hours_stored),
-        (AGENT_STATUS_HOURS, agent_status_hours_compute, agent_status_hours_stored),
-    ):
+    for table in TABLES:
         mark = fill_mark(table)
         until = min(end, mark) if mark is not None else start
         if until <= start:
             continue
-        found += _differences(table, compute(organization_id=organization.pk, start=start, end=until),
-                              stored(organization_id=organization.pk, start=start, end=until))
+        found += _differences(table, COMPUTE[table](organization_id=organization.pk, start=start, end=until),
+                              rows_stored(table, organization_id=organization.pk, start=start, end=until))
     return found

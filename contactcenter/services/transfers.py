@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from contactcenter import events
 from contactcenter.models import Conversation, Queue, SystemStatus, Transfer, User
-from contactcenter.services import agent_states, agents, autoreplies, eligibility, locks, routing
+from contactcenter.services import agent_states, agents, autoreplies, eligibility, locks, rollups, routing
 from contactcenter.services.errors import DomainError, NotAllowed
 from contactcenter.services.messages import event_message
 
@@ -37,7 +37,8 @@ def conversation_transfer(*, conversation: Conversation, by: User, to_agent: Use
     now = timezone.now()
     transfer = Transfer.objects.create(
         organization_id=conversation.organization_id, conversation=conversation, from_agent=by,
-        to_agent=to_agent, to_queue=to_queue, mode=Transfer.Mode.CONSULT if consult else Transfer.Mode.BLIND,
+        to_agent=to_agent, to_queue=to_queue, from_queue_id=conversation.queue_id,
+        mode=Transfer.Mode.CONSULT if consult else Transfer.Mode.BLIND,
         note=note[:300], created_at=now,
     )
     if consult:
@@ -65,6 +66,8 @@ def _move(conversation: Conversation, transfer: Transfer, *, by: User, now) -> N
     else:
         why_not = None
     routing.release_locked(states[from_id], conversation.medium)
+    rollups.rollups_refill_later(organization_id=conversation.organization_id, moments=[
+        conversation.enqueued_at, conversation.assigned_at, conversation.first_response_at])
     conversation.assignee = None
     conversation.status = C.QUEUED
     conversation.queue = target_queue

@@ -18,7 +18,16 @@ S = SystemStatus
 C = Conversation.Status
 
 
+def wrapup_record_end(conversation_id: int | None, *, now=None) -> None:
+    """Note when the after service of `conversation_id` ended (the reports' after-service time);
+    the first end counts."""
+    if conversation_id is not None:
+        Conversation.objects.filter(pk=conversation_id, wrapup_ended_at__isnull=True).update(
+            wrapup_ended_at=now or timezone.now())
+
+
 def wrapup_start(state: AgentState, conversation: Conversation, queue: Queue, *, now) -> None:
+    wrapup_record_end(state.wrapup_conversation_id, now=now)  # a new episode ends the previous one
     state.wrapup_episode += 1
     state.wrapup_conversation = conversation
     state.wrapup_deadline = (
@@ -70,13 +79,15 @@ def wrapup_end(*, agent: User, by: User | None = None, source: str = "agent", ep
         if needs_disposition(conversation):
             raise DomainError(_("Choose a disposition before leaving after service."), code="disposition")
     finished = state.wrapup_conversation_id
+    now = max(timezone.now(), state.since)  # the ledger's clock: never before the agent's last change
+    wrapup_record_end(finished, now=now)
     state.wrapup_conversation = None
     state.wrapup_deadline = None
     reason = {"agent": "ready", "supervisor": "ended early", "system": "time ran out"}.get(source, source)
     if state.status.code == S.AFTER_SERVICE:
         to = agent_states.status_definition(state.organization_id, agent_states.derived_status_code(state))
         routing.agent_status_change(state, to, by=by or (agent if source == "agent" else None), source=source,
-                               reason=f"after service: {reason}")
+                                    reason=f"after service: {reason}", now=now)
     else:
         state.save(update_fields=["wrapup_conversation", "wrapup_deadline"])
     events.publish(events.WRAPUP_ENDED, organization_id=state.organization_id, agent_ids=[agent.pk],

@@ -2,7 +2,10 @@
 inbound answering and supervisor monitoring, with the simulated voice backend recording the
 commands that reach the telephony system (after commit only)."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
+import time_machine
 from django.db import transaction
 
 from contactcenter.connectors import voice
@@ -266,6 +269,20 @@ def test_hold_and_resume_change_the_call_state_and_tell_the_telephony_system(on_
     assert sent(backend, on_call)[-2:] == [("hold", {"on": True}), ("hold", {"on": False})]
     states = [e.data["call_state"] for e in captured_events if e.type == "conversation.updated"]
     assert states[-2:] == ["held", "active"]
+
+
+def test_the_time_on_hold_adds_up_until_the_call_ends(on_call, engine, personas):
+    agent, start = personas.agent, datetime(2027, 5, 4, 10, 0, tzinfo=UTC)
+    with time_machine.travel(start, tick=False) as clock:
+        engine.call(calls.call_hold, conversation=on_call, by=agent, on=True)
+        clock.shift(30)
+        engine.call(calls.call_hold, conversation=on_call, by=agent, on=False)
+        clock.shift(10)
+        engine.call(calls.call_hold, conversation=on_call, by=agent, on=True)
+        clock.shift(12)
+        engine.call(conversations.conversation_close, conversation=on_call, by=agent)  # hung up while on hold
+    on_call.refresh_from_db()
+    assert (on_call.hold_duration, on_call.held_since) == (timedelta(seconds=42), None)
 
 
 def test_mute_and_unmute_change_the_call_state_and_tell_the_telephony_system(on_call, engine, personas,

@@ -24,7 +24,7 @@ from contactcenter.models import (
     StatusInterval,
 )
 from contactcenter.selectors import rollups as rollup_rows
-from contactcenter.services import jobs, rollups
+from contactcenter.services import conversations, jobs, rollups
 from tests import factories as f
 
 T = datetime(2025, 3, 10, 9, 0, tzinfo=UTC)  # a Monday, 09:00 UTC
@@ -58,14 +58,15 @@ def history(personas):
     web = f.ChannelFactory(organization=p.organization, queue=chat, kind="webchat")
     served = f.ConversationFactory(queue=chat, channel=web, enqueued_at=at(minutes=10),
                                    assigned_at=at(minutes=10, seconds=30), first_response_at=at(minutes=11),
-                                   closed_at=at(minutes=20), status="closed", assignee=p.agent)
+                                   closed_at=at(minutes=20), wrapup_ended_at=at(minutes=21), status="closed",
+                                   assignee=p.agent)
     late = f.ConversationFactory(queue=chat, channel=web, enqueued_at=at(minutes=50), assigned_at=at(1, 1, 40),
                                  first_response_at=at(1, 2), closed_at=at(1, 30), status="closed", assignee=p.agent)
     f.ConversationFactory(queue=chat, channel=web, enqueued_at=at(1, 5), closed_at=at(1, 6), abandoned_at=at(1, 6),
                           status="abandoned")
     f.ConversationFactory(queue=voice, enqueued_at=at(minutes=30), assigned_at=at(minutes=30, seconds=15),
                           status="assigned", assignee=p.colleague)
-    f.TransferFactory(conversation=late, from_agent=p.colleague, to_queue=chat, status="completed",
+    f.TransferFactory(conversation=late, from_agent=p.colleague, from_queue=voice, to_queue=chat, status="completed",
                       created_at=at(1, 15), resolved_at=at(1, 15))
     f.TransferFactory(conversation=served, from_agent=p.agent, to_queue=chat, status="failed",
                       created_at=at(1, 16), resolved_at=at(1, 16))
@@ -83,13 +84,15 @@ def expected_queue_rows(chat, voice) -> dict:
     return {
         (at(), chat.pk, "webchat", "chat"): counters(
             offered=2, handled=1, answered_in_target=1, wait_us=30 * S, wait_count=1, first_response_us=30 * S,
-            first_response_count=1, closed=1, handle_us=570 * S, handle_count=1, resolution_us=600 * S),
+            first_response_count=1, closed=1, handle_us=570 * S, handle_count=1, resolution_us=600 * S,
+            after_service_us=60 * S, after_service_count=1, wait_le_30=1),
         (at(1), chat.pk, "webchat", "chat"): counters(
             offered=1, handled=1, answered_in_target=0, wait_us=700 * S, wait_count=1, first_response_us=20 * S,
             first_response_count=1, closed=1, handle_us=1700 * S, handle_count=1, resolution_us=2400 * S,
-            abandoned=1, transfers_in=1),
+            abandoned=1, transfers_in=1, wait_le_1800=1),
+        (at(1), voice.pk, "webchat", "chat"): counters(transfers_out=1),
         (at(), voice.pk, "", "voice"): counters(offered=1, handled=1, answered_in_target=1, wait_us=15 * S,
-                                                wait_count=1),
+                                                wait_count=1, wait_le_20=1),
     }
 
 
@@ -117,7 +120,7 @@ def test_the_fill_stores_the_hand_computed_figures_and_moves_the_marks(history):
     assert queue_rows == expected_queue_rows(chat, voice)
     assert agent_rows == expected_agent_rows(p.organization, p.agent)
     assert {s.table: s.filled_until for s in RollupFillState.objects.all()} == {
-        rollup_rows.QUEUE_HOURS: at(3), rollup_rows.AGENT_STATUS_HOURS: at(3)}
+        table: at(3) for table in rollup_rows.TABLES}
 
 
 def test_each_agents_hour_adds_up_to_the_whole_hour(history):
@@ -136,7 +139,7 @@ def test_filling_again_and_refilling_leave_the_same_rows(history):
     for hour in (at(), at(1), at(2)):
         rollups.rollup_fill_hour(organization=p.organization, hour=hour)
         rollups.rollup_fill_hour(organization=p.organization, hour=hour)
-    assert rollups.rollups_refill(organization=p.organization, start=at(), end=at(5)) == 6  # 3 filled hours × 2 tables
+    assert rollups.rollups_refill(organization=p.organization, start=at(), end=at(5)) == 12  # 3 filled hours × 4 tables
     assert stored(p.organization) == before
     assert (QueueHour.objects.count(), AgentStatusHour.objects.count()) == counts
 
@@ -313,3 +316,85 @@ def test_the_fill_is_on_the_beat_schedule():
     app.finalize()
     schedule = {entry["task"]: entry["schedule"] for entry in app.conf.beat_schedule.values()}
     assert schedule[jobs.ROLLUPS_FILL] == 300.0
+
+
+# --- Agents' work and outcomes ----------------------------------------------------------------------
+
+
+def work(**given) -> dict:
+    return dict.fromkeys(rollup_rows.AGENT_WORK_COUNTERS, 0) | given
+
+
+def test_agent_hours_count_what_each_agent_took_answered_closed_wrapped_up_and_transferred(history):
+    p, chat, voice = history
+    rollups.rollups_fill(now=at(3))
+    assert rollup_rows.rows_stored(rollup_rows.AGENT_HOURS, organization_id=p.organization.pk, start=at(-1),
+                                   end=at(3)) == {
+        (at(), p.agent.pk, chat.pk, "webchat", "chat"): work(
+            handled=1, first_response_us=30 * S, first_response_count=1, closed=1, handle_us=570 * S,
+            after_service_us=60 * S, after_service_count=1),
+        (at(1), p.agent.pk, chat.pk, "webchat", "chat"): work(
+            handled=1, first_response_us=20 * S, first_response_count=1, closed=1, handle_us=1700 * S),
+        (at(), p.colleague.pk, voice.pk, "", "voice"): work(handled=1),
+        (at(1), p.colleague.pk, voice.pk, "webchat", "chat"): work(transfers_out=1),
+    }
+
+
+def test_outcome_hours_count_dispositions_and_tags_of_the_conversations_closed_in_the_hour(history):
+    p, chat, _ = history
+    sold, billing = f.DispositionFactory(organization=p.organization), f.TagFactory(organization=p.organization)
+    served, late = Conversation.objects.filter(queue=chat, status="closed").order_by("enqueued_at")
+    Conversation.objects.filter(pk=served.pk).update(disposition=sold)
+    served.tags.add(billing)
+    late.tags.add(billing)
+    rollups.rollups_fill(now=at(3))
+    assert rollup_rows.rows_stored(rollup_rows.OUTCOME_HOURS, organization_id=p.organization.pk, start=at(-1),
+                                   end=at(3)) == {
+        (at(), chat.pk, p.agent.pk, "webchat", sold.pk, None): {"conversations": 1},
+        (at(), chat.pk, p.agent.pk, "webchat", None, billing.pk): {"conversations": 1},
+        (at(1), chat.pk, p.agent.pk, "webchat", None, billing.pk): {"conversations": 1},
+    }
+
+
+@pytest.fixture
+def tasks_run_at_once():
+    """Celery runs a task in the caller as it is sent (the worker's job, without a worker)."""
+    app = celery_app.app
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
+def test_a_disposition_saved_after_the_hour_was_filled_refills_that_hour(history, tasks_run_at_once,
+                                                                         django_capture_on_commit_callbacks):
+    p, chat, _ = history
+    sold = f.DispositionFactory(organization=p.organization)
+    chat.dispositions.add(sold)
+    type(p.organization).objects.filter(pk=p.organization.pk).update(dispositions_enabled=True)
+    type(chat).objects.filter(pk=chat.pk).update(after_service_seconds=30)
+    rollups.rollups_fill(now=at(3))
+    served = Conversation.objects.filter(queue=chat, status="closed").order_by("enqueued_at").first()
+    with django_capture_on_commit_callbacks(execute=True):
+        conversations.conversation_set_disposition(conversation=served, disposition=sold, by=p.agent)
+    assert rollups.rollups_compare(organization=p.organization, start=at(), end=at(3)) == []
+    assert rollup_rows.rows_stored(rollup_rows.OUTCOME_HOURS, organization_id=p.organization.pk, start=at(),
+                                   end=at(1)) == {(at(), chat.pk, p.agent.pk, "webchat", sold.pk, None):
+                                                  {"conversations": 1}}
+
+
+def test_a_correction_after_the_fill_mark_waits_for_its_turn(history, django_capture_on_commit_callbacks):
+    p, _, _ = history
+    rollups.rollups_fill(now=at(3))
+    with django_capture_on_commit_callbacks() as callbacks:
+        rollups.rollups_refill_later(organization_id=p.organization.pk, moments=[at(3, 30), None])
+    assert callbacks == []
+    with django_capture_on_commit_callbacks() as callbacks:
+        rollups.rollups_refill_later(organization_id=p.organization.pk, moments=[at(1, 5), at(1, 50)])
+    assert len(callbacks) == 1  # one task for both moments of the same hour
+
+
+def test_wait_columns_put_each_wait_in_its_bucket():
+    assert rollup_rows.wait_column(timedelta(seconds=10)) == "wait_le_10"
+    assert rollup_rows.wait_column(timedelta(seconds=10, microseconds=1)) == "wait_le_20"
+    assert rollup_rows.wait_column(timedelta(seconds=1800)) == "wait_le_1800"
+    assert rollup_rows.wait_column(timedelta(hours=2)) == "wait_over_1800"

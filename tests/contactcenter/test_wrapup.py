@@ -68,14 +68,20 @@ def test_a_second_close_during_after_service_starts_a_new_episode(personas, engi
     state = engine.state(p.agent)
     assert (state.status.code, state.wrapup_episode, state.wrapup_conversation) == ("after_service", 2, second)
     engine.assert_ledger_tiles(p.agent)
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.wrapup_ended_at == second.closed_at  # the new episode ended the first one's after service
+    assert second.wrapup_ended_at is None
 
 
 def test_the_agent_leaves_after_service_themself(personas, engine, queue):
     p = personas
     engine.make_ready(p.agent, queue)
-    serve_and_close(engine, p.agent, queue)
+    conversation = serve_and_close(engine, p.agent, queue)
     assert engine.call(wrapup.wrapup_end, agent=p.agent) is True
     state = engine.state(p.agent)
+    conversation.refresh_from_db()
+    assert conversation.wrapup_ended_at == engine.ledger(p.agent)[-1].started_at  # the reports' after service
     assert (state.status.code, state.wrapup_deadline, state.wrapup_conversation) == ("ready", None, None)
     row = engine.ledger(p.agent)[-1]
     assert (row.source, row.changed_by, row.previous_status.code) == ("agent", p.agent, "after_service")
