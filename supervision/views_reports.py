@@ -14,8 +14,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from contactcenter.models import AgentState, Channel, Queue, User
+from contactcenter.models import AgentState, Channel, Conversation, Disposition, Queue, Tag, User
 from contactcenter.selectors import reports as sel
+from contactcenter.selectors import rollups
 from contactcenter.selectors.report_ranges import GRANULARITIES, PRESETS, local_today
 from permissions import access
 from supervision import charts, exports
@@ -25,7 +26,9 @@ TABS = {
     "overview": gettext_lazy("Overview"),
     "queues": gettext_lazy("Queues"),
     "channels": gettext_lazy("Channels"),
+    "agents": gettext_lazy("Agents"),
     "status": gettext_lazy("Agent status"),
+    "dispositions": gettext_lazy("Dispositions and tags"),
 }
 
 
@@ -57,30 +60,31 @@ def duration(value: timedelta | None) -> str:
 
 
 def percent(value: float | None) -> str:
-    return "—" if value is None else f"{formats.number_format(value * 100, 1)} %"
+    # Rounded here: number_format cuts the digits it does not show (66.67 would read 66.6).
+    return "—" if value is None else f"{formats.number_format(round(value * 100, 1), 1)} %"
 
 
-def _figure_cells(totals: sel.Totals) -> tuple[list[str], list]:
-    shown, raw = [], []
-    for name in sel.QUEUE_FIGURES:
-        value = totals[name]
-        if isinstance(value, timedelta) or (value is None and name.startswith("average")):
-            shown.append(duration(value))
-            raw.append(round(value.total_seconds(), 1) if value is not None else "")
-        elif name == "service_level":
-            shown.append(percent(value))
-            raw.append(round(value * 100, 1) if value is not None else "")
-        else:
-            shown.append(formats.number_format(value, force_grouping=True))
-            raw.append(value)
-    return shown, raw
+def _cell(name: str, value) -> tuple[str, object]:
+    """A figure as the page shows it and as the CSV writes it (seconds, percent, counts)."""
+    if isinstance(value, timedelta) or (value is None and name in sel.DURATION_FIGURES):
+        return duration(value), (round(value.total_seconds(), 1) if value is not None else "")
+    if name in ("service_level", "occupancy", "share"):
+        return percent(value), (round(value * 100, 1) if value is not None else "")
+    if name == "concurrency":
+        return ("—", "") if value is None else (formats.number_format(round(value, 2), 2), round(value, 2))
+    return formats.number_format(value, force_grouping=True), value
 
 
-def _figures_table(first: str, rows) -> Table:
-    table = Table(header=[first, *[str(sel.FIGURES[n].label) for n in sel.QUEUE_FIGURES]],
-                  help=["", *[str(sel.FIGURES[n].help) for n in sel.QUEUE_FIGURES]])
+def _figure_cells(totals, names=sel.QUEUE_FIGURES) -> tuple[list[str], list]:
+    cells = [_cell(name, totals[name]) for name in names]
+    return [shown for shown, _raw in cells], [raw for _shown, raw in cells]
+
+
+def _figures_table(first: str, rows, names=sel.QUEUE_FIGURES) -> Table:
+    table = Table(header=[first, *[str(sel.FIGURES[n].label) for n in names]],
+                  help=["", *[str(sel.FIGURES[n].help) for n in names]])
     for label, totals in rows:
-        shown, raw = _figure_cells(totals)
+        shown, raw = _figure_cells(totals, names)
         table.shown.append([label, *shown])
         table.raw.append([label, *raw])
     return table
@@ -107,7 +111,8 @@ def overview(scope, data, filters) -> dict:
                              x_label=str(GRANULARITIES[data["granularity"]]), y_label="%",
                              fmt=lambda v: f"{v:.0f} %")
     table = _figures_table(str(GRANULARITIES[data["granularity"]]), zip(labels, (t for _b, t in rows), strict=True))
-    return {"cards": cards, "charts": [("volume", volume), ("level", level)], "table": table}
+    return {"cards": cards, "charts": [("volume", volume), ("level", level), ("wait", _wait_chart(total))],
+            "table": table}
 
 
 def by_queue(scope, data, filters) -> dict:
@@ -120,12 +125,35 @@ def by_queue(scope, data, filters) -> dict:
 
 
 def by_channel(scope, data, filters) -> dict:
-    totals = sel.by_key(scope, data["period"], "channel", **filters)
-    kinds = dict(Channel.Kind.choices)
-    rows = sorted(((str(kinds.get(kind, _("No channel"))), t) for kind, t in totals.items()), key=lambda r: r[0])
+    totals = sel.by_key(scope, data["period"], "medium", **filters)
+    kinds, media = dict(Channel.Kind.choices), dict(Conversation.Medium.choices)
+    rows = sorted(((f"{media.get(medium, medium)} · {kinds.get(kind, _('No channel'))}", t)
+                   for (medium, kind), t in totals.items()), key=lambda row: row[0])
     chart = charts.bar_chart(_("Conversations offered per channel"), [(name, t["offered"]) for name, t in rows],
                              x_label=_("Channel"), y_label=_("Conversations"))
     return {"charts": [("channels", chart)], "table": _figures_table(_("Channel"), rows)}
+
+
+def _wait_chart(totals: sel.Totals):
+    labels, lower = [], 0
+    for bound in rollups.WAIT_BUCKETS:
+        labels.append(f"{duration(timedelta(seconds=lower))}–{duration(timedelta(seconds=bound))}")
+        lower = bound
+    labels.append(f"> {duration(timedelta(seconds=lower))}")
+    return charts.bar_chart(_("Wait before being taken"), [
+        (label, totals[column]) for label, column in zip(labels, rollups.WAIT_COLUMNS, strict=True)],
+        x_label=_("Wait"), y_label=_("Conversations"))
+
+
+def agents(scope, data, filters) -> dict:
+    agent = data.get("agent")
+    rows = sel.agents_work(scope, data["period"], agent_id=agent.pk if agent else None, **filters)
+    names = (*sel.AGENT_FIGURES, "no_answer", "occupancy", "concurrency")
+    table = _figures_table(_("Agent"), [(row.agent.display_name, row) for row in rows], names)
+    chart = charts.bar_chart(_("Conversations handled per agent"),
+                             [(row.agent.display_name, row["handled"]) for row in rows],
+                             x_label=_("Agent"), y_label=_("Conversations"))
+    return {"charts": [("agents", chart)], "table": table}
 
 
 def status_times(scope, data, filters) -> dict:
@@ -149,7 +177,49 @@ def status_times(scope, data, filters) -> dict:
     return {"charts": [("status", chart)], "table": table}
 
 
-BUILDERS = {"overview": overview, "queues": by_queue, "channels": by_channel, "status": status_times}
+def dispositions(scope, data, filters) -> dict:
+    """Each disposition and tag: how many closed conversations got it, and their share, in all
+    and per queue and per agent."""
+    agent = data.get("agent")
+    filters = {**filters, "agent_id": agent.pk if agent else None}
+    period = data["period"]
+    labels = {(pk, None): name for pk, name in Disposition.objects.filter(
+        organization_id=scope.organization_id).values_list("pk", "name")}
+    labels |= {(None, pk): name for pk, name in Tag.objects.filter(
+        organization_id=scope.organization_id).values_list("pk", "name")}
+    queues = dict(Queue.objects.filter(organization_id=scope.organization_id).values_list("pk", "name"))
+    people = {u.pk: u.display_name for u in User.objects.filter(organization_id=scope.organization_id)}
+    header = [_("Kind"), _("Name"), _("Queue"), _("Agent"), str(sel.FIGURES["closed"].label),
+              str(sel.FIGURES["share"].label)]
+    table = Table(header=header, help=["", "", "", "", _("Closed conversations with this disposition or tag."),
+                                       str(sel.FIGURES["share"].help)])
+    overall = []
+    for by, names in ((None, {}), ("queue_id", queues), ("agent_id", people)):
+        closed = sel.closed_by(scope, period, by, **filters)
+        counted = sel.outcomes(scope, period, by, **filters)
+        def order(key, names=names, by=by):
+            return key[0] is None, labels.get(key[:2], ""), str(names.get(key[2], "")) if by else ""
+
+        for key in sorted(counted, key=order):
+            count = counted[key]
+            where = key[2] if by else None
+            share = count / closed[where] if closed.get(where) else None
+            kind = _("Disposition") if key[0] is not None else _("Tag")
+            queue = names.get(where, "?") if by == "queue_id" else _("All")
+            person = names.get(where, "?") if by == "agent_id" else _("All")
+            table.shown.append([kind, labels.get(key[:2], "?"), queue, person,
+                                formats.number_format(count, force_grouping=True), percent(share)])
+            table.raw.append([kind, labels.get(key[:2], "?"), queue, person, count,
+                              round(share * 100, 1) if share is not None else ""])
+            if by is None:
+                overall.append((f"{kind}: {labels.get(key[:2], '?')}", count))
+    chart = charts.bar_chart(_("Closed conversations per disposition and tag"), overall,
+                             x_label=_("Disposition or tag"), y_label=_("Conversations"))
+    return {"charts": [("outcomes", chart)], "table": table}
+
+
+BUILDERS = {"overview": overview, "queues": by_queue, "channels": by_channel, "agents": agents,
+            "status": status_times, "dispositions": dispositions}
 
 
 @login_required

@@ -1,7 +1,9 @@
 """The historical reports' figures, each defined once here (FIGURES: its name and the help text
 the page shows), read from the hourly rollups (models/reports.py): stored rows for the hours
-already filled, the same rows computed from the raw records (selectors/rollups.py) for the hours
-after the fill mark, the still-open one included. No page scans the raw history of a range.
+already filled, summed by the database, and the same rows computed from the raw records
+(selectors/rollups.py) for the hours after the fill mark, the still-open one included. No page
+scans the raw history of a range, and the number of queries does not grow with the number of
+agents or days.
 
 Averages are weighted (a sum of durations ÷ a count, both summed over the hours), never an average
 of averages; a rate is a sum ÷ a sum.
@@ -11,11 +13,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from contactcenter.models import AgentStatusHour, QueueHour, StatusDefinition, User
+from contactcenter.models import NO_ANSWER_CODE, Conversation, StatusDefinition, User
 from contactcenter.selectors import rollups
 from contactcenter.selectors.report_ranges import Bucket, ReportRange
 
@@ -35,17 +38,49 @@ FIGURES = {
         "Share of the conversations offered that an agent took within the queue's target (by default 20 s "
         "for calls, 60 s for chats).")),
     "average_wait": Figure(_("Average wait"), _("From entering the queue to being taken by an agent.")),
+    "p90_wait": Figure(_("Wait p90"), _(
+        "Nine in ten customers who were taken waited at most this long (estimated within the wait "
+        "distribution's steps: 10, 20, 30 s, 1, 1.5, 2, 3, 5, 10 and 30 min).")),
     "average_first_response": Figure(_("First response"), _(
         "Average time from being taken to the agent's first message.")),
     "average_handle": Figure(_("Handle time"), _("Average time from being taken to being closed.")),
+    "average_talk": Figure(_("Talk time"), _("Calls: average handle time not on hold.")),
+    "average_hold": Figure(_("Hold time"), _("Calls: average time on hold.")),
+    "average_after_service": Figure(_("After service"), _(
+        "Average time from the close to the end of the agent's after service (wrap-up).")),
     "average_resolution": Figure(_("Resolution time"), _("Average time from entering the queue to being closed.")),
     "closed": Figure(_("Closed"), _("Conversations closed after an agent had them.")),
     "transfers_in": Figure(_("Transfers in"), _("Completed transfers into the queue or to one of its agents.")),
+    "transfers_out": Figure(_("Transfers out"), _("Completed transfers that took a conversation out of the queue "
+                                                  "or away from the agent.")),
     "occupancy": Figure(_("Occupancy"), _(
         "In service and after service, as a share of the time the agent was logged in and not paused.")),
+    "concurrency": Figure(_("Concurrency"), _(
+        "Average number of chats open at once while the agent was in service (chat handle time ÷ time in "
+        "service).")),
+    "no_answer": Figure(_("No answer"), _("Times the agent was paused for not answering an offer.")),
+    "share": Figure(_("Share"), _("Of the conversations closed after service in the same queues, agents and "
+                                  "period.")),
 }
-QUEUE_FIGURES = ("offered", "handled", "abandoned", "service_level", "average_wait", "average_first_response",
-                 "average_handle", "average_resolution", "closed", "transfers_in")
+QUEUE_FIGURES = ("offered", "handled", "abandoned", "service_level", "average_wait", "p90_wait",
+                 "average_first_response", "average_handle", "average_talk", "average_hold",
+                 "average_after_service", "average_resolution", "closed", "transfers_in", "transfers_out")
+DURATION_FIGURES = ("average_wait", "p90_wait", "average_first_response", "average_handle", "average_talk",
+                    "average_hold", "average_after_service", "average_resolution")
+AGENT_FIGURES = ("handled", "closed", "average_first_response", "average_handle", "average_talk", "average_hold",
+                 "average_after_service", "transfers_in", "transfers_out")
+
+# Averages: (sum of microseconds, count). Voice-only sums are summed apart (see `_VOICE`).
+_AVERAGES = {
+    "average_wait": ("wait_us", "wait_count"),
+    "average_first_response": ("first_response_us", "first_response_count"),
+    "average_handle": ("handle_us", "closed"),
+    "average_hold": ("hold_us", "voice_closed"),
+    "average_after_service": ("after_service_us", "after_service_count"),
+    "average_resolution": ("resolution_us", "closed"),
+}
+# Sums kept for calls only, in the tables that have a medium: talk = voice handle − hold.
+_VOICE = {"voice_handle_us": "handle_us", "voice_closed": "closed"}
 
 
 @dataclass(frozen=True)
@@ -62,25 +97,40 @@ class Scope:
 class Totals:
     """Summed rollup counters and the figures derived from them."""
 
-    counters: dict = field(default_factory=lambda: dict.fromkeys(rollups.QUEUE_COUNTERS, 0))
+    counters: dict = field(default_factory=lambda: defaultdict(int))
 
     def add(self, counters: dict) -> None:
         for name, value in counters.items():
-            self.counters[name] += value
+            self.counters[name] += value or 0
 
     def __getitem__(self, name: str):
         c = self.counters
         if name == "service_level":
             return c["answered_in_target"] / c["offered"] if c["offered"] else None
-        if name in ("average_wait", "average_first_response", "average_handle", "average_resolution"):
-            total, count = {
-                "average_wait": ("wait_us", "wait_count"),
-                "average_first_response": ("first_response_us", "first_response_count"),
-                "average_handle": ("handle_us", "handle_count"),
-                "average_resolution": ("resolution_us", "handle_count"),
-            }[name]
+        if name == "p90_wait":
+            return wait_percentile([c[column] for column in rollups.WAIT_COLUMNS], 0.9)
+        if name == "average_talk":
+            talk = c["voice_handle_us"] - c["hold_us"]
+            return timedelta(microseconds=talk / c["voice_closed"]) if c["voice_closed"] else None
+        if name in _AVERAGES:
+            total, count = _AVERAGES[name]
             return timedelta(microseconds=c[total] / c[count]) if c[count] else None
         return c[name]
+
+
+def wait_percentile(counts: list[int], share: float) -> timedelta | None:
+    """The wait under which `share` of the waits fall, from the histogram's counts per bucket
+    (rollups.WAIT_BUCKETS), linear within the bucket it falls in; the open last bucket answers
+    its lower bound."""
+    total = sum(counts)
+    if not total:
+        return None
+    wanted, seen, lower = share * total, 0, 0
+    for bound, count in zip(rollups.WAIT_BUCKETS, counts, strict=False):
+        if count and seen + count >= wanted:
+            return timedelta(seconds=lower + (bound - lower) * (wanted - seen) / count)
+        seen, lower = seen + count, bound
+    return timedelta(seconds=rollups.WAIT_BUCKETS[-1])
 
 
 def _in_scope(scope: Scope, queue_ids) -> set[int] | None:
@@ -91,32 +141,65 @@ def _in_scope(scope: Scope, queue_ids) -> set[int] | None:
     return (chosen & scope.queue_ids) if chosen else set(scope.queue_ids)
 
 
-def queue_hours(scope: Scope, period: ReportRange, *, queue_ids=(), channel_kind: str = "",
-                now: datetime | None = None):
-    """(hour, queue_id, channel_kind, counters) for every rollup row of the period the reader may
-    see: stored up to the fill mark, computed after it (up to now)."""
+def sums(scope: Scope, period: ReportRange, table: str, group: tuple[str, ...], *, queue_ids=(),
+         channel_kind: str = "", agent_id: int | None = None, now: datetime | None = None) -> dict[tuple, dict]:
+    """`table`'s counters over the period, summed per `group` (key fields of the table, "hour"
+    included), for what the reader may see and the filters ask: stored hours summed by the
+    database up to the fill mark, the hours after it computed from the raw rows.
+
+    Tables with a queue are scoped by queue (an agent's work in a queue the reader supervises
+    counts); the status ledger, which has none, by the reader's agents."""
     now = now or timezone.now()
-    allowed = _in_scope(scope, queue_ids)
+    keys, counters = rollups.KEYS[table], rollups.COUNTERS[table]
+    wanted = {"organization_id": scope.organization_id}
+    if "queue_id" in keys:
+        allowed = _in_scope(scope, queue_ids)
+        agents = {agent_id} if agent_id is not None and "agent_id" in keys else None
+    else:
+        allowed = None
+        agents = scope.agent_ids if agent_id is None else (
+            {agent_id} & scope.agent_ids if scope.agent_ids is not None else {agent_id})
+    voice = _VOICE if "medium" in keys else {}
     start, end = period.start, min(period.end, now)
-    mark = rollups.fill_mark(rollups.QUEUE_HOURS)
+    mark = rollups.fill_mark(table)
     split = max(start, min(end, mark)) if mark is not None else start
-    stored = QueueHour.objects.filter(organization_id=scope.organization_id, hour__gte=start, hour__lt=split)
+    result: dict[tuple, dict] = defaultdict(lambda: defaultdict(int))
+
+    stored = rollups.MODELS[table].objects.filter(hour__gte=start, hour__lt=split, **wanted)
     if allowed is not None:
         stored = stored.filter(queue_id__in=allowed)
-    if channel_kind:
+    if agents is not None:
+        stored = stored.filter(agent_id__in=agents)
+    if channel_kind and "channel_kind" in keys:
         stored = stored.filter(channel_kind=channel_kind)
-    for row in stored.values("hour", "queue_id", "channel_kind", *rollups.QUEUE_COUNTERS).order_by():
-        yield row["hour"], row["queue_id"], row["channel_kind"], {n: row[n] for n in rollups.QUEUE_COUNTERS}
+    # Aliased: an aggregate may not take the name of the field it sums.
+    aggregates = {f"sum_{name}": Sum(name) for name in counters}
+    aggregates |= {f"sum_{name}": Sum(source, filter=Q(medium="voice")) for name, source in voice.items()}
+    for row in stored.values(*group).annotate(**aggregates).order_by():
+        target = result[tuple(row[name] for name in group)]
+        for alias in aggregates:
+            target[alias[4:]] += row[alias] or 0
+
     if split < end:
-        live = rollups.queue_hours_compute(organization_id=scope.organization_id, start=split, end=end)
-        for (hour, queue_id, kind, _medium), counters in live.items():
-            if (allowed is None or queue_id in allowed) and (not channel_kind or kind == channel_kind):
-                yield hour, queue_id, kind, counters
+        live = rollups.COMPUTE[table](organization_id=scope.organization_id, start=split, end=end, now=now)
+        for key, values in live.items():
+            row = dict(zip(("hour", *keys), key, strict=True))
+            if (allowed is not None and row["queue_id"] not in allowed) or (
+                    agents is not None and row["agent_id"] not in agents) or (
+                    channel_kind and "channel_kind" in keys and row["channel_kind"] != channel_kind):
+                continue
+            target = result[tuple(row[name] for name in group)]
+            for name, value in values.items():
+                target[name] += value
+            if row.get("medium") == "voice":
+                for name, source in voice.items():
+                    target[name] += values[source]
+    return result
 
 
 def totals(scope: Scope, period: ReportRange, **filters) -> Totals:
     result = Totals()
-    for _hour, _queue, _kind, counters in queue_hours(scope, period, **filters):
+    for counters in sums(scope, period, rollups.QUEUE_HOURS, (), **filters).values():
         result.add(counters)
     return result
 
@@ -126,7 +209,7 @@ def by_bucket(scope: Scope, period: ReportRange, granularity: str, **filters) ->
     buckets = period.buckets(granularity)
     rows = [(bucket, Totals()) for bucket in buckets]
     starts = [bucket.start for bucket in buckets]
-    for hour, _queue, _kind, counters in queue_hours(scope, period, **filters):
+    for (hour,), counters in sums(scope, period, rollups.QUEUE_HOURS, ("hour",), **filters).items():
         index = _bucket_index(starts, hour)
         if index is not None:
             rows[index][1].add(counters)
@@ -145,17 +228,21 @@ def _bucket_index(starts: list[datetime], moment: datetime) -> int | None:
 
 
 def by_key(scope: Scope, period: ReportRange, key: str, **filters) -> dict:
-    """The period's totals per queue id (`key="queue"`) or per channel kind (`key="channel"`)."""
-    result: dict = defaultdict(Totals)
-    for _hour, queue_id, kind, counters in queue_hours(scope, period, **filters):
-        result[queue_id if key == "queue" else kind].add(counters)
-    return dict(result)
+    """The period's totals per queue id (`key="queue"`), per channel kind (`key="channel"`) or
+    per (medium, channel kind) (`key="medium"`)."""
+    group = {"queue": ("queue_id",), "channel": ("channel_kind",), "medium": ("medium", "channel_kind")}[key]
+    result: dict = {}
+    for values, counters in sums(scope, period, rollups.QUEUE_HOURS, group, **filters).items():
+        totals_ = result.setdefault(values if len(values) > 1 else values[0], Totals())
+        totals_.add(counters)
+    return result
 
 
 @dataclass
 class AgentTime:
     agent: User
     seconds: dict[int, float]  # status id → seconds
+    entries: dict[int, int] = field(default_factory=dict)  # status id → times the agent went into it
 
     @property
     def total(self) -> float:
@@ -164,31 +251,20 @@ class AgentTime:
 
 def agent_status_times(scope: Scope, period: ReportRange, *, agent_id: int | None = None,
                        now: datetime | None = None) -> tuple[list[AgentTime], list[StatusDefinition]]:
-    """Seconds per status for each agent the reader may see, over the period (stored hours, then
-    the hours after the fill mark computed from the ledger), and the statuses that appear."""
-    now = now or timezone.now()
-    start, end = period.start, min(period.end, now)
-    agents = scope.agent_ids if agent_id is None else ({agent_id} & scope.agent_ids if scope.agent_ids is not None
-                                                       else {agent_id})
-    mark = rollups.fill_mark(rollups.AGENT_STATUS_HOURS)
-    split = max(start, min(end, mark)) if mark is not None else start
-    seconds: dict[int, dict[int, float]] = defaultdict(lambda: defaultdict(float))
-    stored = AgentStatusHour.objects.filter(organization_id=scope.organization_id, hour__gte=start, hour__lt=split)
-    if agents is not None:
-        stored = stored.filter(agent_id__in=agents)
-    for agent, status, microseconds in stored.values_list("agent_id", "status_id", "microseconds").order_by():
-        seconds[agent][status] += microseconds / 1_000_000
-    if split < end:
-        live = rollups.agent_status_hours_compute(organization_id=scope.organization_id, start=split, end=end,
-                                                  now=now)
-        for (_hour, agent, status), counters in live.items():
-            if agents is None or agent in agents:
-                seconds[agent][status] += counters["microseconds"] / 1_000_000
+    """Seconds per status for each agent the reader may see, over the period, and the statuses
+    that appear."""
+    spent = sums(scope, period, rollups.AGENT_STATUS_HOURS, ("agent_id", "status_id"), agent_id=agent_id,
+                 now=now)
+    seconds: dict[int, dict[int, float]] = defaultdict(dict)
+    entries: dict[int, dict[int, int]] = defaultdict(dict)
+    for (agent, status), counters in spent.items():
+        seconds[agent][status] = counters["microseconds"] / 1_000_000
+        entries[agent][status] = counters["entries"]
     people = {u.pk: u for u in User.objects.filter(organization_id=scope.organization_id, pk__in=list(seconds))}
     statuses = list(StatusDefinition.objects.filter(
         organization_id=scope.organization_id, pk__in={s for by_status in seconds.values() for s in by_status}
     ).order_by("kind", "position", "name"))
-    rows = sorted((AgentTime(people[a], dict(by_status)) for a, by_status in seconds.items() if a in people),
+    rows = sorted((AgentTime(people[a], by_status, entries[a]) for a, by_status in seconds.items() if a in people),
                   key=lambda row: (row.agent.display_name.lower(), row.agent.pk))
     return rows, statuses
 
@@ -200,3 +276,62 @@ def occupancy(row: AgentTime, statuses: list[StatusDefinition]) -> float | None:
     available = sum(v for k, v in row.seconds.items()
                     if codes[k].code not in ("offline", "banned") and not codes[k].is_pause)
     return working / available if available else None
+
+
+@dataclass
+class AgentWork:
+    """One agent's row of the Agents tab: their work (AgentHour) and their time (the ledger)."""
+
+    agent: User
+    work: Totals
+    time: AgentTime | None
+    statuses: list[StatusDefinition]
+
+    def __getitem__(self, name: str):
+        if name == "occupancy":
+            return occupancy(self.time, self.statuses) if self.time else None
+        if name == "no_answer":
+            codes = {s.pk: s.code for s in self.statuses}
+            return sum(n for pk, n in (self.time.entries if self.time else {}).items() if codes[pk] == NO_ANSWER_CODE)
+        if name == "concurrency":
+            codes = {s.pk: s.code for s in self.statuses}
+            busy = sum(v for pk, v in (self.time.seconds if self.time else {}).items() if codes[pk] == "in_service")
+            chats = self.work["chat_handle_us"] / 1_000_000
+            return chats / busy if busy else None
+        return self.work[name]
+
+
+def agents_work(scope: Scope, period: ReportRange, *, queue_ids=(), channel_kind: str = "",
+                agent_id: int | None = None, now: datetime | None = None) -> list[AgentWork]:
+    """The Agents tab: per agent, what they handled in the reader's queues and how their time was
+    spent (their whole ledger: time is not per queue)."""
+    work = sums(scope, period, rollups.AGENT_HOURS, ("agent_id", "medium"), queue_ids=queue_ids,
+                channel_kind=channel_kind, agent_id=agent_id, now=now)
+    per_agent: dict[int, Totals] = defaultdict(Totals)
+    for (agent, medium), counters in work.items():
+        per_agent[agent].add(counters)
+        if medium == Conversation.Medium.CHAT:
+            per_agent[agent].add({"chat_handle_us": counters["handle_us"]})
+    times, statuses = agent_status_times(scope, period, agent_id=agent_id, now=now)
+    by_agent = {row.agent.pk: row for row in times}
+    ids = set(per_agent) | (set(by_agent) if not queue_ids else set())
+    people = {u.pk: u for u in User.objects.filter(organization_id=scope.organization_id, pk__in=list(ids))}
+    rows = [AgentWork(people[pk], per_agent.get(pk, Totals()), by_agent.get(pk), statuses) for pk in ids
+            if pk in people]
+    return sorted(rows, key=lambda row: (row.agent.display_name.lower(), row.agent.pk))
+
+
+def outcomes(scope: Scope, period: ReportRange, by: str, **filters) -> dict[tuple, int]:
+    """Conversations per (disposition id, tag id, `by`), `by` being "queue_id" or "agent_id"
+    (None for none): one of the two ids is None."""
+    group = ("disposition_id", "tag_id", *((by,) if by else ()))
+    counted = sums(scope, period, rollups.OUTCOME_HOURS, group, **filters)
+    return {key: counters["conversations"] for key, counters in counted.items()}
+
+
+def closed_by(scope: Scope, period: ReportRange, by: str | None, **filters) -> dict:
+    """Conversations closed after service per queue id or agent id (`by`), or in all (None): the
+    dispositions' and tags' denominators."""
+    table = rollups.AGENT_HOURS if by == "agent_id" or filters.get("agent_id") else rollups.QUEUE_HOURS
+    counted = sums(scope, period, table, (by,) if by else (), **filters)
+    return {(key[0] if by else None): counters["closed"] for key, counters in counted.items()}

@@ -12,7 +12,7 @@ import time_machine
 from django.conf import settings
 from django.urls import reverse
 
-from contactcenter.models import StatusDefinition, StatusInterval
+from contactcenter.models import Conversation, StatusDefinition, StatusInterval
 from contactcenter.services import rollups
 from tests import factories as f
 from tests.supervision.conftest import HTMX, client_for
@@ -84,10 +84,13 @@ def test_the_queues_tab_shows_each_figure_of_the_day_from_the_filled_rollups(day
     fill_until(NOW)
     response = client_for(day.supervisor).get(reverse("supervision:reports-tab", args=["queues"]) + "?" + DAY)
     assert response.status_code == 200
-    # Queue | Offered | Handled | Abandoned | Service level | Avg wait | First response | Handle | Resolution |
-    # Closed | Transfers in. Sofía supervises Ventas only. Waits 20, 40 and 120 s: 2 of 4 offered within
-    # 60 s; first responses 40, 20 and 60 s; handle 9:40, 19:20 and 30:00; resolution 10, 20 and 32 min.
-    assert table(response) == [["Ventas", "4", "3", "1", "50.0 %", "1:00", "0:40", "19:40", "20:40", "3", "0"]]
+    # Queue | Offered | Handled | Abandoned | Service level | Avg wait | Wait p90 | First response | Handle |
+    # Talk | Hold | After service | Resolution | Closed | Transfers in | out. Sofía supervises Ventas only.
+    # Waits 20, 40 and 120 s: 2 of 4 offered within 60 s; the p90 falls in the 90-120 s step, 70 % into
+    # it (1:51); first responses 40, 20 and 60 s; handle 9:40, 19:20 and 30:00; resolution 10, 20 and
+    # 32 min; no calls (no talk or hold time) and no after service.
+    assert table(response) == [["Ventas", "4", "3", "1", "50.0 %", "1:00", "1:51", "0:40", "19:40", "—", "—", "—",
+                                "20:40", "3", "0", "0"]]
 
 
 def test_hours_not_filled_yet_give_the_same_numbers_computed_live(day):
@@ -106,7 +109,7 @@ def test_the_channels_tab_splits_the_queue_by_channel_kind(day):
     fill_until(NOW)
     rows = table(client_for(day.admin).get(reverse("supervision:reports-tab", args=["channels"]) + "?" + DAY))
     offered = {row[0]: row[1] for row in rows}
-    assert offered == {"No channel": "1", "Web chat": "2", "WhatsApp": "2"}
+    assert offered == {"Call · No channel": "1", "Chat · Web chat": "2", "Chat · WhatsApp": "2"}
 
 
 @time_machine.travel(NOW, tick=False)
@@ -128,7 +131,7 @@ def test_the_overview_shows_the_totals_and_a_chart_per_hour_for_one_day(day):
     fill_until(NOW)
     response = client_for(day.admin).get(reverse("supervision:reports") + "?" + DAY)
     html = response.content.decode()
-    assert html.count('data-testid="report-chart"') == 2
+    assert html.count('data-testid="report-chart"') == 3  # offered, service level, wait distribution
     assert len(table(response)) == 24  # one row per local hour of the day
     assert "Conversations that entered a queue." in html  # each figure's definition is on the page
 
@@ -177,7 +180,7 @@ def test_an_admin_sees_every_queue(day):
     assert sorted(row[0] for row in rows) == ["Soporte", "Ventas"]
 
 
-@pytest.mark.parametrize("tab", ["", "queues", "channels", "status"])
+@pytest.mark.parametrize("tab", ["", "queues", "channels", "agents", "status", "dispositions"])
 def test_agents_never_see_reports(personas, tab):
     url = reverse("supervision:reports-tab", args=[tab]) if tab else reverse("supervision:reports")
     assert client_for(personas.agent).get(url).status_code == 403
@@ -194,6 +197,41 @@ def test_a_supervisor_without_view_reports_gets_403_and_no_link(personas):
 def test_the_supervision_panel_links_to_the_reports(personas):
     html = client_for(personas.supervisor).get(reverse("supervision:overview")).content.decode()
     assert 'data-testid="reports-link"' in html
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_agents_tab_shows_each_agents_work_and_time(day):
+    fill_until(NOW)
+    rows = table(client_for(day.admin).get(reverse("supervision:reports-tab", args=["agents"]) + "?" + DAY))
+    by_name = {row[0]: row[1:] for row in rows}
+    # Handled | Closed | First response | Handle | Talk | Hold | After service | Transfers in | out |
+    # No answer | Occupancy | Concurrency. Ana: two chats (first responses 40 and 20 s, handle 9:40 and
+    # 19:20), Ready 3 h 30 and never in service. Luis: a WhatsApp chat (1 min, 30 min) and a call of 4:50.
+    assert by_name["Ana López"] == ["2", "2", "0:30", "14:30", "—", "—", "—", "0", "0", "0", "0.0 %", "—"]
+    assert by_name["Luis Pérez"][:10] == ["2", "2", "1:00", "17:25", "4:50", "0:00", "—", "0", "0", "0"]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_dispositions_tab_counts_each_disposition_and_tag_and_its_share(day):
+    sold, billing = f.DispositionFactory(organization=day.organization, name="Venta"), \
+        f.TagFactory(organization=day.organization, name="factura")
+    first, second, third = Conversation.objects.filter(queue=day.queue, status="closed").order_by("enqueued_at")
+    Conversation.objects.filter(pk=first.pk).update(disposition=sold)
+    first.tags.add(billing)
+    third.tags.add(billing)
+    fill_until(NOW)
+    rows = table(client_for(day.supervisor).get(reverse("supervision:reports-tab", args=["dispositions"]) + "?" +
+                                                DAY))
+    # Kind | Name | Queue | Agent | Closed | Share (of the closed conversations of the same queue or agent).
+    assert rows == [
+        ["Disposition", "Venta", "All", "All", "1", "33.3 %"],
+        ["Tag", "factura", "All", "All", "2", "66.7 %"],
+        ["Disposition", "Venta", "Ventas", "All", "1", "33.3 %"],
+        ["Tag", "factura", "Ventas", "All", "2", "66.7 %"],
+        ["Disposition", "Venta", "All", "Ana López", "1", "50.0 %"],
+        ["Tag", "factura", "All", "Ana López", "1", "50.0 %"],
+        ["Tag", "factura", "All", "Luis Pérez", "1", "100.0 %"],
+    ]
 
 
 def test_an_unknown_tab_is_404(personas):
