@@ -54,7 +54,7 @@ class ReportFilterForm(forms.Form):
     MAX_HOURLY_DAYS = 31  # an hourly table beyond a month is for the CSV export
 
     def __init__(self, data=None, *, queues, agents, zone, today, **kwargs):
-        super().__init__(data, **kwargs)
+        super().__init__(data.copy() if data is not None else None, **kwargs)
         self.fields["queue"].queryset = queues.order_by("name")
         self.fields["agent"].queryset = agents.order_by("first_name", "username")
         self.zone, self.today = zone, today
@@ -66,6 +66,7 @@ class ReportFilterForm(forms.Form):
     def clean(self):
         data = super().clean()
         chosen = data.get("range") or ("custom" if data.get("from_") or data.get("to") else "last_7_days")
+        self._show_default("range", chosen)
         if chosen == "custom":
             first, last = data.get("from_"), data.get("to")
             if first is None:
@@ -90,4 +91,11 @@ class ReportFilterForm(forms.Form):
             self.add_error("granularity", _("By hour shows at most %(days)s days; choose day or week.")
                            % {"days": self.MAX_HOURLY_DAYS})
         data["granularity"] = granularity
+        self._show_default("granularity", granularity)
         return data
+
+    def _show_default(self, name: str, value: str) -> None:
+        """A link may leave a choice out (the default applies); the form then shows the choice the
+        report used. Otherwise the select shows its first option, and "Show" would send that one."""
+        if not self.data.get(name):
+            self.data[name] = value

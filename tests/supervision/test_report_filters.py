@@ -78,3 +78,18 @@ def test_another_organizations_queue_is_not_a_choice():
     chosen = form(f"range=today&queue={other_queue.pk}", org=mine)
     assert not chosen.is_valid()
     assert "queue" in chosen.errors
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("query", "shown"), [
+    ("", {"range": "last_7_days", "granularity": "day"}),
+    ("from=2027-03-09&to=2027-03-10", {"range": "custom", "granularity": "hour"}),
+    ("range=this_month&granularity=week", {"range": "this_month", "granularity": "week"}),
+])
+def test_the_form_shows_the_choices_the_report_used_when_the_link_leaves_them_out(query, shown):
+    """Else a select shows its first option (today, by hour) and "Show" sends it, changing the report."""
+    chosen = form(query)
+    assert chosen.is_valid(), chosen.errors
+    for name, value in shown.items():
+        assert chosen[name].value() == value
+        assert f'<option value="{value}" selected>' in str(chosen[name])
