@@ -93,7 +93,8 @@ def arrivals_per_hour(hour: int, weekday: int) -> float:
 def conversations(organization, queues: list[Queue], members: dict[int, list[User]], channels: dict[int, list],
                   contacts: list, *, first_day: dt.date, until: dt.datetime, zone, rng, scale: float = 1.0) -> int:
     """Closed conversations of every queue from `first_day` to `until`; about 8 % of customers
-    leave while waiting (abandoned, never assigned)."""
+    leave while waiting (abandoned, never assigned); served ones have an after service, and some
+    calls a time on hold."""
     dispositions = {q.pk: list(q.dispositions.all()) for q in queues}
     tags = list(Tag.objects.filter(organization=organization))
     rows, tagged, written = [], [], 0
@@ -126,6 +127,10 @@ def conversations(organization, queues: list[Queue], members: dict[int, list[Use
                         if queue.medium == "chat":
                             conversation.first_response_at = conversation.assigned_at + dt.timedelta(
                                 seconds=rng.randint(5, 90))
+                        elif rng.random() < 0.4:
+                            conversation.hold_duration = dt.timedelta(seconds=rng.randint(10, min(120, handle.seconds)))
+                        wrapup_end = conversation.closed_at + dt.timedelta(seconds=rng.randint(15, 90))
+                        conversation.wrapup_ended_at = wrapup_end if wrapup_end < until else None
                         if dispositions[queue.pk] and rng.random() < 0.8:
                             conversation.disposition = rng.choice(dispositions[queue.pk])
                     conversation.last_message_at = conversation.closed_at
