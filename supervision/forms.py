@@ -48,7 +48,9 @@ class ReportFilterForm(forms.Form):
     channel = forms.ChoiceField(label=_("Channel"), required=False,
                                 choices=[("", _("Any channel")), *Channel.Kind.choices])
     agent = forms.ModelChoiceField(label=_("Agent"), queryset=User.objects.none(), required=False,
-                                   empty_label=_("Any agent"))
+                                   empty_label=_("Any agent"),
+                                   help_text=_("On the Agents, Agent status and Dispositions and tags tabs: the "
+                                               "queue figures are not per agent."))
     granularity = forms.ChoiceField(label=_("By"), required=False, choices=list(report_ranges.GRANULARITIES.items()))
 
     MAX_HOURLY_DAYS = 31  # an hourly table beyond a month is for the CSV export

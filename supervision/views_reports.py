@@ -222,6 +222,14 @@ BUILDERS = {"overview": overview, "queues": by_queue, "channels": by_channel, "a
             "status": status_times, "dispositions": dispositions}
 
 
+def _names_what_is_not_theirs(form) -> bool:
+    """A queue or agent id the reader may not see (another organization's, or outside a limited
+    supervisor's queues) is a 404, as anywhere else, not a form error."""
+    errors = form.errors.as_data()
+    return any(error.code in ("invalid_choice", "invalid_pk_value")
+               for name in ("queue", "agent") for error in errors.get(name, []))
+
+
 @login_required
 @require_GET
 def reports(request, tab: str = "overview"):
@@ -238,6 +246,8 @@ def reports(request, tab: str = "overview"):
     form = ReportFilterForm(request.GET, queues=queues, agents=agents, zone=zone,
                             today=local_today(zone, timezone.now()))
     ctx = {"tab": tab, "tabs": TABS, "form": form, "presets": PRESETS, "query": request.GET.urlencode()}
+    if _names_what_is_not_theirs(form):
+        raise Http404
     if form.is_valid():
         data = form.cleaned_data
         filters = {"queue_ids": [q.pk for q in data["queue"]], "channel_kind": data["channel"]}

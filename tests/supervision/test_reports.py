@@ -170,7 +170,7 @@ def test_a_limited_supervisor_sees_only_their_queues_and_their_agents(day):
     assert [row[0] for row in rows] == ["Ventas"]
     response = client_for(day.supervisor).get(
         reverse("supervision:reports-tab", args=["queues"]) + f"?{DAY}&queue={day.other_queue.pk}")
-    assert "report-table" not in response.content.decode()  # Soporte is not a choice for her
+    assert response.status_code == 404  # Soporte is not hers
 
 
 @time_machine.travel(NOW, tick=False)
@@ -232,6 +232,18 @@ def test_the_dispositions_tab_counts_each_disposition_and_tag_and_its_share(day)
         ["Tag", "factura", "All", "Ana López", "1", "50.0 %"],
         ["Tag", "factura", "All", "Luis Pérez", "1", "100.0 %"],
     ]
+
+
+@pytest.mark.parametrize("tab", ["", "queues", "channels", "agents", "status", "dispositions"])
+@pytest.mark.parametrize("parameter", ["queue", "agent"])
+def test_another_organizations_ids_in_a_report_url_are_404(personas, tab, parameter):
+    outsider_agent = f.AgentFactory(organization=personas.outsider.organization)
+    foreign = personas.outsider_queue.pk if parameter == "queue" else outsider_agent.pk
+    url = reverse("supervision:reports-tab", args=[tab]) if tab else reverse("supervision:reports")
+    admin = client_for(personas.admin)
+    assert admin.get(f"{url}?{parameter}={foreign}").status_code == 404
+    assert admin.get(f"{url}?{parameter}={foreign}&format=csv").status_code == 404
+    assert admin.get(f"{url}?{parameter}=abc").status_code == 404
 
 
 def test_an_unknown_tab_is_404(personas):
