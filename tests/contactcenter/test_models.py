@@ -61,6 +61,8 @@ COVERED_CONSTRAINTS = {
     # reports' rollups: proven in tests/contactcenter/test_rollups.py
     "queuehour_unique",
     "agentstatushour_unique",
+    "agenthour_unique",
+    "outcomehour_disposition_xor_tag",
 }
 
 

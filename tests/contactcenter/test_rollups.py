@@ -16,8 +16,10 @@ from hypothesis import strategies as st
 from contactcenter import celery as celery_app
 from contactcenter import tasks
 from contactcenter.models import (
+    AgentHour,
     AgentStatusHour,
     Conversation,
+    OutcomeHour,
     QueueHour,
     RollupFillState,
     StatusDefinition,
@@ -398,3 +400,17 @@ def test_wait_columns_put_each_wait_in_its_bucket():
     assert rollup_rows.wait_column(timedelta(seconds=10, microseconds=1)) == "wait_le_20"
     assert rollup_rows.wait_column(timedelta(seconds=1800)) == "wait_le_1800"
     assert rollup_rows.wait_column(timedelta(hours=2)) == "wait_over_1800"
+
+
+def test_one_agent_hour_per_queue_channel_and_medium_and_an_outcome_is_a_disposition_or_a_tag(history):
+    p, chat, _ = history
+    rollups.rollups_fill(now=at(3))
+    row = AgentHour.objects.filter(agent=p.agent).first()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        AgentHour.objects.create(organization=p.organization, hour=row.hour, agent=p.agent, queue=row.queue,
+                                 channel_kind=row.channel_kind, medium=row.medium)
+    sold, billing = f.DispositionFactory(organization=p.organization), f.TagFactory(organization=p.organization)
+    for disposition, tag in ((sold, billing), (None, None)):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            OutcomeHour.objects.create(organization=p.organization, hour=at(), queue=chat, disposition=disposition,
+                                       tag=tag)
