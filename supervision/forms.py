@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contactcenter.models import Channel, Queue, User
 from contactcenter.selectors import audit as audit_sel
-from contactcenter.selectors import report_ranges
+from contactcenter.selectors import report_drill, report_ranges
 
 
 class AuditFilterForm(forms.Form):
@@ -91,3 +91,36 @@ class ReportFilterForm(forms.Form):
                            % {"days": self.MAX_HOURLY_DAYS})
         data["granularity"] = granularity
         return data
+
+
+class ReportDrillForm(ReportFilterForm):
+    """The reports' filters plus which figure's conversations to list (granularity means nothing
+    for a list)."""
+
+    figure = forms.ChoiceField(label=_("Figure"), required=False,
+                               choices=[(name, f.label) for name, f in report_drill.DRILL_FIGURES.items()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["granularity"]
+
+    def clean(self):
+        data = super().clean()
+        data["figure"] = data.get("figure") or "offered"
+        return data
+
+
+class AgentDayForm(forms.Form):
+    """Which local day of an agent's status timeline to show (today by default)."""
+
+    date = forms.DateField(label=_("Day"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, data=None, *, today, **kwargs):
+        super().__init__(data, **kwargs)
+        self.today = today
+
+    def clean_date(self):
+        day = self.cleaned_data.get("date") or self.today
+        if day > self.today:
+            raise forms.ValidationError(_("The day cannot be in the future."))
+        return day

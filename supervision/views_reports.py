@@ -5,11 +5,14 @@ every report is a bookmarkable link; `?format=csv` downloads the tab's table."""
 import zoneinfo
 from dataclasses import dataclass, field
 from datetime import timedelta
+from itertools import repeat
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
@@ -37,6 +40,13 @@ class Table:
     help: list[str] = field(default_factory=list)
     shown: list[list[str]] = field(default_factory=list)
     raw: list[list] = field(default_factory=list)
+    links: list[list[str | None]] = field(default_factory=list)  # parallel to `shown`; None: no link
+
+    @property
+    def rows(self) -> list[list[tuple[str, str | None]]]:
+        """Each shown row as (text, link) cells."""
+        return [list(zip(row, links, strict=True)) if links else [(cell, None) for cell in row]
+                for row, links in zip(self.shown, self.links or [None] * len(self.shown), strict=True)]
 
     @property
     def columns(self) -> list[tuple[str, str]]:
@@ -76,13 +86,31 @@ def _figure_cells(totals: sel.Totals) -> tuple[list[str], list]:
     return shown, raw
 
 
-def _figures_table(first: str, rows) -> Table:
+# The figures whose number links to the conversations behind it (supervision/views_report_drill.py).
+DRILL_FIGURES = ("offered", "handled", "abandoned", "closed", "transfers_in")
+
+
+def _drill_query(data, filters, **override) -> dict:
+    """The drill-down's filters for a row: the report's period, queues and channel (not its agent,
+    which the queue figures do not take), with the row's own values over them."""
+    query = {"from": data["period"].first_day.isoformat(), "to": data["period"].last_day.isoformat(),
+             "queue": filters["queue_ids"], "channel": filters["channel_kind"]}
+    query.update(override)
+    return {name: value for name, value in query.items() if value}
+
+
+def _figures_table(first: str, rows, queries=None) -> Table:
+    """`queries`, parallel to `rows`: each row's drill-down filters (None: its numbers link nowhere)."""
     table = Table(header=[first, *[str(sel.FIGURES[n].label) for n in sel.QUEUE_FIGURES]],
                   help=["", *[str(sel.FIGURES[n].help) for n in sel.QUEUE_FIGURES]])
-    for label, totals in rows:
+    drill = reverse("supervision:reports-conversations")
+    for (label, totals), query in zip(rows, queries or repeat(None), strict=False):
         shown, raw = _figure_cells(totals)
         table.shown.append([label, *shown])
         table.raw.append([label, *raw])
+        table.links.append([None, *[f"{drill}?{urlencode({**query, 'figure': n}, doseq=True)}"
+                                    if query is not None and n in DRILL_FIGURES else None
+                                    for n in sel.QUEUE_FIGURES]])
     return table
 
 
@@ -106,26 +134,37 @@ def overview(scope, data, filters) -> dict:
                                                  zip(labels, rows, strict=True)],
                              x_label=str(GRANULARITIES[data["granularity"]]), y_label="%",
                              fmt=lambda v: f"{v:.0f} %")
-    table = _figures_table(str(GRANULARITIES[data["granularity"]]), zip(labels, (t for _b, t in rows), strict=True))
+    zone = data["period"].zone
+    queries = [_drill_query(data, filters, **{"from": b.local_start.date().isoformat(), "to": (
+        b.end.astimezone(zone).date() - timedelta(days=1)).isoformat()}) if data["granularity"] != "hour" else None
+        for b, _t in rows]
+    table = _figures_table(str(GRANULARITIES[data["granularity"]]), zip(labels, (t for _b, t in rows), strict=True),
+                           queries)
     return {"cards": cards, "charts": [("volume", volume), ("level", level)], "table": table}
 
 
 def by_queue(scope, data, filters) -> dict:
     totals = sel.by_key(scope, data["period"], "queue", **filters)
     names = dict(Queue.objects.filter(pk__in=list(totals)).values_list("pk", "name"))
-    rows = sorted(((names.get(pk, "?"), t) for pk, t in totals.items()), key=lambda row: row[0].lower())
+    keyed = sorted(((names.get(pk, "?"), t, pk) for pk, t in totals.items()), key=lambda row: row[0].lower())
+    rows = [(name, t) for name, t, _pk in keyed]
     chart = charts.bar_chart(_("Conversations offered per queue"), [(name, t["offered"]) for name, t in rows],
                              x_label=_("Queue"), y_label=_("Conversations"))
-    return {"charts": [("queues", chart)], "table": _figures_table(_("Queue"), rows)}
+    queries = [_drill_query(data, filters, queue=[pk]) for _name, _t, pk in keyed]
+    return {"charts": [("queues", chart)], "table": _figures_table(_("Queue"), rows, queries)}
 
 
 def by_channel(scope, data, filters) -> dict:
     totals = sel.by_key(scope, data["period"], "channel", **filters)
     kinds = dict(Channel.Kind.choices)
-    rows = sorted(((str(kinds.get(kind, _("No channel"))), t) for kind, t in totals.items()), key=lambda r: r[0])
+    keyed = sorted(((str(kinds.get(kind, _("No channel"))), t, kind) for kind, t in totals.items()),
+                   key=lambda r: r[0])
+    rows = [(name, t) for name, t, _kind in keyed]
     chart = charts.bar_chart(_("Conversations offered per channel"), [(name, t["offered"]) for name, t in rows],
                              x_label=_("Channel"), y_label=_("Conversations"))
-    return {"charts": [("channels", chart)], "table": _figures_table(_("Channel"), rows)}
+    # Conversations without a channel cannot be asked for by channel: that row links nowhere.
+    queries = [_drill_query(data, filters, channel=kind) if kind else None for _name, _t, kind in keyed]
+    return {"charts": [("channels", chart)], "table": _figures_table(_("Channel"), rows, queries)}
 
 
 def status_times(scope, data, filters) -> dict:
@@ -146,6 +185,9 @@ def status_times(scope, data, filters) -> dict:
                             duration(timedelta(seconds=row.total)), percent(occupied)])
         table.raw.append([row.agent.display_name, *[round(row.seconds.get(s.pk, 0)) for s in statuses],
                           round(row.total), round(occupied * 100, 1) if occupied is not None else ""])
+        day = reverse("supervision:reports-agent-day", args=[row.agent.pk])
+        table.links.append([f"{day}?date={data['period'].last_day.isoformat()}",
+                            *[None] * (len(table.shown[-1]) - 1)])
     return {"charts": [("status", chart)], "table": table}
 
 

@@ -73,8 +73,9 @@ def table(response) -> list[list[str]]:
     body = html[start:html.index("</table>", start)]
     rows = []
     for row in body.split("<tr>")[2:]:
-        cells = [part.split(">", 1)[1].split("<", 1)[0].strip() for part in row.split("<t")[1:]
-                 if part.startswith(("d", "h"))]
+        # A cell's text without its markup (figures and agents' names are links to the drill-down).
+        cells = [re.sub(r"<[^>]+>", "", part.split(">", 1)[1].split("</t", 1)[0]).strip()
+                 for part in row.split("<t")[1:] if part.startswith(("d", "h"))]
         rows.append(cells)
     return rows
 
