@@ -212,3 +212,13 @@ def report_scope(user: User):
         queue_ids = frozenset(queue_ids)
     return Scope(organization_id=user.organization_id, zone_name=user.organization.time_zone, queue_ids=queue_ids,
                  agent_ids=agent_ids)
+
+
+def agent_for_reports(user: User, agent_id: int) -> tuple[Scope, User]:
+    """The reader's report scope and one agent in it (403 for whoever may not see reports; 404 for
+    another organization's user or an agent outside a limited supervisor's queues)."""
+    scope = report_scope(user)
+    agent = User.objects.filter(organization_id=scope.organization_id, pk=agent_id).first()
+    if agent is None or (scope.agent_ids is not None and agent.pk not in scope.agent_ids):
+        raise Http404
+    return scope, agent

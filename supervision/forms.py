@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contactcenter.models import Channel, Queue, User
 from contactcenter.selectors import audit as audit_sel
-from contactcenter.selectors import report_ranges
+from contactcenter.selectors import report_drill, report_ranges
 
 
 class AuditFilterForm(forms.Form):
@@ -96,8 +96,48 @@ class ReportFilterForm(forms.Form):
         self._show_default("granularity", granularity)
         return data
 
+    def names_what_is_not_theirs(self) -> bool:
+        """A queue or agent id the reader may not see (another organization's, or outside a limited
+        supervisor's queues) is a 404 for the view, as anywhere else, not a form error."""
+        errors = self.errors.as_data()
+        return any(error.code in ("invalid_choice", "invalid_pk_value")
+                   for name in ("queue", "agent") for error in errors.get(name, []))
+
     def _show_default(self, name: str, value: str) -> None:
         """A link may leave a choice out (the default applies); the form then shows the choice the
         report used. Otherwise the select shows its first option, and "Show" would send that one."""
         if not self.data.get(name):
             self.data[name] = value
+
+
+class ReportDrillForm(ReportFilterForm):
+    """The reports' filters plus which figure's conversations to list (granularity means nothing
+    for a list)."""
+
+    figure = forms.ChoiceField(label=_("Figure"), required=False,
+                               choices=[(name, f.label) for name, f in report_drill.DRILL_FIGURES.items()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["granularity"]
+
+    def clean(self):
+        data = super().clean()
+        data["figure"] = data.get("figure") or "offered"
+        return data
+
+
+class AgentDayForm(forms.Form):
+    """Which local day of an agent's status timeline to show (today by default)."""
+
+    date = forms.DateField(label=_("Day"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, data=None, *, today, **kwargs):
+        super().__init__(data, **kwargs)
+        self.today = today
+
+    def clean_date(self):
+        day = self.cleaned_data.get("date") or self.today
+        if day > self.today:
+            raise forms.ValidationError(_("The day cannot be in the future."))
+        return day

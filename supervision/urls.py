@@ -1,6 +1,6 @@
 from django.urls import path
 
-from supervision import views, views_reports
+from supervision import views, views_report_drill, views_reports
 
 app_name = "supervision"
 urlpatterns = [
@@ -8,6 +8,9 @@ urlpatterns = [
     path("alerts/", views.alerts, name="alerts"),
     path("audit/", views.audit, name="audit"),
     path("reports/", views_reports.reports, name="reports"),
+    # the drill-down, before the tabs' <slug:tab> so that "conversations" is not taken for a tab
+    path("reports/conversations/", views_report_drill.conversations, name="reports-conversations"),
+    path("reports/agents/<int:agent_id>/day/", views_report_drill.agent_day, name="reports-agent-day"),
     path("reports/<slug:tab>/", views_reports.reports, name="reports-tab"),
     # queues
     path("queues/<int:queue_id>/", views.queue, name="queue"),

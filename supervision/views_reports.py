@@ -5,11 +5,14 @@ every report is a bookmarkable link; `?format=csv` downloads the tab's table."""
 import zoneinfo
 from dataclasses import dataclass, field
 from datetime import timedelta
+from itertools import repeat
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
@@ -40,6 +43,13 @@ class Table:
     help: list[str] = field(default_factory=list)
     shown: list[list[str]] = field(default_factory=list)
     raw: list[list] = field(default_factory=list)
+    links: list[list[str | None]] = field(default_factory=list)  # parallel to `shown`; None: no link
+
+    @property
+    def rows(self) -> list[list[tuple[str, str | None]]]:
+        """Each shown row as (text, link) cells."""
+        return [list(zip(row, links, strict=True)) if links else [(cell, None) for cell in row]
+                for row, links in zip(self.shown, self.links or [None] * len(self.shown), strict=True)]
 
     @property
     def columns(self) -> list[tuple[str, str]]:
@@ -80,13 +90,31 @@ def _figure_cells(totals, names=sel.QUEUE_FIGURES) -> tuple[list[str], list]:
     return [shown for shown, _raw in cells], [raw for _shown, raw in cells]
 
 
-def _figures_table(first: str, rows, names=sel.QUEUE_FIGURES) -> Table:
+# The figures whose number links to the conversations behind it (supervision/views_report_drill.py).
+DRILL_FIGURES = ("offered", "handled", "abandoned", "closed", "transfers_in")
+
+
+def _drill_query(data, filters, **override) -> dict:
+    """The drill-down's filters for a row: the report's period, queues and channel (not its agent,
+    which the queue figures do not take), with the row's own values over them."""
+    query = {"from": data["period"].first_day.isoformat(), "to": data["period"].last_day.isoformat(),
+             "queue": filters["queue_ids"], "channel": filters["channel_kind"]}
+    query.update(override)
+    return {name: value for name, value in query.items() if value}
+
+
+def _figures_table(first: str, rows, names=sel.QUEUE_FIGURES, queries=None, drilled=DRILL_FIGURES) -> Table:
+    """`queries`, parallel to `rows`: each row's drill-down filters (None: its numbers link nowhere)."""
     table = Table(header=[first, *[str(sel.FIGURES[n].label) for n in names]],
                   help=["", *[str(sel.FIGURES[n].help) for n in names]])
-    for label, totals in rows:
+    drill = reverse("supervision:reports-conversations")
+    for (label, totals), query in zip(rows, queries or repeat(None), strict=False):
         shown, raw = _figure_cells(totals, names)
         table.shown.append([label, *shown])
         table.raw.append([label, *raw])
+        table.links.append([None, *[f"{drill}?{urlencode({**query, 'figure': n}, doseq=True)}"
+                                    if query is not None and n in drilled else None
+                                    for n in names]])
     return table
 
 
@@ -110,7 +138,12 @@ def overview(scope, data, filters) -> dict:
                                                  zip(labels, rows, strict=True)],
                              x_label=str(GRANULARITIES[data["granularity"]]), y_label="%",
                              fmt=lambda v: f"{v:.0f} %")
-    table = _figures_table(str(GRANULARITIES[data["granularity"]]), zip(labels, (t for _b, t in rows), strict=True))
+    zone = data["period"].zone
+    queries = [_drill_query(data, filters, **{"from": b.local_start.date().isoformat(), "to": (
+        b.end.astimezone(zone).date() - timedelta(days=1)).isoformat()}) if data["granularity"] != "hour" else None
+        for b, _t in rows]
+    table = _figures_table(str(GRANULARITIES[data["granularity"]]), zip(labels, (t for _b, t in rows), strict=True),
+                           queries=queries)
     return {"cards": cards, "charts": [("volume", volume), ("level", level), ("wait", _wait_chart(total))],
             "table": table}
 
@@ -118,20 +151,25 @@ def overview(scope, data, filters) -> dict:
 def by_queue(scope, data, filters) -> dict:
     totals = sel.by_key(scope, data["period"], "queue", **filters)
     names = dict(Queue.objects.filter(pk__in=list(totals)).values_list("pk", "name"))
-    rows = sorted(((names.get(pk, "?"), t) for pk, t in totals.items()), key=lambda row: row[0].lower())
+    keyed = sorted(((names.get(pk, "?"), t, pk) for pk, t in totals.items()), key=lambda row: row[0].lower())
+    rows = [(name, t) for name, t, _pk in keyed]
     chart = charts.bar_chart(_("Conversations offered per queue"), [(name, t["offered"]) for name, t in rows],
                              x_label=_("Queue"), y_label=_("Conversations"))
-    return {"charts": [("queues", chart)], "table": _figures_table(_("Queue"), rows)}
+    queries = [_drill_query(data, filters, queue=[pk]) for _name, _t, pk in keyed]
+    return {"charts": [("queues", chart)], "table": _figures_table(_("Queue"), rows, queries=queries)}
 
 
 def by_channel(scope, data, filters) -> dict:
     totals = sel.by_key(scope, data["period"], "medium", **filters)
     kinds, media = dict(Channel.Kind.choices), dict(Conversation.Medium.choices)
-    rows = sorted(((f"{media.get(medium, medium)} · {kinds.get(kind, _('No channel'))}", t)
-                   for (medium, kind), t in totals.items()), key=lambda row: row[0])
+    keyed = sorted(((f"{media.get(medium, medium)} · {kinds.get(kind, _('No channel'))}", t, kind)
+                    for (medium, kind), t in totals.items()), key=lambda row: row[0])
+    rows = [(name, t) for name, t, _kind in keyed]
     chart = charts.bar_chart(_("Conversations offered per channel"), [(name, t["offered"]) for name, t in rows],
                              x_label=_("Channel"), y_label=_("Conversations"))
-    return {"charts": [("channels", chart)], "table": _figures_table(_("Channel"), rows)}
+    # Conversations without a channel cannot be asked for by channel: that row links nowhere.
+    queries = [_drill_query(data, filters, channel=kind) if kind else None for _name, _t, kind in keyed]
+    return {"charts": [("channels", chart)], "table": _figures_table(_("Channel"), rows, queries=queries)}
 
 
 def _wait_chart(totals: sel.Totals):
@@ -149,7 +187,12 @@ def agents(scope, data, filters) -> dict:
     agent = data.get("agent")
     rows = sel.agents_work(scope, data["period"], agent_id=agent.pk if agent else None, **filters)
     names = (*sel.AGENT_FIGURES, "no_answer", "occupancy", "concurrency")
-    table = _figures_table(_("Agent"), [(row.agent.display_name, row) for row in rows], names)
+    queries = [_drill_query(data, filters, agent=row.agent.pk) for row in rows]
+    table = _figures_table(_("Agent"), [(row.agent.display_name, row) for row in rows], names, queries=queries,
+                           drilled=("handled", "closed"))  # the agent's own conversations
+    for row, links in zip(rows, table.links, strict=True):
+        links[0] = f"{reverse('supervision:reports-agent-day', args=[row.agent.pk])}?" \
+                   f"date={data['period'].last_day.isoformat()}"
     chart = charts.bar_chart(_("Conversations handled per agent"),
                              [(row.agent.display_name, row["handled"]) for row in rows],
                              x_label=_("Agent"), y_label=_("Conversations"))
@@ -174,6 +217,9 @@ def status_times(scope, data, filters) -> dict:
                             duration(timedelta(seconds=row.total)), percent(occupied)])
         table.raw.append([row.agent.display_name, *[round(row.seconds.get(s.pk, 0)) for s in statuses],
                           round(row.total), round(occupied * 100, 1) if occupied is not None else ""])
+        day = reverse("supervision:reports-agent-day", args=[row.agent.pk])
+        table.links.append([f"{day}?date={data['period'].last_day.isoformat()}",
+                            *[None] * (len(table.shown[-1]) - 1)])
     return {"charts": [("status", chart)], "table": table}
 
 
@@ -222,14 +268,6 @@ BUILDERS = {"overview": overview, "queues": by_queue, "channels": by_channel, "a
             "status": status_times, "dispositions": dispositions}
 
 
-def _names_what_is_not_theirs(form) -> bool:
-    """A queue or agent id the reader may not see (another organization's, or outside a limited
-    supervisor's queues) is a 404, as anywhere else, not a form error."""
-    errors = form.errors.as_data()
-    return any(error.code in ("invalid_choice", "invalid_pk_value")
-               for name in ("queue", "agent") for error in errors.get(name, []))
-
-
 @login_required
 @require_GET
 def reports(request, tab: str = "overview"):
@@ -246,7 +284,7 @@ def reports(request, tab: str = "overview"):
     form = ReportFilterForm(request.GET, queues=queues, agents=agents, zone=zone,
                             today=local_today(zone, timezone.now()))
     ctx = {"tab": tab, "tabs": TABS, "form": form, "presets": PRESETS, "query": request.GET.urlencode()}
-    if _names_what_is_not_theirs(form):
+    if form.names_what_is_not_theirs():
         raise Http404
     if form.is_valid():
         data = form.cleaned_data

@@ -532,6 +532,18 @@ def _agent_status_hour():
                                             status=_status(agent.organization, "ready"), microseconds=1)
 
 
+def _agent_hour():
+    agent = f.AgentFactory()
+    return m.AgentHour.objects.create(organization=agent.organization, agent=agent, hour=timezone.now(),
+                                      queue=f.QueueFactory(organization=agent.organization), medium="chat", handled=1)
+
+
+def _outcome_hour():
+    tag = f.TagFactory()
+    return m.OutcomeHour.objects.create(organization=tag.organization, tag=tag, hour=timezone.now(),
+                                        queue=f.QueueFactory(organization=tag.organization), conversations=1)
+
+
 STR_BUILDERS = {
     m.Organization: lambda: f.OrganizationFactory(),
     m.User: lambda: f.AgentFactory(first_name="", last_name=""),
@@ -565,6 +577,8 @@ STR_BUILDERS = {
         organization=f.OrganizationFactory(), kind=m.SupervisionAlert.Kind.WAIT_OVER, subject_id=7),
     m.QueueHour: lambda: _queue_hour(),
     m.AgentStatusHour: lambda: _agent_status_hour(),
+    m.AgentHour: _agent_hour,
+    m.OutcomeHour: _outcome_hour,
     m.RollupFillState: lambda: m.RollupFillState.objects.create(table="queue_hours", filled_until=timezone.now()),
 }
 
