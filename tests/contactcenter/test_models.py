@@ -61,6 +61,9 @@ COVERED_CONSTRAINTS = {
     # reports' rollups: proven in tests/contactcenter/test_rollups.py
     "queuehour_unique",
     "agentstatushour_unique",
+    # satisfaction ratings: proven in tests/contactcenter/test_csat.py
+    "rating_score_range",
+    "rating_answered_has_score",
 }
 
 
@@ -562,6 +565,7 @@ STR_BUILDERS = {
     m.SupervisionAlert: lambda: m.SupervisionAlert.objects.create(
         organization=f.OrganizationFactory(), kind=m.SupervisionAlert.Kind.WAIT_OVER, subject_id=7),
     m.QueueHour: lambda: _queue_hour(),
+    m.SatisfactionRating: lambda: f.SatisfactionRatingFactory(),
     m.AgentStatusHour: lambda: _agent_status_hour(),
     m.RollupFillState: lambda: m.RollupFillState.objects.create(table="queue_hours", filled_until=timezone.now()),
 }
