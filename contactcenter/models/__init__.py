@@ -3,8 +3,8 @@ from .audit import AuditEntry
 from .business_hours import BusinessHours, BusinessHoursInterval, Holiday
 from .campaigns import CampaignContact
 from .catalog import AgentSkill, CannedResponse, Disposition, PrerecordedMessage, Skill, Tag
-from .csat import SatisfactionRating
 from .conversations import Attachment, Channel, Contact, Conversation, Message, Offer, Transfer
+from .csat import SatisfactionRating
 from .devices import Device
 from .organizations import ADMIN_ROLES, SUPERVISING_ROLES, Organization, Role, User
 from .queues import Queue, QueueLogin, QueueMembership

@@ -106,7 +106,8 @@ def test_the_customer_answers_with_the_signed_token(personas, engine, served, ca
     assert event.data["agent_ids"] == [personas.agent.pk]
     assert event.data["queue_ids"] == [personas.queue.pk]
     assert event.data["score"] == 4
-    assert events.conversation_group(served.pk) in event.groups and events.agent_group(personas.agent.pk) in event.groups
+    assert events.conversation_group(served.pk) in event.groups
+    assert events.agent_group(personas.agent.pk) in event.groups
 
 
 def test_a_rating_changes_once_within_the_window_and_never_again(personas, engine, served):
@@ -160,7 +161,7 @@ def test_bad_input_gets_an_error_and_changes_nothing(personas, engine, served, s
 
 @pytest.mark.parametrize("token", [
     "", "x" * 400, "not-a-token", signing.dumps({"r": 1, "c": 1, "o": 1}, salt="webchat:whatever"),
-])
+], ids=["empty", "too-long", "garbage", "other-salt"])
 def test_a_forged_or_foreign_token_names_nothing(personas, engine, served, token):
     close(engine, served, personas.agent)
     with pytest.raises(DomainError) as error:

@@ -11,9 +11,15 @@ from contactcenter.models import SatisfactionRating
 from contactcenter.selectors import csat as csat_sel
 from tests import factories as f
 from tests.supervision.conftest import client_for, row, text
-from tests.supervision.test_reports import DAY, NOW, at, day, fill_until  # noqa: F401 (the day fixture)
+from tests.supervision.test_reports import DAY, NOW, at, fill_until, make_day
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def day(personas):
+    """The Reports tests' day of 10 March 2027 (three served chats, two rated, one with a comment)."""
+    return make_day(personas)
 
 
 def comments_html(response) -> str:

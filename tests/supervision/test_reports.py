@@ -29,6 +29,10 @@ def at(hour: int, minute: int = 0, second: int = 0) -> datetime:
 
 @pytest.fixture
 def day(personas):
+    return make_day(personas)
+
+
+def make_day(personas):
     """Ventas (chat, service level 60 s) on 10 March: four customers arrive; two are answered
     within a minute, one after two minutes, one leaves after three. Soporte (voice) gets one call
     answered in 10 s. Ana works 09:00-13:00 with a lunch pause 11:00-11:30."""
