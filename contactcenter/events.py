@@ -31,6 +31,7 @@ CONVERSATION_ASSIGNED = "conversation.assigned"
 CONVERSATION_CLOSED = "conversation.closed"
 CONVERSATION_TRANSFERRED = "conversation.transferred"
 CONVERSATION_UPDATED = "conversation.updated"
+CONVERSATION_RATED = "conversation.rated"  # the customer answered (or changed) the satisfaction survey
 MESSAGE_CREATED = "message.created"
 MESSAGE_UPDATED = "message.updated"  # its delivery state changed (sent, delivered, read, failed)
 WRAPUP_STARTED = "wrapup.started"

@@ -210,6 +210,11 @@ DEVICE_GRACE_SECONDS = env_int("DEVICE_GRACE_SECONDS", 30)
 # Attachments given by URL to the inbound API may point at private networks only when allowed
 # (development and tests): otherwise a provider's payload could make the server fetch internal hosts.
 CONNECTORS_ALLOW_PRIVATE_URLS = env_bool("CONNECTORS_ALLOW_PRIVATE_URLS", DEBUG)
+# The address customers reach this server at (e.g. https://cc.example.com): the satisfaction
+# survey's link sent to API providers is absolute with it. Empty: http://localhost:PORT.
+PUBLIC_URL = env.str("PUBLIC_URL", default="").strip().rstrip("/") or f"http://localhost:{PORT}"
+if not PUBLIC_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured(f"PUBLIC_URL must start with http:// or https://, got {PUBLIC_URL!r}")
 
 # --- Auth ---------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "contactcenter.User"

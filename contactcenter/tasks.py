@@ -6,6 +6,7 @@ from datetime import datetime
 from celery import shared_task
 
 from contactcenter.connectors import outbound
+from contactcenter.connectors.csat import outbound as csat_outbound
 from contactcenter.services import devices, jobs, offers, rollups, supervision, wrapup
 from contactcenter.services import sweep as sweeps
 
@@ -41,6 +42,18 @@ def deliver_message(self, message_id: int) -> str:
         if self.request.retries >= self.max_retries:
             return outbound.give_up(message_id, str(error))
         raise self.retry(countdown=outbound.backoff(self.request.retries)) from error
+
+
+@shared_task(name=jobs.CSAT_REQUEST, bind=True, ignore_result=True, max_retries=8)
+def csat_request(self, rating_id: int) -> bool:
+    """Ask the customer for their rating through the channel's provider (WhatsApp, api webhook);
+    retried with backoff while the provider is unreachable. Nothing once answered or expired."""
+    try:
+        return csat_outbound.request(rating_id)
+    except outbound.RetryLater:
+        if self.request.retries >= self.max_retries:
+            return False
+        raise self.retry(countdown=outbound.backoff(self.request.retries)) from None
 
 
 @shared_task(name="contactcenter.tasks.supervision_alerts", ignore_result=True)

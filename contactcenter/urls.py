@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("permissions.urls")),
     path("config/", include("permissions.config.urls")),
     path("chat/", include("contactcenter.connectors.webchat.urls")),
+    path("rate/", include("contactcenter.connectors.csat.urls")),
     path("api/v1/", include("contactcenter.connectors.api.urls")),
     path("webhooks/whatsapp/", include("contactcenter.connectors.whatsapp.urls")),
     path("media/<path:path>", views.media, name="media"),

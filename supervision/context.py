@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext
 
 from contactcenter.models import Conversation, Message, MonitoringSession, Queue, Role, StatusDefinition, User
+from contactcenter.selectors import csat as csat_sel
 from contactcenter.selectors import supervision as sel
 from contactcenter.services import campaigns
 from contactcenter.services.policies import can_end_after_service, can_view_reports
@@ -20,6 +21,10 @@ def visible_queues(user: User) -> list[Queue]:
 def figures_context(user: User, queues: list[Queue] | None = None) -> dict:
     queues = visible_queues(user) if queues is None else queues
     figures = sel.queue_figures(queues)
+    if queues:
+        today = csat_sel.today_by_queue(user.organization_id, user.organization.zone, [q.pk for q in queues])
+        for f in figures:
+            f.csat = today[f.queue.pk]["csat"]
     return {
         "voice_figures": [f for f in figures if f.queue.kind == Queue.Kind.VOICE],
         "chat_figures": [f for f in figures if f.queue.kind == Queue.Kind.CHAT],

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from contactcenter.models import AgentState, Channel, Conversation, Disposition, Queue, Tag, User
+from contactcenter.selectors import csat as csat_sel
 from contactcenter.selectors import reports as sel
 from contactcenter.selectors import rollups
 from contactcenter.selectors.report_ranges import GRANULARITIES, PRESETS, local_today
@@ -78,8 +79,10 @@ def _cell(name: str, value) -> tuple[str, object]:
     """A figure as the page shows it and as the CSV writes it (seconds, percent, counts)."""
     if isinstance(value, timedelta) or (value is None and name in sel.DURATION_FIGURES):
         return duration(value), (round(value.total_seconds(), 1) if value is not None else "")
-    if name in ("service_level", "occupancy", "share"):
+    if name in ("service_level", "occupancy", "share", "csat", "csat_responses"):
         return percent(value), (round(value * 100, 1) if value is not None else "")
+    if name == "csat_average":
+        return ("—", "") if value is None else (formats.number_format(round(value, 1), 1), round(value, 2))
     if name == "concurrency":
         return ("—", "") if value is None else (formats.number_format(round(value, 2), 2), round(value, 2))
     return formats.number_format(value, force_grouping=True), value
@@ -196,7 +199,9 @@ def agents(scope, data, filters) -> dict:
     chart = charts.bar_chart(_("Conversations handled per agent"),
                              [(row.agent.display_name, row["handled"]) for row in rows],
                              x_label=_("Agent"), y_label=_("Conversations"))
-    return {"charts": [("agents", chart)], "table": table}
+    comments = csat_sel.comments(scope, data["period"], agent_id=agent.pk if agent else None,
+                                 page=data.get("page") or 1, **filters)
+    return {"charts": [("agents", chart)], "table": table, "comments": comments}
 
 
 def status_times(scope, data, filters) -> dict:
@@ -283,11 +288,14 @@ def reports(request, tab: str = "overview"):
         agents = agents.filter(pk__in=scope.agent_ids)
     form = ReportFilterForm(request.GET, queues=queues, agents=agents, zone=zone,
                             today=local_today(zone, timezone.now()))
-    ctx = {"tab": tab, "tabs": TABS, "form": form, "presets": PRESETS, "query": request.GET.urlencode()}
+    paging = request.GET.copy()
+    paging.pop("page", None)
+    ctx = {"tab": tab, "tabs": TABS, "form": form, "presets": PRESETS, "query": request.GET.urlencode(),
+           "query_without_page": paging.urlencode()}
     if form.names_what_is_not_theirs():
         raise Http404
     if form.is_valid():
-        data = form.cleaned_data
+        data = {**form.cleaned_data, "page": request.GET.get("page")}
         filters = {"queue_ids": [q.pk for q in data["queue"]], "channel_kind": data["channel"]}
         with timezone.override(zone):
             built = BUILDERS[tab](scope, data, filters)

@@ -169,6 +169,21 @@ class ConversationFactory(factory.django.DjangoModelFactory):
     medium = factory.LazyAttribute(lambda o: "chat" if o.queue.kind == "chat" else "voice")
 
 
+class SatisfactionRatingFactory(factory.django.DjangoModelFactory):
+    """A survey asked now, not answered yet (pass score and answered_at for an answer)."""
+
+    class Meta:
+        model = m.SatisfactionRating
+
+    conversation = factory.SubFactory(ConversationFactory, status="closed")
+    organization = factory.SelfAttribute("conversation.organization")
+    queue = factory.SelfAttribute("conversation.queue")
+    agent = factory.SelfAttribute("conversation.assignee")
+    channel_kind = "webchat"
+    asked_at = factory.LazyFunction(timezone.now)
+    expires_at = factory.LazyAttribute(lambda o: o.asked_at + timedelta(hours=24))
+
+
 class MessageFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = m.Message

@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
-from contactcenter.models import Conversation, StatusInterval, User
+from contactcenter.models import Conversation, SatisfactionRating, StatusInterval, User
 
 
 @pytest.mark.django_db
@@ -38,3 +38,18 @@ def test_the_demo_has_30_days_of_past_work_whose_ledger_tiles_time(settings):
     left = past.filter(status=Conversation.Status.ABANDONED)  # some customers left while waiting
     assert left.exists() and not left.filter(abandoned_at__isnull=True).exists()
     assert not Conversation.objects.filter(enqueued_at__gt=moment).exists()
+
+
+@pytest.mark.django_db
+def test_the_demo_history_has_satisfaction_ratings_for_about_four_in_ten_served_chats(settings):
+    settings.DEBUG = True
+    moment = dt.datetime(2027, 3, 31, 10, 0, tzinfo=dt.UTC)
+    with time_machine.travel(moment, tick=False):
+        call_command("seed_demo", stdout=io.StringIO())
+    asked = SatisfactionRating.objects.all()
+    answered = asked.filter(answered_at__isnull=False)
+    assert asked.count() > 100 and not asked.exclude(conversation__medium="chat").exists()
+    assert 0.3 < answered.count() / asked.count() < 0.5
+    assert answered.exclude(comment="").exists()
+    assert not answered.filter(answered_at__gt=moment).exists()
+    assert set(answered.values_list("score", flat=True)) == {1, 2, 3, 4, 5}

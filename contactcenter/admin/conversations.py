@@ -99,6 +99,16 @@ class TransferAdmin(EngineRecordAdmin):
     list_display = ["conversation", "mode", "from_agent", "to_agent", "to_queue", "status", "created_at"]
 
 
+@admin.register(m.SatisfactionRating)
+class SatisfactionRatingAdmin(EngineRecordAdmin):
+    """Customers' answers to the satisfaction survey: written by the customer, read here."""
+
+    list_display = ["conversation", "queue", "agent", "channel_kind", "score", "asked_at", "answered_at",
+                    "changed_at"]
+    list_filter = ["score", "channel_kind", "queue"]
+    search_fields = ["comment"]
+
+
 @admin.register(m.CampaignContact)
 class CampaignContactAdmin(TenantAdmin):
     """A campaign's list: contacts are added (or imported) here; who has them, the calls made

@@ -18,12 +18,17 @@ class QueueAdminForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if "reoffer_after_seconds" in self.fields:
-            self.fields["reoffer_after_seconds"].required = False
+        for name in ("reoffer_after_seconds", "csat_window_hours"):
+            if name in self.fields:
+                self.fields[name].required = False
 
     def clean_reoffer_after_seconds(self):
         value = self.cleaned_data.get("reoffer_after_seconds")
         return self.instance.reoffer_after_seconds if value is None else value
+
+    def clean_csat_window_hours(self):
+        value = self.cleaned_data.get("csat_window_hours")
+        return self.instance.csat_window_hours if value is None else value
 
 
 @admin.register(m.Queue)

@@ -4,6 +4,7 @@ from .business_hours import BusinessHours, BusinessHoursInterval, Holiday
 from .campaigns import CampaignContact
 from .catalog import AgentSkill, CannedResponse, Disposition, PrerecordedMessage, Skill, Tag
 from .conversations import Attachment, Channel, Contact, Conversation, Message, Offer, Transfer
+from .csat import SatisfactionRating
 from .devices import Device
 from .organizations import ADMIN_ROLES, SUPERVISING_ROLES, Organization, Role, User
 from .queues import Queue, QueueLogin, QueueMembership
@@ -41,6 +42,7 @@ __all__ = [
     "QueueLogin",
     "QueueMembership",
     "Role",
+    "SatisfactionRating",
     "RollupFillState",
     "Skill",
     "StatusDefinition",

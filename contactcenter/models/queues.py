@@ -72,6 +72,14 @@ class Queue(OrganizationOwned):
     auto_reply_queued = models.TextField(
         _("auto-reply when queued"), blank=True, help_text=_("{position} is replaced by the position.")
     )
+    # Customer satisfaction: a chat closed by an agent asks the customer for a 1–5 rating (new
+    # queues: on; the migration turned it off for existing voice and campaign queues).
+    csat_enabled = models.BooleanField(
+        _("ask for a rating after close"), default=True,
+        help_text=_("Chats only: after an agent closes a conversation the customer is asked to rate it from 1 to 5."))
+    csat_window_hours = models.PositiveSmallIntegerField(
+        _("rating window (hours)"), default=24, validators=[MinValueValidator(1), MaxValueValidator(24 * 30)],
+        help_text=_("How long the customer may answer (and change their rating once)."))
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 

@@ -74,6 +74,12 @@ class QueueHour(OrganizationOwned):
     wait_le_600 = models.PositiveIntegerField(default=0)
     wait_le_1800 = models.PositiveIntegerField(default=0)
     wait_over_1800 = models.PositiveIntegerField(default=0)
+    # Customer satisfaction: surveys asked (asked_at in the hour) and answered (answered_at in the
+    # hour; a change later re-fills that hour), the answers of 4–5 and the sum of the scores.
+    csat_asked = models.PositiveIntegerField(default=0)
+    csat_answered = models.PositiveIntegerField(default=0)
+    csat_positive = models.PositiveIntegerField(default=0)
+    csat_score_sum = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("queue hour")
@@ -135,6 +141,11 @@ class AgentHour(OrganizationOwned):
     after_service_count = models.PositiveIntegerField(default=0)
     transfers_in = models.PositiveIntegerField(default=0)
     transfers_out = models.PositiveIntegerField(default=0)
+    # The ratings of the conversations the agent closed (see QueueHour).
+    csat_asked = models.PositiveIntegerField(default=0)
+    csat_answered = models.PositiveIntegerField(default=0)
+    csat_positive = models.PositiveIntegerField(default=0)
+    csat_score_sum = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("agent hour")

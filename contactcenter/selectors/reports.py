@@ -59,16 +59,23 @@ FIGURES = {
         "Average number of chats open at once while the agent was in service (chat handle time ÷ time in "
         "service).")),
     "no_answer": Figure(_("No answer"), _("Times the agent was paused for not answering an offer.")),
+    "csat": Figure(_("CSAT"), _("Satisfied customers: ratings of 4 or 5 as a share of the ratings received "
+                                "(counted in the hour of the first answer).")),
+    "csat_responses": Figure(_("Rating response rate"), _(
+        "Ratings received as a share of the surveys asked (a chat an agent closed, in a queue that asks).")),
+    "csat_average": Figure(_("Average rating"), _("The average score of the ratings received, from 1 to 5.")),
     "share": Figure(_("Share"), _("Of the conversations closed after service in the same queues, agents and "
                                   "period.")),
 }
 QUEUE_FIGURES = ("offered", "handled", "abandoned", "service_level", "average_wait", "p90_wait",
                  "average_first_response", "average_handle", "average_talk", "average_hold",
-                 "average_after_service", "average_resolution", "closed", "transfers_in", "transfers_out")
+                 "average_after_service", "average_resolution", "closed", "transfers_in", "transfers_out",
+                 "csat", "csat_responses", "csat_average")
 DURATION_FIGURES = ("average_wait", "p90_wait", "average_first_response", "average_handle", "average_talk",
                     "average_hold", "average_after_service", "average_resolution")
 AGENT_FIGURES = ("handled", "closed", "average_first_response", "average_handle", "average_talk", "average_hold",
-                 "average_after_service", "transfers_in", "transfers_out")
+                 "average_after_service", "transfers_in", "transfers_out", "csat", "csat_responses",
+                 "csat_average")
 
 # Averages: (sum of microseconds, count). Voice-only sums are summed apart (see `_VOICE`).
 _AVERAGES = {
@@ -78,6 +85,12 @@ _AVERAGES = {
     "average_hold": ("hold_us", "voice_closed"),
     "average_after_service": ("after_service_us", "after_service_count"),
     "average_resolution": ("resolution_us", "closed"),
+}
+# Ratios: (numerator, denominator), both summed over the hours.
+_RATIOS = {
+    "csat": ("csat_positive", "csat_answered"),
+    "csat_responses": ("csat_answered", "csat_asked"),
+    "csat_average": ("csat_score_sum", "csat_answered"),
 }
 # Sums kept for calls only, in the tables that have a medium: talk = voice handle − hold.
 _VOICE = {"voice_handle_us": "handle_us", "voice_closed": "closed"}
@@ -107,6 +120,9 @@ class Totals:
         c = self.counters
         if name == "service_level":
             return c["answered_in_target"] / c["offered"] if c["offered"] else None
+        if name in _RATIOS:
+            part, whole = _RATIOS[name]
+            return c[part] / c[whole] if c[whole] else None
         if name == "p90_wait":
             return wait_percentile([c[column] for column in rollups.WAIT_COLUMNS], 0.9)
         if name == "average_talk":
@@ -133,7 +149,7 @@ def wait_percentile(counts: list[int], share: float) -> timedelta | None:
     return timedelta(seconds=rollups.WAIT_BUCKETS[-1])
 
 
-def _in_scope(scope: Scope, queue_ids) -> set[int] | None:
+def queues_in_scope(scope: Scope, queue_ids) -> set[int] | None:
     """The queue ids a report counts: the reader's, narrowed by the filter."""
     chosen = set(queue_ids or ())
     if scope.queue_ids is None:
@@ -153,7 +169,7 @@ def sums(scope: Scope, period: ReportRange, table: str, group: tuple[str, ...], 
     keys, counters = rollups.KEYS[table], rollups.COUNTERS[table]
     wanted = {"organization_id": scope.organization_id}
     if "queue_id" in keys:
-        allowed = _in_scope(scope, queue_ids)
+        allowed = queues_in_scope(scope, queue_ids)
         agents = {agent_id} if agent_id is not None and "agent_id" in keys else None
     else:
         allowed = None

@@ -19,9 +19,11 @@ from contactcenter.models import (
     Queue,
     QueueHour,
     RollupFillState,
+    SatisfactionRating,
     StatusInterval,
     Transfer,
 )
+from contactcenter.models.csat import POSITIVE_SCORE
 
 HOUR = timedelta(hours=1)
 
@@ -54,6 +56,7 @@ QUEUE_COUNTERS = (
     "offered", "handled", "abandoned", "answered_in_target", "wait_us", "wait_count", "first_response_us",
     "first_response_count", "handle_us", "handle_count", "resolution_us", "closed", "transfers_in",
     "transfers_out", "hold_us", "after_service_us", "after_service_count", *WAIT_COLUMNS,
+    "csat_asked", "csat_answered", "csat_positive", "csat_score_sum",
 )
 
 
@@ -62,7 +65,8 @@ AGENT_COUNTERS = ("microseconds", "entries")
 
 AGENT_WORK_COUNTERS = (
     "handled", "first_response_us", "first_response_count", "closed", "handle_us", "hold_us", "after_service_us",
-    "after_service_count", "transfers_in", "transfers_out",
+    "after_service_count", "transfers_in", "transfers_out", "csat_asked", "csat_answered", "csat_positive",
+    "csat_score_sum",
 )
 
 
@@ -152,6 +156,24 @@ def _transfers(organization_id: int, start: datetime, end: datetime):
     )
 
 
+def rating_counts(organization_id: int, start: datetime, end: datetime):
+    """The satisfaction surveys' counters in [start, end): (hour, queue_id, agent_id, channel
+    kind, medium, counters) for each survey asked (in the hour of asked_at) and each answered (in
+    the hour of answered_at, with the current score: a change re-fills that hour)."""
+    ratings = (
+        SatisfactionRating.objects.filter(organization_id=organization_id)
+        .filter(Q(asked_at__gte=start, asked_at__lt=end) | Q(answered_at__gte=start, answered_at__lt=end))
+        .values_list("queue_id", "agent_id", "channel_kind", "medium", "score", "asked_at", "answered_at")
+        .order_by()
+    )
+    for queue_id, agent_id, kind, medium, score, asked, answered in ratings:
+        if start <= asked < end:
+            yield hour_floor(asked), queue_id, agent_id, kind, medium, {"csat_asked": 1}
+        if answered is not None and start <= answered < end:
+            yield hour_floor(answered), queue_id, agent_id, kind, medium, {
+                "csat_answered": 1, "csat_positive": int(score >= POSITIVE_SCORE), "csat_score_sum": score}
+
+
 def wait_column(wait: timedelta) -> str:
     """The QueueHour histogram column a wait falls in."""
     for bound, column in zip(WAIT_BUCKETS, WAIT_COLUMNS, strict=False):
@@ -215,6 +237,8 @@ def queue_hours_compute(*, organization_id: int, start: datetime, end: datetime,
         rows.bump((hour, to_queue or queue_id, kind or "", medium), transfers_in=1)
         if from_queue is not None:
             rows.bump((hour, from_queue, kind or "", medium), transfers_out=1)
+    for hour, queue_id, _agent, kind, medium, counters in rating_counts(organization_id, start, end):
+        rows.bump((hour, queue_id, kind, medium), **counters)
     return dict(rows)
 
 
@@ -252,6 +276,9 @@ def agent_hours_compute(*, organization_id: int, start: datetime, end: datetime,
             rows.bump((hour, to_agent, to_queue or queue_id, kind or "", medium), transfers_in=1)
         if from_agent is not None:
             rows.bump((hour, from_agent, from_queue or queue_id, kind or "", medium), transfers_out=1)
+    for hour, queue_id, agent_id, kind, medium, counters in rating_counts(organization_id, start, end):
+        if agent_id is not None:
+            rows.bump((hour, agent_id, queue_id, kind, medium), **counters)
     return dict(rows)
 
 

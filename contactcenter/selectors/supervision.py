@@ -48,6 +48,7 @@ class QueueFigures:
     in_service: int = 0
     after_service: int = 0
     paused: int = 0
+    csat: float | None = None  # today's share of ratings of 4–5 (selectors/csat.today_by_queue)
 
     @property
     def service_level(self) -> int | None:

@@ -17,6 +17,7 @@ from contactcenter.models import (
     Offer,
     Queue,
     QueueLogin,
+    SatisfactionRating,
     StatusDefinition,
     SystemStatus,
     Transfer,
@@ -167,9 +168,14 @@ def contact_history(conversation: Conversation, limit: int = 10):
     return list(
         Conversation.objects.filter(contact_id=conversation.contact_id)
         .exclude(pk=conversation.pk)
-        .select_related("queue", "assignee")
+        .select_related("queue", "assignee", "satisfaction_rating")
         .order_by("-enqueued_at")[:limit]
     )
+
+
+def conversation_rating(conversation: Conversation) -> SatisfactionRating | None:
+    """The customer's answer to the conversation's satisfaction survey, once they gave one."""
+    return SatisfactionRating.objects.filter(conversation=conversation, answered_at__isnull=False).first()
 
 
 def canned_responses(user: User):

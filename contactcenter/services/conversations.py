@@ -23,6 +23,7 @@ from contactcenter.services import (
     agent_states,
     agents,
     autoreplies,
+    csat,
     eligibility,
     locks,
     offers,
@@ -231,6 +232,8 @@ def conversation_close(*, conversation: Conversation, by: User, now=None) -> Con
     events.publish(events.CONVERSATION_CLOSED, organization_id=conversation.organization_id,
                    agent_ids=[assignee_id] if assignee_id else [], queue_ids=[conversation.queue_id],
                    conversation_ids=[conversation.pk], by_id=by.pk)
+    if was_assigned:
+        csat.csat_ask(conversation, now=now)
     if state is not None:
         routing.release_locked(state, conversation.medium)
         queue = conversation.queue

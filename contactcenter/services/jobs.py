@@ -13,6 +13,7 @@ from django.db import transaction
 WRAPUP_EXPIRE = "contactcenter.tasks.wrapup_expire"
 OFFER_EXPIRE = "contactcenter.tasks.offer_expire"
 DELIVER_MESSAGE = "contactcenter.tasks.deliver_message"
+CSAT_REQUEST = "contactcenter.tasks.csat_request"
 # Periodic (celery.py's beat): the reports' rollups of the closed hours.
 ROLLUPS_FILL = "contactcenter.tasks.rollups_fill"
 ROLLUPS_REFILL = "contactcenter.tasks.rollups_refill"
@@ -44,6 +45,11 @@ def schedule_offer_expiry(offer) -> None:
 def schedule_delivery(message) -> None:
     """A customer-visible message leaves through its channel's provider (connectors/outbound.py)."""
     enqueue_on_commit(DELIVER_MESSAGE, message.pk)
+
+
+def schedule_csat_request(rating) -> None:
+    """A satisfaction survey leaves through its channel's provider (connectors/csat/outbound.py)."""
+    enqueue_on_commit(CSAT_REQUEST, rating.pk)
 
 
 def schedule_rollups_refill(organization_id: int, hours: list) -> None:

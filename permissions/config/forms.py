@@ -60,7 +60,7 @@ class QueueForm(OrganizationForm):
             "name", "kind", "strategy", "capacity", "priority", "after_service_seconds", "after_service_enforced",
             "offer_timeout_seconds", "reoffer_after_seconds", "service_level_seconds", "required_skills",
             "dispositions", "business_hours", "auto_reply_outside_hours", "auto_reply_no_agents", "auto_reply_queued",
-            "is_active",
+            "csat_enabled", "csat_window_hours", "is_active",
         ]
         widgets = {
             "required_skills": forms.CheckboxSelectMultiple,
@@ -73,6 +73,7 @@ class QueueForm(OrganizationForm):
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, organization=organization, **kwargs)
         self.fields["reoffer_after_seconds"].required = False  # empty: the queue's current value
+        self.fields["csat_window_hours"].required = False
         self.fields["required_skills"].queryset = Skill.objects.filter(organization=organization)
         self.fields["dispositions"].queryset = Disposition.objects.filter(organization=organization, is_active=True)
         self.fields["business_hours"].queryset = BusinessHours.objects.filter(organization=organization)
@@ -83,6 +84,10 @@ class QueueForm(OrganizationForm):
     def clean_reoffer_after_seconds(self):
         value = self.cleaned_data.get("reoffer_after_seconds")
         return self.instance.reoffer_after_seconds if value is None else value
+
+    def clean_csat_window_hours(self):
+        value = self.cleaned_data.get("csat_window_hours")
+        return self.instance.csat_window_hours if value is None else value
 
 
 class MemberForm(forms.Form):

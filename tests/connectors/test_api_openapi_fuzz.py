@@ -49,7 +49,8 @@ def test_the_openapi_document_describes_both_endpoints(client):
     assert response.status_code == 200
     document = response.json()
     assert document["openapi"].startswith("3.1")
-    assert set(document["paths"]) == {"/channels/{key}/messages", "/channels/{key}/calls", "/openapi.json"}
+    assert set(document["paths"]) == {"/channels/{key}/messages", "/channels/{key}/calls",
+                                      "/channels/{key}/ratings", "/openapi.json"}
     for path in ("/channels/{key}/messages", "/channels/{key}/calls"):
         operation = document["paths"][path]["post"]
         assert set(operation["responses"]) == {"202", "400", "401", "404", "413", "429"}

@@ -63,6 +63,9 @@ COVERED_CONSTRAINTS = {
     "agentstatushour_unique",
     "agenthour_unique",
     "outcomehour_disposition_xor_tag",
+    # satisfaction ratings: proven in tests/contactcenter/test_csat.py
+    "rating_score_range",
+    "rating_answered_has_score",
 }
 
 
@@ -576,6 +579,7 @@ STR_BUILDERS = {
     m.SupervisionAlert: lambda: m.SupervisionAlert.objects.create(
         organization=f.OrganizationFactory(), kind=m.SupervisionAlert.Kind.WAIT_OVER, subject_id=7),
     m.QueueHour: lambda: _queue_hour(),
+    m.SatisfactionRating: lambda: f.SatisfactionRatingFactory(),
     m.AgentStatusHour: lambda: _agent_status_hour(),
     m.AgentHour: _agent_hour,
     m.OutcomeHour: _outcome_hour,

@@ -5,14 +5,14 @@ days; scoped to what the reader supervises; the CSV has the page's numbers. Time
 import csv
 import io
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
 from django.conf import settings
 from django.urls import reverse
 
-from contactcenter.models import Conversation, StatusDefinition, StatusInterval
+from contactcenter.models import Conversation, SatisfactionRating, StatusDefinition, StatusInterval
 from contactcenter.services import rollups
 from tests import factories as f
 from tests.supervision.conftest import HTMX, client_for
@@ -29,18 +29,32 @@ def at(hour: int, minute: int = 0, second: int = 0) -> datetime:
 
 @pytest.fixture
 def day(personas):
+    return make_day(personas)
+
+
+def make_day(personas):
     """Ventas (chat, service level 60 s) on 10 March: four customers arrive; two are answered
     within a minute, one after two minutes, one leaves after three. Soporte (voice) gets one call
     answered in 10 s. Ana works 09:00-13:00 with a lunch pause 11:00-11:30."""
     p = personas
     web = f.ChannelFactory(organization=p.organization, queue=p.queue, kind="webchat")
     wa = f.ChannelFactory(organization=p.organization, queue=p.queue, kind="whatsapp")
-    f.ConversationFactory(queue=p.queue, channel=web, enqueued_at=at(9, 0), assigned_at=at(9, 0, 20),
-                          first_response_at=at(9, 1), closed_at=at(9, 10), status="closed", assignee=p.agent)
-    f.ConversationFactory(queue=p.queue, channel=web, enqueued_at=at(10, 0), assigned_at=at(10, 0, 40),
-                          first_response_at=at(10, 1), closed_at=at(10, 20), status="closed", assignee=p.agent)
-    f.ConversationFactory(queue=p.queue, channel=wa, enqueued_at=at(12, 0), assigned_at=at(12, 2),
-                          first_response_at=at(12, 3), closed_at=at(12, 32), status="closed", assignee=p.colleague)
+    first = f.ConversationFactory(queue=p.queue, channel=web, enqueued_at=at(9, 0), assigned_at=at(9, 0, 20),
+                                  first_response_at=at(9, 1), closed_at=at(9, 10), status="closed", assignee=p.agent)
+    second = f.ConversationFactory(queue=p.queue, channel=web, enqueued_at=at(10, 0), assigned_at=at(10, 0, 40),
+                                   first_response_at=at(10, 1), closed_at=at(10, 20), status="closed",
+                                   assignee=p.agent)
+    third = f.ConversationFactory(queue=p.queue, channel=wa, enqueued_at=at(12, 0), assigned_at=at(12, 2),
+                                  first_response_at=at(12, 3), closed_at=at(12, 32), status="closed",
+                                  assignee=p.colleague)
+    # Each served chat was asked for a rating: the first answered 5 (with a comment), the second
+    # never answered, the third 2.
+    for conversation, score, comment in ((first, 5, "¡Muy amable!"), (second, None, ""), (third, 2, "")):
+        SatisfactionRating.objects.create(
+            organization=p.organization, conversation=conversation, queue=p.queue, agent=conversation.assignee,
+            channel_kind=conversation.channel.kind, asked_at=conversation.closed_at,
+            expires_at=conversation.closed_at + timedelta(hours=24), score=score, comment=comment,
+            answered_at=conversation.closed_at + timedelta(minutes=20) if score else None)
     f.ConversationFactory(queue=p.queue, channel=wa, enqueued_at=at(12, 30), closed_at=at(12, 33),
                           abandoned_at=at(12, 33), status="abandoned")
     f.ConversationFactory(queue=p.other_queue, enqueued_at=at(15, 0), assigned_at=at(15, 0, 10),
@@ -89,9 +103,10 @@ def test_the_queues_tab_shows_each_figure_of_the_day_from_the_filled_rollups(day
     # Talk | Hold | After service | Resolution | Closed | Transfers in | out. Sofía supervises Ventas only.
     # Waits 20, 40 and 120 s: 2 of 4 offered within 60 s; the p90 falls in the 90-120 s step, 70 % into
     # it (1:51); first responses 40, 20 and 60 s; handle 9:40, 19:20 and 30:00; resolution 10, 20 and
-    # 32 min; no calls (no talk or hold time) and no after service.
+    # 32 min; no calls (no talk or hold time) and no after service. CSAT | Rating response rate |
+    # Average rating: 3 surveys, 2 answered (5 and 2): one satisfied of two, 2 of 3 answered, 3.5.
     assert table(response) == [["Ventas", "4", "3", "1", "50.0 %", "1:00", "1:51", "0:40", "19:40", "—", "—", "—",
-                                "20:40", "3", "0", "0"]]
+                                "20:40", "3", "0", "0", "50.0 %", "66.7 %", "3.5"]]
 
 
 def test_hours_not_filled_yet_give_the_same_numbers_computed_live(day):
@@ -205,11 +220,14 @@ def test_the_agents_tab_shows_each_agents_work_and_time(day):
     fill_until(NOW)
     rows = table(client_for(day.admin).get(reverse("supervision:reports-tab", args=["agents"]) + "?" + DAY))
     by_name = {row[0]: row[1:] for row in rows}
-    # Handled | Closed | First response | Handle | Talk | Hold | After service | Transfers in | out |
-    # No answer | Occupancy | Concurrency. Ana: two chats (first responses 40 and 20 s, handle 9:40 and
-    # 19:20), Ready 3 h 30 and never in service. Luis: a WhatsApp chat (1 min, 30 min) and a call of 4:50.
-    assert by_name["Ana López"] == ["2", "2", "0:30", "14:30", "—", "—", "—", "0", "0", "0", "0.0 %", "—"]
-    assert by_name["Luis Pérez"][:10] == ["2", "2", "1:00", "17:25", "4:50", "0:00", "—", "0", "0", "0"]
+    # Handled | Closed | First response | Handle | Talk | Hold | After service | Transfers in | out | CSAT |
+    # Rating response rate | Average rating | No answer | Occupancy | Concurrency. Ana: two chats (first
+    # responses 40 and 20 s, handle 9:40 and 19:20; one rated 5, one not rated), Ready 3 h 30 and never in
+    # service. Luis: a WhatsApp chat (1 min, 30 min, rated 2) and a call of 4:50.
+    assert by_name["Ana López"] == ["2", "2", "0:30", "14:30", "—", "—", "—", "0", "0", "100.0 %", "50.0 %", "5.0",
+                                    "0", "0.0 %", "—"]
+    assert by_name["Luis Pérez"][:13] == ["2", "2", "1:00", "17:25", "4:50", "0:00", "—", "0", "0", "0.0 %",
+                                          "100.0 %", "2.0", "0"]
 
 
 @time_machine.travel(NOW, tick=False)

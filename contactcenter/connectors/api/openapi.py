@@ -18,7 +18,8 @@ class _Schema(GenerateJsonSchema):
 def _request_schemas() -> dict:
     """The request bodies' schemas (and the Attachment and Location they use), from the very
     models that validate them."""
-    _, schemas = models_json_schema([(validation.InboundMessage, "validation"), (validation.CallEvent, "validation")],
+    _, schemas = models_json_schema([(validation.InboundMessage, "validation"), (validation.CallEvent, "validation"),
+                                     (validation.InboundRating, "validation")],
                                     ref_template="#/components/schemas/{model}", schema_generator=_Schema)
     return schemas["$defs"]
 
@@ -88,6 +89,37 @@ def document(server_url: str = "/api/v1/") -> dict:
                         "conversation_id": _ID,
                         "conversation_status": {"enum": ["queued", "offered", "assigned", "closed", "abandoned"]},
                         "call_state": {"type": "string"},
+                    },
+                },
+                "RatingAccepted": {
+                    "type": "object",
+                    "required": ["status", "duplicate", "conversation_id", "score", "changed"],
+                    "properties": {
+                        "status": {"const": "accepted"},
+                        "duplicate": {"type": "boolean", "description": "true when the same answer was stored already"},
+                        "conversation_id": _ID,
+                        "score": _ID,
+                        "changed": {"type": "boolean", "description": "true once the one change was used"},
+                    },
+                },
+                "RatingRequested": {
+                    "type": "object",
+                    "description": "POSTed to the channel's webhook URL (signed like messages) when an agent closed "
+                                   "a conversation whose queue asks for ratings. Show the question and a 1–5 scale, "
+                                   "then POST the answer to /channels/{key}/ratings, or send the customer to "
+                                   "rating_url (a signed page).",
+                    "properties": {
+                        "event": {"const": "conversation.rating_requested"},
+                        "conversation_id": _ID,
+                        "channel": {"type": "string"},
+                        "contact": {"type": "object", "properties": {"external_id": {"type": "string"},
+                                                                     "name": {"type": "string"}}},
+                        "rating_url": {"type": "string", "format": "uri"},
+                        "token": {"type": "string"},
+                        "scale": {"type": "object"},
+                        "question": {"type": "string"},
+                        "asked_at": _MOMENT,
+                        "expires_at": _MOMENT,
                     },
                 },
                 "Error": {
@@ -164,6 +196,25 @@ def document(server_url: str = "/api/v1/") -> dict:
                     },
                 }
             },
+            "/channels/{key}/ratings": {
+                "post": {
+                    "operationId": "rateConversation",
+                    "summary": "The customer's satisfaction rating of a conversation (1–5, optional comment)",
+                    "description": "Once per conversation, changed at most once, within the queue's window "
+                                   "(default 24 h) after conversation.rating_requested.",
+                    "parameters": [key],
+                    "security": [{"signature": []}],
+                    "requestBody": {"required": True, "content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/InboundRating"}}}},
+                    "responses": {
+                        "200": {"description": "Stored (or the same answer again: duplicate).",
+                                "content": {"application/json": {
+                                    "schema": {"$ref": "#/components/schemas/RatingAccepted"}}}},
+                        "409": _error("The survey is over: expired, already changed once, or never asked."),
+                        **_errors(),
+                    },
+                }
+            },
             "/openapi.json": {
                 "get": {
                     "operationId": "openapi",
@@ -181,6 +232,14 @@ def document(server_url: str = "/api/v1/") -> dict:
                         "schema": {"$ref": "#/components/schemas/OutboundMessage"}}}},
                     "responses": {"200": {"description": "Accepted by the provider."}},
                 }
-            }
+            },
+            "conversation.rating_requested": {
+                "post": {
+                    "summary": "Ask the customer to rate the conversation an agent closed",
+                    "requestBody": {"content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/RatingRequested"}}}},
+                    "responses": {"200": {"description": "Accepted by the provider."}},
+                }
+            },
         },
     }

@@ -31,6 +31,7 @@ from pydantic import (
 from pydantic_core import ErrorDetails, PydanticCustomError
 
 from contactcenter import models
+from contactcenter.models.csat import MAX_COMMENT, SCORE_MAX, SCORE_MIN
 from contactcenter.services.conversations import PRIORITY_MAX, PRIORITY_MIN
 from contactcenter.services.inbound import CALL_EVENTS, MAX_PARTS
 from contactcenter.services.messages import MAX_TEXT
@@ -255,6 +256,18 @@ class CallEvent(Body):
     priority: Priority | None = None
 
 
+class InboundRating(Body):
+    """The customer's answer to the satisfaction survey of a conversation on this channel."""
+
+    conversation_id: Annotated[int, Field(ge=1, le=2**63 - 1, description="The conversation the rating is for "
+                                                                          "(conversation.rating_requested gave it)."),
+                               _one_message(lambda: _("Must be a conversation id (a whole number)."))]
+    score: Annotated[int, Field(ge=SCORE_MIN, le=SCORE_MAX, description="1 (very bad) to 5 (very good)."),
+                     _one_message(lambda: _("Must be a whole number from %(min)s to %(max)s.")
+                                  % {"min": SCORE_MIN, "max": SCORE_MAX})]
+    comment: Text(MAX_COMMENT, multiline=True) = ""
+
+
 def _fields(model: type[BaseModel]) -> frozenset[str]:
     return frozenset(field.alias or name for name, field in model.model_fields.items())
 
@@ -318,3 +331,7 @@ def message(body: bytes) -> tuple[InboundMessage | None, Errors]:
 
 def call(body: bytes) -> tuple[CallEvent | None, Errors]:
     return read(CallEvent, body)
+
+
+def rating(body: bytes) -> tuple[InboundRating | None, Errors]:
+    return read(InboundRating, body)

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from contactcenter.connectors import http, signing, webhooks
 from contactcenter.connectors.api import openapi, validation
 from contactcenter.models import Channel
-from contactcenter.services import inbound, uploads
+from contactcenter.services import csat, inbound, uploads
 from contactcenter.services.errors import DomainError
 
 MAX_BODY = 8 * 1024 * 1024  # base64 attachments included; larger files come by url
@@ -172,6 +172,31 @@ def calls(request, key: str):
         "conversation_status": conversation.status,
         "call_state": conversation.call_state,
     }, not report.changed)
+
+
+@csrf_exempt
+@require_POST
+def ratings(request, key: str):
+    """The customer's satisfaction rating, collected by the provider (conversation.rating_requested):
+    200 when stored (or the same answer again: duplicate), 404 for a conversation that is not
+    this channel's, 409 when the survey is over (expired, already changed once, never asked)."""
+    channel, body = _accept(request, key, kinds=MESSAGE_KINDS, medium="chat")
+    if channel is None:
+        return body
+    data, errors = validation.rating(body)
+    if data is None:
+        return _invalid(errors)
+    try:
+        rating, changed = csat.csat_answer_conversation(channel=channel, conversation_id=data.conversation_id,
+                                                        score=data.score, comment=data.comment)
+    except DomainError as error:
+        if error.code == "not_found":
+            return webhooks.error(404, "not_found", error.message)
+        if error.code in ("score", "comment"):
+            return _invalid({error.code: [str(error.message)]})
+        return webhooks.error(409, error.code, error.message)
+    return JsonResponse({"status": "accepted", "duplicate": not changed, "conversation_id": rating.conversation_id,
+                         "score": rating.score, "changed": rating.changed_at is not None})
 
 
 @require_GET

@@ -1,7 +1,8 @@
 """What the web chat page shows; the views and the socket render the same partials with it."""
 
-from contactcenter.models import Channel, Conversation, Message
-from contactcenter.services import uploads
+from contactcenter.connectors.csat.views import rating_context
+from contactcenter.models import Channel, Conversation, Message, SatisfactionRating
+from contactcenter.services import csat, uploads
 from contactcenter.services.autoreplies import waiting_position
 
 PAGE = "webchat/chat.html"
@@ -32,4 +33,8 @@ def chat_context(channel: Channel, conversation: Conversation | None, token: str
     if conversation is not None:
         context["messages"] = visible_messages(conversation)
         context["position"] = waiting_position(conversation)
+        if not conversation.is_open:  # the satisfaction survey, once an agent closed it
+            rating = SatisfactionRating.objects.filter(conversation=conversation).first()
+            if rating is not None:
+                context |= rating_context(rating, csat.csat_token(rating))
     return context

@@ -17,8 +17,9 @@ from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
 
 from contactcenter.connectors import http, outbound
+from contactcenter.connectors.csat import outbound as csat_outbound
 from contactcenter.models import Channel
-from contactcenter.services import delivery, inbound, uploads
+from contactcenter.services import csat, delivery, inbound, uploads
 from contactcenter.services.errors import DomainError
 from contactcenter.services.messages import MAX_TEXT
 
@@ -130,8 +131,10 @@ def receive_message(channel: Channel, message: dict, names: dict) -> bool:
             return False
     except inbound.InvalidField:
         return False
-    fields = {"text": "", "uploads": [], "location": None}
     content = message.get(kind) if isinstance(kind, str) and isinstance(message.get(kind), dict) else {}
+    if (rated := receive_rating(channel, sender, kind, content)) is not None:
+        return rated
+    fields = {"text": "", "uploads": [], "location": None}
     if kind == "text":
         fields["text"] = _text(content.get("body"))
     elif kind in MEDIA_TYPES:
@@ -160,6 +163,32 @@ def receive_message(channel: Channel, message: dict, names: dict) -> bool:
         logger.warning("whatsapp %s: message %s refused: %s", channel.public_key, wamid, error.message)
         return False
     return True
+
+
+def receive_rating(channel: Channel, sender: str, kind, content: dict) -> bool | None:
+    """A customer's answer to the satisfaction survey: a row of our list message (its id names
+    the survey by its signed token), or the plain-text fallback "1".."5" while a survey of theirs
+    waits. None: not an answer, an ordinary message."""
+    if kind == "interactive":
+        reply = content.get("list_reply") or content.get("button_reply") or {}
+        parsed = csat_outbound.parse_reply(reply.get("id") if isinstance(reply, dict) else None)
+        if parsed is None:
+            return None
+        score, token = parsed
+        try:
+            csat.csat_answer(token=token, score=score, channel=channel)
+        except DomainError as error:  # late, changed twice, another channel's: nothing changes
+            logger.info("whatsapp %s: rating refused: %s", channel.public_key, error.message)
+            return False
+        return True
+    text = _text(content.get("body"), 10) if kind == "text" else ""
+    if len(text) == 1 and text in "12345":
+        try:
+            rating = csat.csat_answer_from_contact(channel=channel, external_id=sender, score=int(text))
+        except DomainError:
+            return None
+        return True if rating is not None else None
+    return None
 
 
 def download_media(channel: Channel, content: dict, kind: str) -> ContentFile:

@@ -1,7 +1,9 @@
 """Plausible past activity for an organization, written with bulk inserts: the agents' status
 ledger (shifts with Online, Ready, In service, After service, a pause, Offline; the intervals tile
 time with no gap or overlap) and closed conversations (arrivals over the working day, waits,
-answers, handle times, dispositions, tags, some customers who left while waiting).
+answers, handle times, dispositions, tags, some customers who left while waiting, and the
+customers' satisfaction ratings: every served chat of a queue that asks gets a survey, about 40 %
+of them an answer, some with a comment).
 
 seed_demo gives the demo 30 days of it, so that a new user sees full reports on first run; the
 reports benchmark uses the same generator for a year. Deterministic for a given `seed`.
@@ -15,7 +17,17 @@ from dataclasses import dataclass
 from django.db.models import Min
 from django.utils import timezone
 
-from contactcenter.models import Conversation, Queue, StatusDefinition, StatusInterval, SystemStatus, Tag, User
+from contactcenter.models import (
+    Channel,
+    Conversation,
+    Queue,
+    SatisfactionRating,
+    StatusDefinition,
+    StatusInterval,
+    SystemStatus,
+    Tag,
+    User,
+)
 
 S = SystemStatus
 C = Conversation.Status
@@ -98,6 +110,7 @@ def conversations(organization, queues: list[Queue], members: dict[int, list[Use
     dispositions = {q.pk: list(q.dispositions.all()) for q in queues}
     tags = list(Tag.objects.filter(organization=organization))
     rows, tagged, written = [], [], 0
+    ratings = _Ratings(until)
     day = first_day
     while dt.datetime.combine(day, dt.time(), tzinfo=zone) < until:
         for queue in queues:
@@ -138,17 +151,55 @@ def conversations(organization, queues: list[Queue], members: dict[int, list[Use
                     if tags and not left and rng.random() < 0.25:
                         tagged.append((conversation, rng.choice(tags)))
             if len(rows) >= BATCH:
-                written += _save(rows, tagged)
+                written += _save(rows, tagged, ratings)
                 rows, tagged = [], []
         day += dt.timedelta(days=1)
-    return written + _save(rows, tagged)
+    return written + _save(rows, tagged, ratings)
 
 
-def _save(rows: list[Conversation], tagged: list) -> int:
+def _save(rows: list[Conversation], tagged: list, ratings: "_Ratings") -> int:
     saved = Conversation.objects.bulk_create(rows)
     links = Conversation.tags.through
     links.objects.bulk_create([links(conversation_id=c.pk, tag_id=t.pk) for c, t in tagged if c.pk])
+    SatisfactionRating.objects.bulk_create(ratings.for_conversations(saved))
     return len(saved)
+
+
+COMMENTS = {
+    5: ["¡Muy rápido y amable, gracias!", "Me resolvieron todo a la primera.", "Excelente atención."],
+    4: ["Bien, aunque tuve que esperar un poco.", "Buena atención."],
+    3: ["Correcto, sin más.", "Me costó explicar el problema."],
+    2: ["Tardaron demasiado en contestar.", "No quedó del todo resuelto."],
+    1: ["No me solucionaron nada.", "Me dejaron esperando mucho tiempo."],
+}
+ASKING = {Channel.Kind.WEBCHAT, Channel.Kind.WHATSAPP, Channel.Kind.API}
+
+
+class _Ratings:
+    """The surveys of the served chats (own random stream: the conversations stay the same with
+    or without them)."""
+
+    def __init__(self, until: dt.datetime):
+        self.rng, self.until = random.Random(20), until
+
+    def for_conversations(self, saved: list[Conversation]) -> list[SatisfactionRating]:
+        rows = []
+        for c in saved:
+            if (c.pk is None or c.status != C.CLOSED or c.medium != "chat" or c.channel is None
+                    or c.channel.kind not in ASKING or not c.queue.csat_enabled):
+                continue
+            rating = SatisfactionRating(
+                organization_id=c.organization_id, conversation_id=c.pk, queue_id=c.queue_id, agent_id=c.assignee_id,
+                channel_kind=c.channel.kind, medium=c.medium, asked_at=c.closed_at,
+                expires_at=c.closed_at + dt.timedelta(hours=c.queue.csat_window_hours))
+            answered = c.closed_at + dt.timedelta(minutes=self.rng.randint(1, 180))
+            if self.rng.random() < 0.4 and answered < self.until:
+                rating.score = self.rng.choices((5, 4, 3, 2, 1), weights=(45, 30, 12, 7, 6))[0]
+                rating.answered_at = answered
+                if self.rng.random() < 0.35:
+                    rating.comment = self.rng.choice(COMMENTS[rating.score])
+            rows.append(rating)
+        return rows
 
 
 def _poisson(rng: random.Random, mean: float) -> int:
