@@ -7,6 +7,7 @@ from .conversations import Attachment, Channel, Contact, Conversation, Message, 
 from .devices import Device
 from .organizations import ADMIN_ROLES, SUPERVISING_ROLES, Organization, Role, User
 from .queues import Queue, QueueLogin, QueueMembership
+from .schedules import AgentSchedule, Schedule, ScheduleBreak, ScheduleException, ScheduleShift
 from .reports import AgentHour, AgentStatusHour, OutcomeHour, QueueHour, RollupFillState
 from .supervision import MonitoringSession, SupervisionAlert
 
@@ -14,6 +15,7 @@ __all__ = [
     "ADMIN_ROLES",
     "NO_ANSWER_CODE",
     "SUPERVISING_ROLES",
+    "AgentSchedule",
     "AgentSkill",
     "AgentState",
     "AgentHour",
@@ -42,6 +44,10 @@ __all__ = [
     "QueueMembership",
     "Role",
     "RollupFillState",
+    "Schedule",
+    "ScheduleBreak",
+    "ScheduleException",
+    "ScheduleShift",
     "Skill",
     "StatusDefinition",
     "StatusInterval",
