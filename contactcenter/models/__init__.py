@@ -7,8 +7,8 @@ from .conversations import Attachment, Channel, Contact, Conversation, Message, 
 from .devices import Device
 from .organizations import ADMIN_ROLES, SUPERVISING_ROLES, Organization, Role, User
 from .queues import Queue, QueueLogin, QueueMembership
-from .schedules import AgentSchedule, Schedule, ScheduleBreak, ScheduleException, ScheduleShift
 from .reports import AgentHour, AgentStatusHour, OutcomeHour, QueueHour, RollupFillState
+from .schedules import AgentSchedule, Schedule, ScheduleBreak, ScheduleException, ScheduleShift
 from .supervision import MonitoringSession, SupervisionAlert
 
 __all__ = [
