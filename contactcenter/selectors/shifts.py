@@ -13,6 +13,8 @@ import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext_lazy as _
+
 from contactcenter.models import (
     AgentSchedule,
     Holiday,
@@ -164,3 +166,55 @@ def next_boundary(shifts: list[Shift], at: datetime.datetime) -> datetime.dateti
     """The first start or end of a shift or break after `at`."""
     moments = [m for s in shifts for m in (s.start, s.end, *(x for b in s.breaks for x in (b.start, b.end)))]
     return min((m for m in moments if m > at), default=None)
+
+
+# --- Adherence (the supervisor panel, computed on render) -------------------------------------------
+
+WORKING = ("ready", "in_service", "after_service", "dialing")
+ADHERENCE_LABELS = {
+    "in_shift": _("In shift"),
+    "on_break": _("On break"),
+    "late": _("Late to log in"),
+    "left_early": _("Logged out early"),
+    "not_ready": _("In shift, not ready"),
+    "skipped_break": _("Working through a break"),
+    "break_overrun": _("Break overrun"),
+    "off_shift_working": _("Working outside shift"),
+}
+
+
+def adherence_code(shifts: list[Shift], *, status_code: str, is_pause: bool, status_id: int, since,
+                   now: datetime.datetime) -> str:
+    """Where the agent is against their schedule now ("" when there is nothing to say)."""
+    shift = next((s for s in shifts if s.contains(now)), None)
+    ended_breaks = [b for s in shifts for b in s.breaks if b.end <= now and b.end > now - datetime.timedelta(hours=12)]
+    if is_pause and any(b.pause_id == status_id and since <= b.end for b in ended_breaks):
+        return "break_overrun"
+    if shift is None:
+        return "off_shift_working" if status_code in WORKING else ""
+    if shift.break_at(now) is not None:
+        return "on_break" if is_pause else "skipped_break"
+    if status_code in WORKING:
+        return "in_shift"
+    if status_code == "offline":
+        return "left_early" if since > shift.start else "late"
+    return "not_ready"
+
+
+def annotate_adherence(rows, organization: Organization, now: datetime.datetime) -> None:
+    """Fill `adherence` on supervision rows (AgentRow) from their agents' shifts: one batch."""
+    scheduled = set(AgentSchedule.objects.filter(agent_id__in=[r.agent.pk for r in rows])
+                    .values_list("agent_id", flat=True))
+    scheduled |= set(ScheduleException.objects.filter(agent_id__in=[r.agent.pk for r in rows], date__gte=(
+        now - datetime.timedelta(days=1)).date()).values_list("agent_id", flat=True))
+    if not scheduled:
+        return
+    found = shifts_for_agents(organization, scheduled, now - datetime.timedelta(hours=12), now + datetime.timedelta(
+        minutes=1))
+    for row in rows:
+        if row.agent.pk not in found:
+            continue
+        status = row.state.status
+        row.adherence = adherence_code(found[row.agent.pk], status_code=status.code, is_pause=status.is_pause,
+                                       status_id=status.pk, since=row.state.since, now=now)
+        row.adherence_label = str(ADHERENCE_LABELS.get(row.adherence, ""))
