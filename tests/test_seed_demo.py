@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
-from contactcenter.models import Conversation, StatusInterval, User
+from contactcenter.models import AgentSchedule, Conversation, StatusInterval, User
 
 
 @pytest.mark.django_db
@@ -38,3 +38,14 @@ def test_the_demo_has_30_days_of_past_work_whose_ledger_tiles_time(settings):
     left = past.filter(status=Conversation.Status.ABANDONED)  # some customers left while waiting
     assert left.exists() and not left.filter(abandoned_at__isnull=True).exists()
     assert not Conversation.objects.filter(enqueued_at__gt=moment).exists()
+
+
+@pytest.mark.django_db
+def test_every_demo_agent_has_a_schedule_and_one_works_overnight(settings):
+    settings.DEBUG = True
+    call_command("seed_demo", stdout=io.StringIO())
+    agents = User.objects.filter(organization__slug="demo", username__startswith="agent")
+    assigned = AgentSchedule.objects.filter(agent__in=agents).select_related("schedule")
+    assert {a.agent_id for a in assigned} == set(agents.values_list("pk", flat=True))
+    assert any(shift.crosses_midnight and shift.ends != shift.starts
+               for a in assigned for shift in a.schedule.shifts.all())
