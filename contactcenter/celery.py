@@ -23,6 +23,9 @@ def setup_periodic_tasks(sender, **kwargs):
     sender.add_periodic_task(
         15.0, sender.signature("contactcenter.tasks.supervision_alerts"), name="supervision_alerts"
     )
+    # Shifts: the agents whose phase changes are due, every minute; everyone recomputed every 15.
+    sender.add_periodic_task(60.0, sender.signature("contactcenter.tasks.shifts_due"), name="shifts_due")
+    sender.add_periodic_task(900.0, sender.signature("contactcenter.tasks.shifts_sweep"), name="shifts_sweep")
     # Hours close once an hour; every 5 minutes keeps the reports' lag short after a pause.
     sender.add_periodic_task(300.0, sender.signature("contactcenter.tasks.rollups_fill"), name="rollups_fill")
 

@@ -7,7 +7,7 @@ from celery import shared_task
 
 from contactcenter.connectors import outbound
 from contactcenter.connectors.csat import outbound as csat_outbound
-from contactcenter.services import devices, jobs, offers, rollups, supervision, wrapup
+from contactcenter.services import devices, jobs, offers, rollups, shifts, supervision, wrapup
 from contactcenter.services import sweep as sweeps
 
 
@@ -79,3 +79,15 @@ def rollups_refill(organization_id: int, hours: list[str]) -> int:
     """Late corrections: re-fill these already filled hours (ISO datetimes, UTC)."""
     return rollups.rollups_refill_hours(organization_id=organization_id,
                                         hours=[datetime.fromisoformat(hour) for hour in hours])
+
+
+@shared_task(name=jobs.SHIFTS_DUE, ignore_result=True)
+def shifts_due() -> int:
+    """Shift starts, ends and breaks due by now (each agent's stored next change)."""
+    return shifts.shifts_due()
+
+
+@shared_task(name=jobs.SHIFTS_SWEEP, ignore_result=True)
+def shifts_sweep() -> int:
+    """Every scheduled agent recomputed from their schedule: what a lost run missed."""
+    return shifts.shifts_sweep()

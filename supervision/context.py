@@ -3,10 +3,12 @@
 import re
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from contactcenter.models import Conversation, Message, MonitoringSession, Queue, Role, StatusDefinition, User
 from contactcenter.selectors import csat as csat_sel
+from contactcenter.selectors import shifts
 from contactcenter.selectors import supervision as sel
 from contactcenter.services import campaigns
 from contactcenter.services.policies import can_end_after_service, can_view_reports
@@ -39,10 +41,12 @@ def alerts_context(user: User) -> dict:
 
 def overview_context(user: User) -> dict:
     queues = visible_queues(user)
+    rows = sel.agent_rows(user.organization_id, [q.pk for q in queues])
+    shifts.annotate_adherence(rows, user.organization, timezone.now())
     return {
         **figures_context(user, queues),
         **alerts_context(user),
-        "agent_rows": sel.agent_rows(user.organization_id, [q.pk for q in queues]),
+        "agent_rows": rows,
         "may_view_reports": can_view_reports(user),
     }
 
@@ -50,6 +54,7 @@ def overview_context(user: User) -> dict:
 def agent_row_context(user: User, agent_id: int, queue_ids=None) -> dict | None:
     queue_ids = access.supervised_queue_ids(user) if queue_ids is None else list(queue_ids)
     rows = sel.agent_rows(user.organization_id, queue_ids, agent_ids=[agent_id])
+    shifts.annotate_adherence(rows, user.organization, timezone.now())
     return {"row": rows[0]} if rows else None
 
 

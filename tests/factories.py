@@ -2,7 +2,7 @@
 agent state (Offline), as the services create them."""
 
 import uuid
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 
 import factory
 from django.utils import timezone
@@ -321,6 +321,59 @@ class HolidayFactory(factory.django.DjangoModelFactory):
     organization = factory.SelfAttribute("hours.organization")
     date = factory.LazyFunction(lambda: timezone.localdate())
     name = "Festivo"
+
+
+class ScheduleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.Schedule
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Turno {n}")
+
+
+class ScheduleShiftFactory(factory.django.DjangoModelFactory):
+    """Monday 08:00–15:00 unless told otherwise."""
+
+    class Meta:
+        model = m.ScheduleShift
+
+    schedule = factory.SubFactory(ScheduleFactory)
+    organization = factory.SelfAttribute("schedule.organization")
+    weekday = 0
+    starts = time(8)
+    ends = time(15)
+
+
+class ScheduleBreakFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.ScheduleBreak
+
+    shift = factory.SubFactory(ScheduleShiftFactory)
+    organization = factory.SelfAttribute("shift.organization")
+    starts = time(11, 30)
+    minutes = 30
+    pause = factory.LazyAttribute(lambda b: m.StatusDefinition.objects.filter(
+        organization=b.organization, kind="pause").first() or PauseReasonFactory(organization=b.organization))
+
+
+class AgentScheduleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.AgentSchedule
+
+    agent = factory.SubFactory(AgentFactory)
+    organization = factory.SelfAttribute("agent.organization")
+    schedule = factory.SubFactory(ScheduleFactory, organization=factory.SelfAttribute("..organization"))
+    valid_from = date(2020, 1, 1)
+
+
+class ScheduleExceptionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.ScheduleException
+
+    agent = factory.SubFactory(AgentFactory)
+    organization = factory.SelfAttribute("agent.organization")
+    date = date(2027, 3, 1)
+    kind = m.ScheduleException.Kind.DAY_OFF
 
 
 def open_workspace(agent) -> m.Device:

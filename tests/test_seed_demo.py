@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
-from contactcenter.models import Conversation, SatisfactionRating, StatusInterval, User
+from contactcenter.models import AgentSchedule, Conversation, SatisfactionRating, StatusInterval, User
 
 
 @pytest.mark.django_db
@@ -53,3 +53,14 @@ def test_the_demo_history_has_satisfaction_ratings_for_about_four_in_ten_served_
     assert answered.exclude(comment="").exists()
     assert not answered.filter(answered_at__gt=moment).exists()
     assert set(answered.values_list("score", flat=True)) == {1, 2, 3, 4, 5}
+
+
+@pytest.mark.django_db
+def test_every_demo_agent_has_a_schedule_and_one_works_overnight(settings):
+    settings.DEBUG = True
+    call_command("seed_demo", stdout=io.StringIO())
+    agents = User.objects.filter(organization__slug="demo", username__startswith="agent")
+    assigned = AgentSchedule.objects.filter(agent__in=agents).select_related("schedule")
+    assert {a.agent_id for a in assigned} == set(agents.values_list("pk", flat=True))
+    assert any(shift.crosses_midnight and shift.ends != shift.starts
+               for a in assigned for shift in a.schedule.shifts.all())

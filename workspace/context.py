@@ -2,8 +2,10 @@
 consumer renders single regions from the same partials with the same context."""
 
 from django.urls import reverse
+from django.utils import timezone
 
 from contactcenter.models import CampaignContact, Conversation, PrerecordedMessage, Queue, Tag, Transfer, User
+from contactcenter.selectors import shifts
 from contactcenter.selectors import workspace as sel
 from contactcenter.services import campaigns, telephony, uploads, wrapup
 from contactcenter.services.policies import (
@@ -46,10 +48,16 @@ def bar_context(user: User) -> dict:
             .exclude(pk__in=member_ids | set(logged_in)).order_by("name")
         )
     state = sel.agent_state(user)
+    off_shift = state is not None and not state.in_shift
     return {
         "state": state,
         "blockers": work_blockers(state, has_member_queues=any(m.queue.is_active for m in member_queues),
-                                  logged_in=bool(logged_in), may_log_in_elsewhere=bool(unassigned_queues)),
+                                  logged_in=bool(logged_in), may_log_in_elsewhere=bool(unassigned_queues),
+                                  off_shift=off_shift and user.organization.shift_routing,
+                                  overtime=user.organization.shift_allow_overtime),
+        "off_shift": off_shift,
+        "shift_zone": user.organization.time_zone,
+        "next_shift_start": shifts.next_shift_start(user, timezone.now()) if off_shift else None,
         "incoming_offers": sel.pending_offers(user),
         "pause_reasons": sel.pause_reasons(user),
         "figures": sel.panel_figures(logged_in),
@@ -63,7 +71,8 @@ def bar_context(user: User) -> dict:
     }
 
 
-def work_blockers(state, *, has_member_queues: bool, logged_in: bool, may_log_in_elsewhere: bool) -> list[str]:
+def work_blockers(state, *, has_member_queues: bool, logged_in: bool, may_log_in_elsewhere: bool,
+                  off_shift: bool = False, overtime: bool = True) -> list[str]:
     """Why no new work can reach the agent now, in the order to fix it; the bar says each with the
     action that fixes it in place. Empty when work can come."""
     if state is None:
@@ -72,12 +81,14 @@ def work_blockers(state, *, has_member_queues: bool, logged_in: bool, may_log_in
     if code == "banned":
         return ["banned"]
     blockers = ["offline"] if code == "offline" else []
+    if off_shift:
+        blockers.append("off_shift" if overtime else "off_shift_no_overtime")
     if not logged_in:
         blockers.append("not_logged_in" if has_member_queues else
                         "no_queues_may_log_in" if may_log_in_elsewhere else "no_queues")
     if state.status.is_pause:
         blockers.append("paused")
-    elif not state.receive_new and code != "offline":
+    elif not state.receive_new and code != "offline" and not (off_shift and not overtime):
         blockers.append("receive_new_off")
     return blockers
 

@@ -9,12 +9,14 @@ from .devices import Device
 from .organizations import ADMIN_ROLES, SUPERVISING_ROLES, Organization, Role, User
 from .queues import Queue, QueueLogin, QueueMembership
 from .reports import AgentHour, AgentStatusHour, OutcomeHour, QueueHour, RollupFillState
+from .schedules import AgentSchedule, Schedule, ScheduleBreak, ScheduleException, ScheduleShift
 from .supervision import MonitoringSession, SupervisionAlert
 
 __all__ = [
     "ADMIN_ROLES",
     "NO_ANSWER_CODE",
     "SUPERVISING_ROLES",
+    "AgentSchedule",
     "AgentSkill",
     "AgentState",
     "AgentHour",
@@ -44,6 +46,10 @@ __all__ = [
     "Role",
     "SatisfactionRating",
     "RollupFillState",
+    "Schedule",
+    "ScheduleBreak",
+    "ScheduleException",
+    "ScheduleShift",
     "Skill",
     "StatusDefinition",
     "StatusInterval",

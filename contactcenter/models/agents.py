@@ -105,11 +105,18 @@ class AgentState(OrganizationOwned):
         "contactcenter.Conversation", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     wrapup_deadline = models.DateTimeField(null=True, blank=True)
+    # Shifts (services/shifts.py keeps them from the agent's schedule): the router reads
+    # `in_shift` instead of evaluating weekly patterns; the beat task acts on the agents whose
+    # `shift_next_change` is due and leaves the others alone.
+    in_shift = models.BooleanField(_("in shift"), default=True)
+    shift_phase = models.CharField(max_length=8, default="none")
+    shift_next_change = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("agent state")
         verbose_name_plural = _("agent states")
-        indexes = [models.Index(fields=["organization", "receive_new"])]
+        indexes = [models.Index(fields=["organization", "receive_new"]),
+                   models.Index(fields=["shift_next_change"])]
 
     def __str__(self) -> str:
         return f"{self.agent} · {self.status}"

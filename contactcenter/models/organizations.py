@@ -58,6 +58,24 @@ class Organization(models.Model):
     dispositions_enabled = models.BooleanField(_("call dispositions enabled"), default=True)
     # Routing: an active call blocks new chats for that agent (Voximplant's default).
     calls_block_chats = models.BooleanField(_("an active call blocks new chats"), default=True)
+    # Schedules and shifts (documented on the Schedules page of the configuration portal).
+    shift_routing = models.BooleanField(_("no routed work outside an agent's shift"), default=True)
+    shift_allow_overtime = models.BooleanField(
+        _("agents may take work outside their shift (overtime)"), default=True
+    )
+    shift_auto_ready = models.BooleanField(
+        _("at shift start, put agents with the workspace open in Ready and log them in to their queues"),
+        default=False,
+    )
+    shift_end_grace_minutes = models.PositiveSmallIntegerField(
+        _("minutes after shift end to finish open conversations"), default=15
+    )
+    shift_breaks_pause = models.BooleanField(_("scheduled breaks pause the agent"), default=True)
+    shift_holidays = models.ForeignKey(
+        "contactcenter.BusinessHours", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("holidays that close every schedule"),
+        help_text=_("The holidays of these business hours are days without shifts for everyone."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

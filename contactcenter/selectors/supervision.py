@@ -181,6 +181,9 @@ class AgentRow:
     here_member: bool = False
     here_load: int = 0
     here_capacity: int = 0
+    # Schedule adherence (selectors/shifts.py `annotate_adherence`): a code and its label.
+    adherence: str = ""
+    adherence_label: str = ""
 
     # What the rows print, worked out once in Python (labels translated once per page, ids as
     # text): a page of 200 rows stays cheap to render.

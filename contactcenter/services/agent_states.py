@@ -42,10 +42,13 @@ TRANSITIONS: dict[str, dict[str, frozenset[str]]] = {
         S.AFTER_SERVICE: frozenset({A, SV, SY, SC}),
     },
     S.READY: {s: frozenset({A, SV, SY, SC}) for s in _AWAKE - {S.READY}},
-    S.IN_SERVICE: {s: frozenset({A, SV, SY}) for s in _AWAKE - {S.IN_SERVICE}},
+    S.IN_SERVICE: {
+        **{s: frozenset({A, SV, SY}) for s in _AWAKE - {S.IN_SERVICE}},
+        PAUSE: frozenset({A, SV, SY, SC}),  # a scheduled break ends with conversations still open
+    },
     S.AFTER_SERVICE: {
         **{s: frozenset({SY}) for s in _AWAKE},
-        PAUSE: frozenset({A, SV, SY}),  # resuming a pause taken during after service
+        PAUSE: frozenset({A, SV, SY, SC}),  # resuming a pause taken during after service
     },
     S.DIALING: {s: frozenset({A, SY}) for s in {S.READY, S.ONLINE, S.DND, S.IN_SERVICE, PAUSE}},
     PAUSE: {s: frozenset({A, SV, SY, SC}) for s in _AWAKE},

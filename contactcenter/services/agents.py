@@ -106,6 +106,13 @@ def agent_sign_out(*, agent: User, by: User | None = None, source: str = A, reas
     return state
 
 
+def _check_shift(state: AgentState, source: str) -> None:
+    """Outside their shift an agent goes Ready only where the organization allows overtime."""
+    if source == A and not state.in_shift and not state.agent.organization.shift_allow_overtime:
+        raise DomainError(_("You are outside your shift, and your organization does not allow working outside "
+                            "it. You can go Ready when your next shift starts."), code="off_shift")
+
+
 @transaction.atomic
 def agent_set_receive_new(*, agent: User, on: bool, by: User | None = None, source: str = A) -> AgentState:
     """Recibir nuevo: on -> Ready (or In service below capacity); off -> Online or DND."""
@@ -114,6 +121,8 @@ def agent_set_receive_new(*, agent: User, on: bool, by: User | None = None, sour
     _check_not_banned(state, source)
     if state.status.code == S.OFFLINE:
         raise DomainError(_("Log in before receiving work."), code="offline")
+    if on:
+        _check_shift(state, source)
     state.receive_new = on
     if state.status.is_pause or state.status.code in (S.AFTER_SERVICE, S.DIALING):
         state.save(update_fields=["receive_new"])  # takes effect when the pause/wrap-up ends

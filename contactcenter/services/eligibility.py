@@ -61,6 +61,9 @@ def eligible_states(queue: Queue, *, conversation: Conversation | None = None, r
     )
     if queue.medium == "chat" and queue.organization.calls_block_chats:
         qs = qs.filter(voice_load=0)
+    if queue.organization.shift_routing:
+        # Kept by services/shifts.py from the agent's schedule: no pattern is evaluated here.
+        qs = qs.filter(in_shift=True)
     if queue.medium == "voice":
         # A call rings only where someone can answer it: an agent with a workspace open.
         qs = qs.filter(Exists(Device.objects.filter(user_id=OuterRef("agent_id"), disconnected_at__isnull=True)))
@@ -123,6 +126,8 @@ def agent_is_eligible(state: AgentState, queue: Queue, *, manual: bool = False) 
                 "agent": name, "status": state.status.label}
     elif not (state.receive_new and code in (S.READY, S.IN_SERVICE)):
         return _("%(agent)s is not receiving new work.") % {"agent": name}
+    if not manual and queue.organization.shift_routing and not state.in_shift:
+        return _("%(agent)s is outside their shift.") % {"agent": name}
     if not QueueLogin.objects.filter(queue_id=queue.pk, agent_id=agent.pk, ended_at__isnull=True).exists():
         return _("%(agent)s is not logged in to %(queue)s.") % {"agent": name, "queue": queue.name}
     capacity = queue.effective_capacity
@@ -157,7 +162,8 @@ _compiled_sql: dict[tuple, tuple[str, tuple]] = {}
 def eligible_sql(queue: Queue, *, conversation: Conversation | None, lock: bool, limit: int = 1
                   ) -> tuple[str, list]:
     key = (queue.pk, queue.organization_id, queue.kind, queue.strategy, queue.effective_capacity,
-           queue.organization.calls_block_chats, conversation is not None, lock, limit)
+           queue.organization.calls_block_chats, queue.organization.shift_routing, conversation is not None, lock,
+           limit)
     if key not in _compiled_sql:
         placeholder = None
         if conversation is not None:

@@ -17,6 +17,9 @@ CSAT_REQUEST = "contactcenter.tasks.csat_request"
 # Periodic (celery.py's beat): the reports' rollups of the closed hours.
 ROLLUPS_FILL = "contactcenter.tasks.rollups_fill"
 ROLLUPS_REFILL = "contactcenter.tasks.rollups_refill"
+# Periodic: shift starts, ends and breaks that are due; the shifts' safety net.
+SHIFTS_DUE = "contactcenter.tasks.shifts_due"
+SHIFTS_SWEEP = "contactcenter.tasks.shifts_sweep"
 
 
 def enqueue_on_commit(name: str, *args, eta=None) -> None:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from permissions.config.views import business_hours, campaigns, catalog, queues, sections, users
+from permissions.config.views import business_hours, campaigns, catalog, queues, schedules, sections, users
 
 app_name = "config"
 urlpatterns = [
@@ -23,6 +23,16 @@ urlpatterns = [
     path("business-hours/<int:pk>/<str:kind>/<int:part_id>/remove/", business_hours.business_hours_part_remove,
          name="hours-part-remove"),
     path("campaigns/", campaigns.campaigns, name="campaigns"),
+    path("schedules/", schedules.schedules, name="schedules"),
+    path("schedules/assign/", schedules.assign, name="schedule-assign"),
+    path("schedules/<int:pk>/", schedules.schedule, name="schedule"),
+    path("schedules/<int:pk>/delete/", schedules.schedule_delete, name="schedule-delete"),
+    path("schedules/<int:pk>/shifts/<int:shift_id>/breaks/", schedules.break_add, name="schedule-break-add"),
+    path("schedules/<int:pk>/breaks/<int:break_id>/remove/", schedules.break_remove, name="schedule-break-remove"),
+    path("schedules/agents/<int:agent_id>/exceptions/", schedules.exception_add, name="schedule-exception-add"),
+    path("schedules/agents/<int:agent_id>/exceptions/<int:exception_id>/remove/", schedules.exception_remove,
+         name="schedule-exception-remove"),
+    path("schedules/agents/<int:agent_id>/copy-week/", schedules.week_copy, name="schedule-week-copy"),
     path("campaigns/<int:pk>/", campaigns.campaign, name="campaign"),
     # Every section: list and create, edit, delete
     path("<slug:key>/", sections.section_list, name="section"),

@@ -72,6 +72,10 @@ ROW_BUILDERS = {
     m.CampaignContact: lambda org: f.CampaignContactFactory(queue=f.CampaignFactory(organization=org)),
     m.BusinessHours: lambda org: f.BusinessHoursFactory(organization=org),
     m.MonitoringSession: _monitoring_session,
+    m.Schedule: lambda org: f.ScheduleFactory(organization=org),
+    m.ScheduleShift: lambda org: f.ScheduleShiftFactory(schedule=f.ScheduleFactory(organization=org)),
+    m.AgentSchedule: lambda org: f.AgentScheduleFactory(agent=_agent(org)),
+    m.ScheduleException: lambda org: f.ScheduleExceptionFactory(agent=_agent(org)),
 }
 MODELS = list(ROW_BUILDERS)
 

@@ -3,11 +3,12 @@ that fixes it, in place), one consistent status (badge, menu) when work holds th
 preview that shows what a person wrote, never an auto-reply."""
 
 import re
+from datetime import date, time
 
 import pytest
 from django.urls import reverse
 
-from contactcenter.models import QueueLogin
+from contactcenter.models import AgentState, QueueLogin
 from contactcenter.services import agents, messages
 from tests import factories as f
 from tests.workspace.conftest import HTMX, html, is_desk_partial, list_items
@@ -123,3 +124,37 @@ def test_the_preview_marks_the_agents_own_reply(personas, desk, ana, chat):
     desk.send(chat, personas.agent, "Te respondo ahora")
     item = list_items(ana.get(INDEX), "assigned-list")[0]
     assert '<span class="excerpt-who">Agent:</span> Te respondo ahora' in item
+
+
+# --- Shifts ------------------------------------------------------------------------------------------
+
+
+def _off_shift(personas, *, overtime: bool):
+    org = personas.organization
+    org.shift_allow_overtime = overtime
+    org.save()
+    schedule = f.ScheduleFactory(organization=org)
+    for weekday in range(7):
+        f.ScheduleShiftFactory(schedule=schedule, weekday=weekday, starts=time(8), ends=time(8, 1))
+    f.AgentScheduleFactory(agent=personas.agent, schedule=schedule, valid_from=date(2020, 1, 1))
+    AgentState.objects.filter(agent=personas.agent).update(in_shift=False, shift_phase="off")
+
+
+def test_outside_their_shift_the_desk_says_off_shift_with_the_next_start(personas, desk, ana):
+    desk.sign_in(personas.agent, personas.queue)
+    _off_shift(personas, overtime=True)
+    response = ana.get(INDEX)
+    assert "off_shift" in blockers(response)
+    assert "Off shift." in html(response) and "Your next shift starts" in html(response)
+    assert 'data-testid="fix-receive-new"' in html(response)
+
+
+def test_without_overtime_the_desk_explains_why_the_agent_cannot_go_ready(personas, desk, ana):
+    desk.sign_in(personas.agent, personas.queue)
+    _off_shift(personas, overtime=False)
+    response = ana.get(INDEX)
+    assert blockers(response) == ["off_shift_no_overtime"]
+    assert "does not allow working outside your shift" in html(response)
+    refused = ana.post(reverse("workspace:receive-new"), {"on": "1"}, follow=True)
+    assert "outside your shift" in html(refused)
+    assert not type(personas.agent).objects.get(pk=personas.agent.pk).state.receive_new

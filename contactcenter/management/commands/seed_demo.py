@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from contactcenter.management.commands import _history
 from contactcenter.models import (
+    AgentSchedule,
     AgentSkill,
     BusinessHours,
     BusinessHoursInterval,
@@ -21,6 +22,9 @@ from contactcenter.models import (
     Message,
     Organization,
     QueueMembership,
+    Schedule,
+    ScheduleBreak,
+    ScheduleShift,
     Skill,
     StatusDefinition,
     Tag,
@@ -144,6 +148,7 @@ class Command(BaseCommand):
             defaults={"title": "Horario", "body": "Nuestro horario es de 9 a 18 h, de lunes a viernes."},
         )
         office_hours = self.seed_business_hours(org)
+        self.seed_schedules(org, users, office_hours)
         queue_objs = {}
         for name, kind, wrapup, members, supervisors in QUEUES:
             queue, created = QueueModel.objects.get_or_create(
@@ -197,6 +202,38 @@ class Command(BaseCommand):
                                  days=HISTORY_DAYS)
         self.stdout.write(f"History: {made.conversations} conversations and {made.intervals} status intervals "
                           f"over {HISTORY_DAYS} days.")
+
+    def seed_schedules(self, org, users, office_hours) -> None:
+        """Every demo agent follows a schedule: agent1 (the demo login) a 24-hour on-call one, so
+        work reaches them whenever the demo is tried; the others morning, afternoon or the
+        overnight shift, with a lunch break, so the panel shows adherence."""
+        lunch = StatusDefinition.objects.get(organization=org, code="descanso")
+        patterns = [
+            ("Guardia 24 h", [(wd, time(0), time(0)) for wd in range(7)], None),
+            ("Mañana L–V 8:00–15:00", [(wd, time(8), time(15)) for wd in range(5)], time(11, 30)),
+            ("Tarde L–V 15:00–22:00", [(wd, time(15), time(22)) for wd in range(5)], time(18, 30)),
+            ("Noche L–V 22:00–6:00", [(wd, time(22), time(6)) for wd in range(5)], time(2)),
+        ]
+        made = []
+        for name, shifts, break_at in patterns:
+            schedule, created = Schedule.objects.get_or_create(organization=org, name=name)
+            if created:
+                for weekday, starts, ends in shifts:
+                    shift = ScheduleShift.objects.create(organization=org, schedule=schedule, weekday=weekday,
+                                                         starts=starts, ends=ends)
+                    if break_at:
+                        ScheduleBreak.objects.create(organization=org, shift=shift, starts=break_at, minutes=30,
+                                                     pause=lunch)
+            made.append(schedule)
+        start = timezone.localdate() - timedelta(days=HISTORY_DAYS)
+        agents = [user for name, user in users.items() if name.startswith("agent")]
+        for i, agent in enumerate(agents):
+            schedule = made[0] if i == 0 else made[1 + (i - 1) % 3]
+            AgentSchedule.objects.get_or_create(organization=org, agent=agent, valid_from=start,
+                                                defaults={"schedule": schedule})
+        if org.shift_holidays_id is None:
+            org.shift_holidays = office_hours
+            org.save(update_fields=["shift_holidays"])
 
     def seed_business_hours(self, org) -> BusinessHours:
         """Monday to Friday 9:00–18:00 (the organization's time zone), closed on two holidays."""

@@ -139,6 +139,8 @@ def nav(user: User) -> list[tuple[str, str]]:
              for key in NAV_ORDER if key in SECTIONS and SECTIONS[key].may_view(user)]
     if policies.can_view_queue_settings(user):
         items.insert(1, (gettext_lazy("Campaign contact lists"), reverse("config:campaigns")))
+    if policies.can_access_config(user):
+        items.append((gettext_lazy("Schedules"), reverse("config:schedules")))
     return items
 
 
