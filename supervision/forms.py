@@ -89,7 +89,8 @@ class ReportFilterForm(forms.Form):
             data["period"] = report_ranges.preset_range(chosen, today=self.today, zone=self.zone)
         data["range"] = chosen
         granularity = data.get("granularity") or ("hour" if data["period"].days <= 2 else "day")
-        if granularity == "hour" and data["period"].days > self.MAX_HOURLY_DAYS:
+        exporting = self.data.get("format") == "csv"  # a file may hold a year by hour; a page may not
+        if granularity == "hour" and data["period"].days > self.MAX_HOURLY_DAYS and not exporting:
             self.add_error("granularity", _("By hour shows at most %(days)s days; choose day or week.")
                            % {"days": self.MAX_HOURLY_DAYS})
         data["granularity"] = granularity

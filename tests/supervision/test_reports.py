@@ -297,3 +297,13 @@ def test_the_permissions_page_has_the_view_reports_toggle_on_by_default(personas
     page = client_for(personas.admin).get(reverse("permissions:index")).content.decode()
     toggle = re.search(r'<input[^>]*data-testid="toggle-supervisors_view_reports"[^>]*>', page).group(0)
     assert "checked" in toggle
+
+
+@time_machine.travel(NOW, tick=False)
+def test_more_than_a_month_by_hour_is_refused_on_the_page_but_exported_as_csv(personas):
+    url = reverse("supervision:reports") + "?from=2027-01-01&to=2027-02-09&granularity=hour"
+    client = client_for(personas.admin)
+    assert 'data-testid="field-error"' in client.get(url).content.decode()
+    response = client.get(url + "&format=csv")
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8").lstrip("\ufeff"))))
+    assert len(rows) == 1 + 40 * 24
