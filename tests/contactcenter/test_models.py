@@ -5,7 +5,7 @@ CHECK constraints are matched by name: both SQLite and PostgreSQL name them in t
 """
 
 import uuid
-from datetime import timedelta
+from datetime import time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -66,6 +66,12 @@ COVERED_CONSTRAINTS = {
     # satisfaction ratings: proven in tests/contactcenter/test_csat.py
     "rating_score_range",
     "rating_answered_has_score",
+    # schedules: proven below
+    "schedule_unique_name",
+    "scheduleshift_weekday_0_6",
+    "schedulebreak_minutes_positive",
+    "agentschedule_one_per_day",
+    "scheduleexception_times_for_timed_kinds",
 }
 
 
@@ -582,6 +588,11 @@ STR_BUILDERS = {
     m.SatisfactionRating: lambda: f.SatisfactionRatingFactory(),
     m.AgentStatusHour: lambda: _agent_status_hour(),
     m.AgentHour: _agent_hour,
+    m.Schedule: lambda: f.ScheduleFactory(),
+    m.ScheduleShift: lambda: f.ScheduleShiftFactory(),
+    m.ScheduleBreak: lambda: f.ScheduleBreakFactory(),
+    m.AgentSchedule: lambda: f.AgentScheduleFactory(),
+    m.ScheduleException: lambda: f.ScheduleExceptionFactory(kind="extra_shift", starts=time(16), ends=time(20)),
     m.OutcomeHour: _outcome_hour,
     m.RollupFillState: lambda: m.RollupFillState.objects.create(table="queue_hours", filled_until=timezone.now()),
 }
@@ -610,3 +621,33 @@ def test_str_of_a_system_status_is_its_translated_label():
 def test_str_of_a_user_is_the_full_name_or_the_username():
     assert str(f.AgentFactory(first_name="Ana", last_name="López")) == "Ana López"
     assert str(f.AgentFactory(username="ana2", first_name="", last_name="")) == "ana2"
+
+
+# --- Schedules --------------------------------------------------------------------------------------
+
+
+def test_a_schedule_name_is_unique_in_its_organization():
+    schedule = f.ScheduleFactory(name="Mañana")
+    f.ScheduleFactory(name="Mañana")  # another organization
+    with pytest.raises(IntegrityError), transaction.atomic():
+        f.ScheduleFactory(organization=schedule.organization, name="Mañana")
+
+
+def test_a_shift_weekday_is_0_to_6_and_a_break_lasts_at_least_a_minute():
+    with pytest.raises(IntegrityError), transaction.atomic():
+        f.ScheduleShiftFactory(weekday=7)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        f.ScheduleBreakFactory(minutes=0)
+
+
+def test_an_agent_has_one_schedule_per_start_date():
+    assigned = f.AgentScheduleFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        f.AgentScheduleFactory(agent=assigned.agent, valid_from=assigned.valid_from)
+
+
+def test_an_extra_shift_or_changed_hours_needs_its_times_but_a_day_off_does_not():
+    f.ScheduleExceptionFactory(kind="day_off")
+    for kind in ("extra_shift", "changed_hours"):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            f.ScheduleExceptionFactory(kind=kind, starts=time(9), ends=None)
