@@ -272,7 +272,7 @@ def test_without_overtime_an_agent_outside_their_shift_cannot_go_ready(personas,
     engine.call(agents.agent_sign_in, agent=p.agent)
     with engine.commit():
         shifts.shifts_sweep(at(7))
-    with pytest.raises(DomainError, match="outside your shift"):
+    with pytest.raises(DomainError, match="fuera de tu turno"):
         agents.agent_set_receive_new(agent=p.agent, on=True)
     assert state(p.agent).receive_new is False
 
