@@ -101,13 +101,14 @@ def test_a_late_or_third_rating_on_the_page_is_refused_with_a_message(client, we
     assert 'data-testid="csat-form"' not in client.get(url).content.decode()  # nothing left to change
     response = client.post(url, {"score": "5"})
     assert response.status_code == 422
-    assert "already changed once" in response.content.decode()
+    assert "ya se cambió una vez" in response.content.decode()
     assert snapshot(conversation)[0] == 4
     other = served_and_closed(web, ready_agent, external_id="cust-2")
     late = reverse("csat:rate", args=[csat.csat_token(SatisfactionRating.objects.get(conversation=other))])
     with time_machine.travel(timezone.now() + timedelta(hours=25)):
         response = client.post(late, {"score": "5"})
-    assert response.status_code == 422 and "The time to rate this conversation is over." in response.content.decode()
+    assert response.status_code == 422
+    assert "El plazo para valorar esta conversación ha terminado." in response.content.decode()
     assert snapshot(other)[0] is None
 
 
@@ -144,7 +145,7 @@ def test_a_whatsapp_customer_gets_a_list_message_to_rate(wa, ready_agent, local_
     rows = payload["interactive"]["action"]["sections"][0]["rows"]
     assert [row["id"].split(":")[1] for row in rows] == ["5", "4", "3", "2", "1"]
     assert all(len(row["title"]) <= 24 for row in rows)
-    assert "reply with a number" in payload["interactive"]["body"]["text"]
+    assert "responde con un número" in payload["interactive"]["body"]["text"]
     assert sent.headers["Authorization"] == "Bearer EAAG-test-token"
 
 
