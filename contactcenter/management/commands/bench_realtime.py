@@ -262,6 +262,8 @@ class Command(BaseCommand):
         # test database and the worker's prefix).
         env = {
             **os.environ,
+            # As deployed: the test settings would add their worker suffix to the prefix again.
+            "DJANGO_SETTINGS_MODULE": "contactcenter.settings",
             "DATABASE_URL": database_url(),
             "REDIS_URL": settings.REDIS_URL,
             "CHANNELS_PREFIX": settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"],
