@@ -17,10 +17,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from contactcenter.models import AgentState, Channel, Conversation, Disposition, Queue, Tag, User
+from contactcenter.models import Channel, Conversation, Disposition, Queue, Tag, User
 from contactcenter.selectors import csat as csat_sel
+from contactcenter.selectors import report_drill, rollups
 from contactcenter.selectors import reports as sel
-from contactcenter.selectors import rollups
 from contactcenter.selectors.report_ranges import GRANULARITIES, PRESETS, local_today
 from permissions import access
 from supervision import charts, exports
@@ -280,12 +280,7 @@ def reports(request, tab: str = "overview"):
         raise Http404
     scope = access.report_scope(request.user)
     zone = zoneinfo.ZoneInfo(scope.zone_name)
-    queues = Queue.objects.filter(organization_id=scope.organization_id)
-    agents = User.objects.filter(organization_id=scope.organization_id,
-                                 pk__in=AgentState.objects.values("agent_id"))
-    if scope.queue_ids is not None:
-        queues = queues.filter(pk__in=scope.queue_ids)
-        agents = agents.filter(pk__in=scope.agent_ids)
+    queues, agents = report_drill.filter_choices(scope)
     form = ReportFilterForm(request.GET, queues=queues, agents=agents, zone=zone,
                             today=local_today(zone, timezone.now()))
     paging = request.GET.copy()
