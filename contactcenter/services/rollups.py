@@ -58,7 +58,8 @@ def rollup_fill_hour(*, organization: Organization, hour: datetime,
     return sum(_replace(table, organization.pk, hour, hour + HOUR) for table in tables)
 
 
-def _first_hour(table: str) -> datetime | None:
+def first_hour(table: str) -> datetime | None:
+    """The first hour with raw rows for `table`: where a table never filled starts."""
     if table == AGENT_STATUS_HOURS:
         first = StatusInterval.objects.aggregate(a=Min("started_at"))
     else:
@@ -67,14 +68,19 @@ def _first_hour(table: str) -> datetime | None:
     return hour_floor(min(moments)) if moments else None
 
 
+# A backlog (the first fill of a year of history, a worker that was down) is filled a day per
+# query and transaction: one hour at a time, a year took about an hour (bench_reports).
+CATCHUP = 24 * HOUR
+
+
 def rollups_fill(*, now: datetime | None = None) -> int:
-    """Fill every closed hour after each table's mark, for every organization, one transaction
-    per hour (the mark moves with the hour's rows, so a crash redoes at most that hour). A table
-    never filled starts at the first hour with raw rows. Returns the number of hours filled."""
+    """Fill every closed hour after each table's mark, for every organization, up to a day per
+    transaction (the mark moves with the rows, so a crash redoes at most that day). A table never
+    filled starts at the first hour with raw rows. Returns the number of hours filled."""
     last = hour_floor(now or timezone.now())  # the current hour is still open: computed live
     filled = 0
     for table in TABLES:
-        start = _first_hour(table) or last
+        start = first_hour(table) or last
         RollupFillState.objects.get_or_create(table=table, defaults={"filled_until": start})
         organization_ids = list(Organization.objects.order_by("pk").values_list("pk", flat=True))
         while True:
@@ -83,11 +89,12 @@ def rollups_fill(*, now: datetime | None = None) -> int:
                 hour = state.filled_until.astimezone(UTC)
                 if hour >= last:
                     break
+                end = min(hour + CATCHUP, last)
                 for organization_id in organization_ids:
-                    _replace(table, organization_id, hour, hour + HOUR)
-                state.filled_until = hour + HOUR
+                    _replace(table, organization_id, hour, end)
+                state.filled_until = end
                 state.save(update_fields=["filled_until", "updated_at"])
-            filled += 1
+            filled += (end - hour) // HOUR
     return filled
 
 

@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -414,3 +415,15 @@ def test_one_agent_hour_per_queue_channel_and_medium_and_an_outcome_is_a_disposi
         with pytest.raises(IntegrityError), transaction.atomic():
             OutcomeHour.objects.create(organization=p.organization, hour=at(), queue=chat, disposition=disposition,
                                        tag=tag)
+
+
+def test_a_backlog_is_filled_a_day_per_transaction_with_the_figures_of_hour_by_hour(history):
+    p, _, _ = history
+    first = {table: rollups.first_hour(table) for table in rollup_rows.TABLES}
+    with CaptureQueriesContext(connection) as queries:
+        filled = rollups.rollups_fill(now=at(50))
+    marks_moved = [q for q in queries.captured_queries if q["sql"].startswith('UPDATE "contactcenter_rollupfillstate"')]
+    assert filled == sum((at(50) - start) // rollup_rows.HOUR for start in first.values())
+    assert len(marks_moved) == sum(-(-(at(50) - start) // rollups.CATCHUP) for start in first.values())
+    assert rollups.rollups_compare(organization=p.organization, start=at(-24), end=at(50)) == []
+    assert stored(p.organization)[0] == expected_queue_rows(*history[1:])
