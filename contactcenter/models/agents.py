@@ -160,7 +160,13 @@ class StatusInterval(OrganizationOwned):
         verbose_name = _("status interval")
         verbose_name_plural = _("status ledger")
         ordering = ["agent", "started_at"]
-        indexes = [models.Index(fields=["agent", "started_at"])]
+        indexes = [
+            models.Index(fields=["agent", "started_at"]),
+            # The rollups read one hour of the whole organization's ledger: the intervals that
+            # start in it, and those still open or ending after its start.
+            models.Index(fields=["organization", "started_at"], name="ledger_org_started"),
+            models.Index(fields=["organization", "ended_at"], name="ledger_org_ended"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["agent"], condition=Q(ended_at__isnull=True), name="ledger_one_open_interval"
