@@ -18,14 +18,12 @@ from django.db import connection, models, transaction
 
 from contactcenter.models import (
     AgentState,
-    AgentStatusHour,
     Channel,
     Contact,
     Conversation,
     Disposition,
     Organization,
     Queue,
-    QueueHour,
     QueueMembership,
     Role,
     RollupFillState,
@@ -101,6 +99,31 @@ def write_rows(model: type[models.Model], columns: list[str], rows: Iterable[tup
             count += len(model.objects.bulk_create(batch))
             batch = []
     return count + len(model.objects.bulk_create(batch))
+
+
+def delete_rows(model: type[models.Model], where: str, params: list) -> None:
+    """DELETE FROM the model's table WHERE `where` (SQL on its columns), in one statement: the
+    bench's tables hold millions of rows, which QuerySet.delete() would first collect."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)} WHERE {where}", params)
+
+
+def delete_organization_rows(model: type[models.Model], org: Organization,
+                             since: tuple[str, dt.datetime] | None = None) -> None:
+    """Every row of `model` owned by `org` (from `since` = (column, moment) on, if given)."""
+    where, params = "organization_id = %s", [org.pk]
+    if since is not None:
+        where += f" AND {connection.ops.quote_name(since[0])} >= %s"
+        params.append(connection.ops.adapt_datetimefield_value(since[1]))
+    delete_rows(model, where, params)
+
+
+def delete_tags_of(org: Organization, since: dt.datetime | None = None) -> None:
+    """The tag links of `org`'s conversations (enqueued from `since` on, if given)."""
+    conversations = connection.ops.quote_name(Conversation._meta.db_table)
+    where = f"organization_id = %s{' AND enqueued_at >= %s' if since else ''}"
+    delete_rows(Conversation.tags.through, f"conversation_id IN (SELECT id FROM {conversations} WHERE {where})",
+                [org.pk, connection.ops.adapt_datetimefield_value(since)] if since else [org.pk])
 
 
 # --- Organizations --------------------------------------------------------------------------------
@@ -183,11 +206,11 @@ def bench_delete(org: Organization) -> None:
     """The organization and everything it owns; the big tables first, in bulk."""
     with transaction.atomic():
         AgentState.objects.filter(organization=org).update(wrapup_conversation=None)
-        for model in (QueueHour, AgentStatusHour):
-            model.objects.filter(organization=org)._raw_delete(connection.alias)
-        Conversation.tags.through.objects.filter(conversation__organization=org)._raw_delete(connection.alias)
+        for model in rollups.MODELS.values():
+            delete_organization_rows(model, org)
+        delete_tags_of(org)
         for model in (Conversation, Contact, StatusInterval, AgentState, QueueMembership):
-            model.objects.filter(organization=org)._raw_delete(connection.alias)
+            delete_organization_rows(model, org)
         Channel.objects.filter(organization=org).delete()
         org.delete()
 
@@ -342,10 +365,9 @@ def history_delete_from(bench: Bench, moment: dt.datetime) -> None:
     history it generated."""
     org = bench.organization
     with transaction.atomic():
-        Conversation.tags.through.objects.filter(conversation__organization=org,
-                                                 conversation__enqueued_at__gte=moment).delete()
-        Conversation.objects.filter(organization=org, enqueued_at__gte=moment)._raw_delete(connection.alias)
-        StatusInterval.objects.filter(organization=org, started_at__gte=moment)._raw_delete(connection.alias)
+        delete_tags_of(org, moment)
+        delete_organization_rows(Conversation, org, ("enqueued_at", moment))
+        delete_organization_rows(StatusInterval, org, ("started_at", moment))
 
 
 # --- Rollups --------------------------------------------------------------------------------------
@@ -353,28 +375,25 @@ def history_delete_from(bench: Bench, moment: dt.datetime) -> None:
 
 def rollups_load(organizations: list[Organization], *, start: dt.datetime, until: dt.datetime,
                  now: dt.datetime, window: dt.timedelta = dt.timedelta(days=7)) -> int:
-    """Store the rollups of [start, until) (whole UTC hours) and move both fill marks to `until`,
-    as rollups_fill would, but a week per query instead of an hour: the rows are what the same
-    selectors compute (an hour's rows do not depend on the window they are computed in)."""
+    """Store every rollup table's rows of [start, until) (whole UTC hours) and move the fill
+    marks to `until`, as rollups_fill would, but a week per query instead of a day: the rows are
+    what the same selectors (rollups.COMPUTE) give (an hour's rows do not depend on the window
+    they are computed in)."""
     written = 0
     with transaction.atomic():
         for org in organizations:
-            QueueHour.objects.filter(organization=org, hour__gte=start)._raw_delete(connection.alias)
-            AgentStatusHour.objects.filter(organization=org, hour__gte=start)._raw_delete(connection.alias)
+            for model in rollups.MODELS.values():
+                delete_organization_rows(model, org, ("hour", start))
         moment = start
         while moment < until:
             end = min(moment + window, until)
             for org in organizations:
-                queue_rows = rollups.queue_hours_compute(organization_id=org.pk, start=moment, end=end)
-                written += write_rows(QueueHour, ["organization_id", "hour", "queue_id", "channel_kind", "medium",
-                                                  *rollups.QUEUE_COUNTERS],
-                                      ((org.pk, *key, *(c[n] for n in rollups.QUEUE_COUNTERS))
-                                       for key, c in queue_rows.items()), now=now)
-                agent_rows = rollups.agent_status_hours_compute(organization_id=org.pk, start=moment, end=end, now=now)
-                written += write_rows(AgentStatusHour, ["organization_id", "hour", "agent_id", "status_id",
-                                                        *rollups.AGENT_COUNTERS],
-                                      ((org.pk, *key, *(c[n] for n in rollups.AGENT_COUNTERS))
-                                       for key, c in agent_rows.items()), now=now)
+                for table in rollups.TABLES:
+                    keys, counters = rollups.KEYS[table], rollups.COUNTERS[table]
+                    computed = rollups.COMPUTE[table](organization_id=org.pk, start=moment, end=end, now=now)
+                    written += write_rows(rollups.MODELS[table], ["organization_id", "hour", *keys, *counters],
+                                          ((org.pk, *key, *(c[n] for n in counters)) for key, c in computed.items()),
+                                          now=now)
             moment = end
         fill_marks_set(until)
     return written
@@ -388,8 +407,8 @@ def fill_marks_set(moment: dt.datetime) -> None:
 def rollups_delete_from(organizations: list[Organization], moment: dt.datetime) -> None:
     with transaction.atomic():
         for org in organizations:
-            QueueHour.objects.filter(organization=org, hour__gte=moment)._raw_delete(connection.alias)
-            AgentStatusHour.objects.filter(organization=org, hour__gte=moment)._raw_delete(connection.alias)
+            for model in rollups.MODELS.values():
+                delete_organization_rows(model, org, ("hour", moment))
         fill_marks_set(moment)
 
 
