@@ -29,7 +29,9 @@ $(STAMP): $(DEV_LOCK) pyproject.toml
 	@touch $(STAMP)
 
 # Refresh the locks from pyproject.toml's ranges: the newest release each range allows, with the
-# hashes of every file of that release (so they install on Python 3.12 and 3.13 alike).
+# hashes of every file of that release. pip-compile resolves for the venv's Python (3.13); the hashes
+# cover the 3.12 wheels too, and the lock installs there while no dependency differs by Python version
+# (`make venv PYTHON=python3.12 VENV=/tmp/venv312` checks it).
 # requirements.lock is what production installs; requirements-dev.lock adds the dev extra within its
 # pins. `make lock UPGRADE=django` moves only that package (and keeps the others' pins).
 UPGRADE ?=
@@ -45,7 +47,7 @@ lock: venv
 # The newer releases the lock holds back: locked -> newest on the index, and whether pyproject.toml's
 # range allows it (`make lock` takes it) or keeps it out (widen the range first).
 outdated: venv
-	@$(PY) -m pip list --outdated --exclude-editable --format=json 2>/dev/null | $(PY) -c "$$OUTDATED"
+	@$(PY) -m pip list --outdated --exclude-editable --format=json | $(PY) -c "$$OUTDATED"
 
 define OUTDATED
 import json, re, sys, tomllib
