@@ -27,6 +27,19 @@ class LocaleMiddleware(DjangoLocaleMiddleware):
         request.LANGUAGE_CODE = translation.get_language()
 
 
+def health_probes(get_response):
+    """/healthz and /readyz answer before sessions, authentication, locale and the host check: a
+    proxy probes by address (a Host that is not in ALLOWED_HOSTS), sends no cookie, and its answer
+    must read nothing but the dependencies themselves."""
+    probes = {"/healthz": views.healthz, "/readyz": views.readyz}
+
+    def middleware(request):
+        probe = probes.get(request.path_info)
+        return probe(request) if probe else get_response(request)
+
+    return middleware
+
+
 def private_no_store(get_response):
     """Nothing shown to a logged-in person is kept by a browser or proxy cache: a shared computer
     or proxy must never show one agent's conversations to the next."""

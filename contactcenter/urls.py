@@ -6,7 +6,6 @@ from contactcenter import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("start/", views.start, name="start"),
-    path("healthz", views.healthz, name="healthz"),
     # accounts: login, logout, password reset (Django's views, our templates)
     path("accounts/login/", views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", views.logout, name="logout"),

@@ -3,21 +3,20 @@ import logging
 import sys
 from pathlib import Path
 
-import redis
 import redis.exceptions
 from django import db
 from django.conf import settings
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.db import connection
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
+from contactcenter import health
 from contactcenter.connectors import ratelimit
 from contactcenter.models import AgentState
 from contactcenter.services import agents as agent_services
@@ -95,27 +94,27 @@ def start(request):
     return render(request, "start.html")
 
 
-@require_GET
+# /healthz and /readyz are answered by contactcenter.middleware.health_probes, before sessions and
+# the host check (they have no URL pattern).
+@require_safe
 @never_cache
 def healthz(request):
-    checks = {}
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-        checks["database"] = "ok"
-    except Exception as exc:  # noqa: BLE001 - any failure means unhealthy
-        checks["database"] = f"error: {exc.__class__.__name__}"
-    if settings.REDIS_URL:
-        try:
-            client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
-            client.ping()
-            client.close()
-            checks["redis"] = "ok"
-        except Exception as exc:  # noqa: BLE001
-            checks["redis"] = f"error: {exc.__class__.__name__}"
-    healthy = all(value == "ok" for value in checks.values())
+    """Each dependency with its backend and status (and how long it took to answer); 503 when one
+    is down. For people and monitoring; the proxy asks /readyz."""
+    checks = health.report()
+    healthy = all(check["status"] == "ok" for check in checks.values())
     return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503)
+
+
+@require_safe
+@never_cache
+def readyz(request):
+    """May the proxy send this server traffic? 503 while the database or Redis does not answer
+    (within a second each), 200 otherwise. No login, no session, never cached."""
+    failing = sorted(name for name, check in health.report().items() if check["status"] != "ok")
+    if failing:
+        return JsonResponse({"status": "unavailable", "failing": failing}, status=503)
+    return JsonResponse({"status": "ready"})
 
 
 @login_required
