@@ -79,7 +79,7 @@ def _cell(name: str, value) -> tuple[str, object]:
     """A figure as the page shows it and as the CSV writes it (seconds, percent, counts)."""
     if isinstance(value, timedelta) or (value is None and name in sel.DURATION_FIGURES):
         return duration(value), (round(value.total_seconds(), 1) if value is not None else "")
-    if name in ("service_level", "occupancy", "share", "csat", "csat_responses"):
+    if name in ("service_level", "occupancy", "share", "csat", "csat_responses", "adherence", "conformance"):
         return percent(value), (round(value * 100, 1) if value is not None else "")
     if name == "csat_average":
         return ("—", "") if value is None else (formats.number_format(round(value, 1), 1), round(value, 2))
@@ -189,7 +189,7 @@ def _wait_chart(totals: sel.Totals):
 def agents(scope, data, filters) -> dict:
     agent = data.get("agent")
     rows = sel.agents_work(scope, data["period"], agent_id=agent.pk if agent else None, **filters)
-    names = (*sel.AGENT_FIGURES, "no_answer", "occupancy", "concurrency")
+    names = (*sel.AGENT_FIGURES, "no_answer", "occupancy", "concurrency", "adherence", "conformance")
     queries = [_drill_query(data, filters, agent=row.agent.pk) for row in rows]
     table = _figures_table(_("Agent"), [(row.agent.display_name, row) for row in rows], names, queries=queries,
                            drilled=("handled", "closed"))  # the agent's own conversations
