@@ -18,7 +18,7 @@ from contactcenter.selectors import shifts as sel
 from contactcenter.services import schedules as svc
 from contactcenter.services.errors import DomainError
 from permissions.config import schedule_forms as forms
-from permissions.config.views.sections import nav, raise_if_not_allowed, require_portal
+from permissions.config.views.sections import nav, raise_if_not_allowed, require, require_portal
 
 PAGE = "config/schedules.html"
 
@@ -71,6 +71,7 @@ def _context(request, **extra) -> dict:
         "previous_week": monday - datetime.timedelta(days=7), "next_week": monday + datetime.timedelta(days=7),
         "week": _week(agent, monday) if agent else [],
         "exception_form": forms.ExceptionForm(), "copy_form": forms.CopyWeekForm(),
+        "policy_form": forms.ShiftPolicyForm(organization=user.organization) if user.is_org_admin else None,
     }
     context.update(extra)
     return context
@@ -209,6 +210,25 @@ def assign(request):
         return _page(request, 422, assign_form=form)
     messages.success(request, _("Schedule assigned to %(count)s agents.") % {"count": count})
     return redirect("config:schedules")
+
+
+@login_required
+@require_POST
+def policies(request):
+    """The organization's shift policies (administrators only)."""
+    require_portal(request.user)
+    require(request.user.is_org_admin)
+    form = forms.ShiftPolicyForm(request.POST, organization=request.user.organization)
+    if form.is_valid():
+        try:
+            changed = svc.organization_set_shift_policies(by=request.user, values=form.cleaned_data)
+        except DomainError as exc:
+            raise_if_not_allowed(exc)
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Shift policies saved.") if changed else _("Nothing changed."))
+            return redirect(f"{reverse('config:schedules')}#shift-policies")
+    return _page(request, 422, policy_form=form)
 
 
 def _week_url(agent, day) -> str:
