@@ -141,6 +141,10 @@ def test_an_exception_without_its_times_is_refused(personas):
     response = client_for(personas.admin).post(url, {"date": "2027-03-10", "kind": "changed_hours"})
     assert response.status_code == 422 and "needs a start and an end" in html(response)
     assert not ScheduleException.objects.exists()
+    # The page comes back on that agent's week, with what was typed.
+    page = html(response)
+    assert 'data-testid="week"' in page and f'<option value="{personas.agent.pk}" selected>' in page
+    assert 'value="2027-03-10"' in page
 
 
 def test_copying_a_week_makes_the_target_week_the_same(personas, morning):
@@ -160,6 +164,9 @@ def test_copying_a_week_onto_itself_is_refused(personas):
     response = client_for(personas.admin).post(reverse("config:schedule-week-copy", args=[personas.agent.pk]),
                                                {"source": "2027-03-01", "target": "2027-03-03"})
     assert response.status_code == 422 and "Choose two different weeks" in html(response)
+    page = html(response)
+    assert 'data-testid="week-copy"' in page and f'<option value="{personas.agent.pk}" selected>' in page
+    assert 'value="2027-03-03"' in page
 
 
 def test_another_organizations_ids_are_a_404(personas):
