@@ -20,7 +20,10 @@ class ScheduleForm(forms.Form):
 
 class ShiftForm(forms.Form):
     id = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    weekday = forms.TypedChoiceField(label=_("Weekday"), choices=BusinessHoursInterval.Weekday.choices, coerce=int)
+    # A blank first choice: a row left untouched sends nothing, so the formset skips it (a select
+    # without one always sends Monday, and the empty row would be refused for its missing times).
+    weekday = forms.TypedChoiceField(label=_("Weekday"), choices=[("", "—"), *BusinessHoursInterval.Weekday.choices],
+                                     coerce=int)
     starts = forms.TimeField(label=_("Starts"), **TIME)
     ends = forms.TimeField(label=_("Ends"), help_text=_("At or before the start: ends the next day."), **TIME)
 

@@ -63,6 +63,14 @@ def test_an_admin_creates_a_schedule_with_shifts_including_an_overnight_one(pers
         (0, time(8), time(15), False), (4, time(22), time(6), True)]
 
 
+def test_the_rows_left_blank_in_the_shift_form_are_skipped(personas):
+    # What a browser sends for the form's second, untouched row: no weekday chosen, no times.
+    response = client_for(personas.admin).post(LIST, {"name": "Tarde", **shift_rows(
+        {"weekday": "2", "starts": "14:00", "ends": "20:00"}, {"weekday": "", "starts": "", "ends": ""})})
+    assert response.status_code == 302
+    assert [(s.weekday, s.starts) for s in Schedule.objects.get(name="Tarde").shifts.all()] == [(2, time(14))]
+
+
 def test_bad_shift_input_is_a_translated_error_and_creates_nothing(personas):
     admin = client_for(personas.admin)
     response = admin.post(LIST, {"name": "Rota", **shift_rows({"weekday": "9", "starts": "25:00", "ends": "x"})})
