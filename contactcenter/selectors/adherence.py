@@ -158,10 +158,12 @@ def by_day(organization_id: int, agent_ids, period: ReportRange, *, now: datetim
     rows = (StatusInterval.objects.filter(organization_id=organization_id, agent_id__in=list(planned),
                                           started_at__lt=limit)
             .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=period.start))
-            .values_list("agent_id", "status__code", "status__kind", "started_at", "ended_at")
+            .values_list("agent_id", "status_id", "started_at", "ended_at")
             .order_by("agent_id", "started_at", "pk"))
-    for agent, code, kind, start, end in rows:
-        is_pause = kind == StatusDefinition.Kind.PAUSE
+    statuses = {pk: (code, kind == StatusDefinition.Kind.PAUSE) for pk, code, kind in StatusDefinition.objects.filter(
+        organization_id=organization_id).values_list("pk", "code", "kind").order_by()}
+    for agent, status_id, start, end in rows:
+        code, is_pause = statuses[status_id]
         ledger[agent].append((code, is_pause, is_pause or code not in NOT_LOGGED_IN, start,
                               min(end or now, limit)))
     return {agent: _agent_days(_Days(period, limit), stretches, ledger.get(agent, []))
