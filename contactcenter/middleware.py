@@ -13,10 +13,11 @@ logger = logging.getLogger(__name__)
 class LocaleMiddleware(DjangoLocaleMiddleware):
     """Staff pages speak Spanish unless the person picked another language (cookie).
 
-    Customer-facing pages (the web chat) follow the customer's browser language instead.
+    Customer-facing pages (the web chat, the rating page) follow the customer's browser language
+    instead.
     """
 
-    customer_prefixes = ("/chat/",)
+    customer_prefixes = ("/chat/", "/rate/")
 
     def process_request(self, request):
         if request.path.startswith(self.customer_prefixes):

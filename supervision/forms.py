@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contactcenter.models import Channel, Queue, User
 from contactcenter.selectors import audit as audit_sel
-from contactcenter.selectors import report_drill, report_ranges
+from contactcenter.selectors import report_drill, report_ranges, report_splits
 
 
 class AuditFilterForm(forms.Form):
@@ -52,11 +52,18 @@ class ReportFilterForm(forms.Form):
                                    help_text=_("On the Agents, Agent status and Dispositions and tags tabs: the "
                                                "queue figures are not per agent."))
     granularity = forms.ChoiceField(label=_("By"), required=False, choices=list(report_ranges.GRANULARITIES.items()))
+    split = forms.ChoiceField(label=_("Split by"), required=False,
+                              choices=[("", _("Nothing")), *report_splits.SPLITS.items()],
+                              help_text=_("Compare handle time and ratings by the schedule each agent followed "
+                                          "that day, or by whether the system paused them in the hour (a status "
+                                          "rule, a missed offer)."))
 
     MAX_HOURLY_DAYS = 31  # an hourly table beyond a month is for the CSV export
 
-    def __init__(self, data=None, *, queues, agents, zone, today, **kwargs):
+    def __init__(self, data=None, *, queues, agents, zone, today, split=False, **kwargs):
         super().__init__(data.copy() if data is not None else None, **kwargs)
+        if not split:  # the Agents tab's choice only
+            del self.fields["split"]
         self.fields["queue"].queryset = queues.order_by("name")
         self.fields["agent"].queryset = agents.order_by("first_name", "username")
         self.zone, self.today = zone, today

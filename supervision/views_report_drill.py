@@ -13,12 +13,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from contactcenter.selectors import report_drill
+from contactcenter.selectors import adherence, report_drill, reports
 from contactcenter.selectors.report_ranges import ReportRange, local_today
 from permissions import access
 from supervision import exports
 from supervision.forms import AgentDayForm, ReportDrillForm
-from supervision.views_reports import duration
+from supervision.views_reports import duration, percent
 
 PAGE_SIZE = 50
 
@@ -74,11 +74,22 @@ def conversations(request):
         return render(request, template, ctx)
 
 
+def _schedule(day: adherence.DaySchedule) -> dict | None:
+    """The day's adherence and conformance as the page prints them (None: no shift that day)."""
+    if day.figures is None:
+        return None
+    figures = day.figures
+    return {"planned": day.planned, "adherence_help": reports.FIGURES["adherence"].help,
+            "conformance_help": reports.FIGURES["conformance"].help, "scheduled": duration(timedelta(seconds=figures.scheduled)),
+            "adherent": duration(timedelta(seconds=figures.adherent)), "adherence": percent(figures.adherence),
+            "worked": duration(timedelta(seconds=figures.worked)), "conformance": percent(figures.conformance)}
+
+
 @login_required
 @require_GET
 def agent_day(request, agent_id: int):
     """One agent's status ledger for one local day (`?date=YYYY-MM-DD`, today by default), as a bar
-    and as a table."""
+    and as a table, with their schedule that day and its adherence and conformance."""
     scope, agent = access.agent_for_reports(request.user, agent_id)
     zone = zoneinfo.ZoneInfo(scope.zone_name)
     today = local_today(zone, timezone.now())
@@ -86,9 +97,11 @@ def agent_day(request, agent_id: int):
     ctx = {"agent": agent, "form": form}
     if form.is_valid():
         day = form.cleaned_data["date"]
-        timeline = report_drill.agent_day(scope.organization_id, agent.pk, ReportRange(day, day, zone))
+        period = ReportRange(day, day, zone)
+        timeline = report_drill.agent_day(scope.organization_id, agent.pk, period)
         hours = timeline.length / timedelta(hours=1)
         ctx.update(day=day, timeline=timeline, hours=hours, covered=duration(timeline.covered),
+                   schedule=_schedule(adherence.agent_day(scope.organization_id, agent.pk, period)),
                    rows=[(s, duration(s.duration)) for s in timeline.segments],
                    # On a 23- or 25-hour day a repeated local hour needs its offset to be told apart.
                    time_format="H:i:s" if hours == 24 else "H:i:s T",

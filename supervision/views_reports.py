@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET
 
 from contactcenter.models import Channel, Conversation, Disposition, Queue, Tag, User
 from contactcenter.selectors import csat as csat_sel
-from contactcenter.selectors import report_drill, rollups
+from contactcenter.selectors import report_drill, report_splits, rollups
 from contactcenter.selectors import reports as sel
 from contactcenter.selectors.report_ranges import GRANULARITIES, PRESETS, local_today
 from permissions import access
@@ -79,7 +79,7 @@ def _cell(name: str, value) -> tuple[str, object]:
     """A figure as the page shows it and as the CSV writes it (seconds, percent, counts)."""
     if isinstance(value, timedelta) or (value is None and name in sel.DURATION_FIGURES):
         return duration(value), (round(value.total_seconds(), 1) if value is not None else "")
-    if name in ("service_level", "occupancy", "share", "csat", "csat_responses"):
+    if name in ("service_level", "occupancy", "share", "csat", "csat_responses", "adherence", "conformance"):
         return percent(value), (round(value * 100, 1) if value is not None else "")
     if name == "csat_average":
         return ("—", "") if value is None else (formats.number_format(round(value, 1), 1), round(value, 2))
@@ -188,8 +188,12 @@ def _wait_chart(totals: sel.Totals):
 
 def agents(scope, data, filters) -> dict:
     agent = data.get("agent")
+    comments = csat_sel.comments(scope, data["period"], agent_id=agent.pk if agent else None,
+                                 page=data.get("page") or 1, **filters)
+    if data.get("split"):
+        return {**agents_split(scope, data, filters), "comments": comments}
     rows = sel.agents_work(scope, data["period"], agent_id=agent.pk if agent else None, **filters)
-    names = (*sel.AGENT_FIGURES, "no_answer", "occupancy", "concurrency")
+    names = (*sel.AGENT_FIGURES, "no_answer", "occupancy", "concurrency", "adherence", "conformance")
     queries = [_drill_query(data, filters, agent=row.agent.pk) for row in rows]
     table = _figures_table(_("Agent"), [(row.agent.display_name, row) for row in rows], names, queries=queries,
                            drilled=("handled", "closed"))  # the agent's own conversations
@@ -199,9 +203,34 @@ def agents(scope, data, filters) -> dict:
     chart = charts.bar_chart(_("Conversations handled per agent"),
                              [(row.agent.display_name, row["handled"]) for row in rows],
                              x_label=_("Agent"), y_label=_("Conversations"))
-    comments = csat_sel.comments(scope, data["period"], agent_id=agent.pk if agent else None,
-                                 page=data.get("page") or 1, **filters)
     return {"charts": [("agents", chart)], "table": table, "comments": comments}
+
+
+def agents_split(scope, data, filters) -> dict:
+    """The Agents tab split by schedule or by a system pause in the hour: all the agents' rows per
+    split first, then each agent's (report_splits.py)."""
+    agent = data.get("agent")
+    split = data["split"]
+    rows = report_splits.agents_split(scope, data["period"], split, agent_id=agent.pk if agent else None, **filters)
+    names = sel.AGENT_FIGURES
+    table = Table(header=[_("Agent"), str(report_splits.SPLITS[split]), *[str(sel.FIGURES[n].label) for n in names]],
+                  help=["", str(report_splits.SPLIT_HELP), *[str(sel.FIGURES[n].help) for n in names]])
+    day = data["period"].last_day.isoformat()
+    for row in rows:
+        shown, raw = _figure_cells(row, names)
+        person = row.agent.display_name if row.agent else _("All agents")
+        table.shown.append([person, row.split, *shown])
+        table.raw.append([person, row.split, *raw])
+        link = f"{reverse('supervision:reports-agent-day', args=[row.agent.pk])}?date={day}" if row.agent else None
+        table.links.append([link, *[None] * (len(shown) + 1)])
+    overall = [row for row in rows if row.agent is None]
+    handle = charts.bar_chart(_("Handle time per split (minutes)"),
+                              [(row.split, (row["average_handle"] or timedelta(0)).total_seconds() / 60)
+                               for row in overall], x_label=str(report_splits.SPLITS[split]), y_label=_("Minutes"),
+                              fmt=lambda v: f"{v:.1f}")
+    csat = charts.bar_chart(_("CSAT per split"), [(row.split, (row["csat"] or 0) * 100) for row in overall],
+                            x_label=str(report_splits.SPLITS[split]), y_label="%", fmt=lambda v: f"{v:.0f} %")
+    return {"charts": [("split-handle", handle), ("split-csat", csat)], "table": table}
 
 
 def status_times(scope, data, filters) -> dict:
@@ -282,7 +311,7 @@ def reports(request, tab: str = "overview"):
     zone = zoneinfo.ZoneInfo(scope.zone_name)
     queues, agents = report_drill.filter_choices(scope)
     form = ReportFilterForm(request.GET, queues=queues, agents=agents, zone=zone,
-                            today=local_today(zone, timezone.now()))
+                            today=local_today(zone, timezone.now()), split=tab == "agents")
     paging = request.GET.copy()
     paging.pop("page", None)
     ctx = {"tab": tab, "tabs": TABS, "form": form, "presets": PRESETS, "query": request.GET.urlencode(),

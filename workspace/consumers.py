@@ -151,4 +151,9 @@ class WorkspaceConsumer(LiveConsumer):
         elif kind == events.MESSAGE_UPDATED:
             if about_open:
                 fragments.append(self.render_message(event["message_id"], replace=True))
+        elif kind == events.CONVERSATION_RATED:
+            # A customer rated one of my conversations: the open one's panel shows its rating, or,
+            # for a later conversation of the same customer, their history's.
+            if mine and self.conversation_id:
+                fragments.append(self.render_conversation(header=False, contact=True))
         self.send_html(*fragments)

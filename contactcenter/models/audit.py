@@ -23,6 +23,7 @@ ACTIONS = {
     "login.unlocked": _("Login lockout lifted"),
     "skill.assign": _("Skill given to an agent"),
     "skill.unassign": _("Skill taken from an agent"),
+    "organization.shift_policy": _("Shift policy changed"),
 }
 OBJECTS = {
     "queue": _("Queue"), "skill": _("Skill"), "pause_reason": _("Pause reason"), "disposition": _("Disposition"),

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from contactcenter.models import NO_ANSWER_CODE, Conversation, StatusDefinition, User
-from contactcenter.selectors import rollups
+from contactcenter.selectors import adherence, rollups
 from contactcenter.selectors.report_ranges import Bucket, ReportRange
 
 
@@ -64,6 +64,13 @@ FIGURES = {
     "csat_responses": Figure(_("Rating response rate"), _(
         "Ratings received as a share of the surveys asked (a chat an agent closed, in a queue that asks).")),
     "csat_average": Figure(_("Average rating"), _("The average score of the ratings received, from 1 to 5.")),
+    "adherence": Figure(_("Adherence"), _(
+        "Share of the scheduled time in which the agent was where their schedule says: in a shift in Ready, "
+        "Dialing, In service or After service; in a scheduled break in a pause. Per local day, a shift across "
+        "midnight in each day for its part; periods of up to 31 days.")),
+    "conformance": Figure(_("Conformance"), _(
+        "Time logged in (any status but Offline and Banned, in a shift or not) as a share of the scheduled "
+        "time; over 100 % with overtime. Periods of up to 31 days.")),
     "share": Figure(_("Share"), _("Of the conversations closed after service in the same queues, agents and "
                                   "period.")),
 }
@@ -302,8 +309,11 @@ class AgentWork:
     work: Totals
     time: AgentTime | None
     statuses: list[StatusDefinition]
+    schedule: adherence.Adherence | None = None  # None: no shift in the period (or a period too long)
 
     def __getitem__(self, name: str):
+        if name in ("adherence", "conformance"):
+            return getattr(self.schedule, name) if self.schedule else None
         if name == "occupancy":
             return occupancy(self.time, self.statuses) if self.time else None
         if name == "no_answer":
@@ -319,8 +329,8 @@ class AgentWork:
 
 def agents_work(scope: Scope, period: ReportRange, *, queue_ids=(), channel_kind: str = "",
                 agent_id: int | None = None, now: datetime | None = None) -> list[AgentWork]:
-    """The Agents tab: per agent, what they handled in the reader's queues and how their time was
-    spent (their whole ledger: time is not per queue)."""
+    """The Agents tab: per agent, what they handled in the reader's queues, how their time was
+    spent (their whole ledger: time is not per queue) and how it kept to their schedule."""
     work = sums(scope, period, rollups.AGENT_HOURS, ("agent_id", "medium"), queue_ids=queue_ids,
                 channel_kind=channel_kind, agent_id=agent_id, now=now)
     per_agent: dict[int, Totals] = defaultdict(Totals)
@@ -332,8 +342,9 @@ def agents_work(scope: Scope, period: ReportRange, *, queue_ids=(), channel_kind
     by_agent = {row.agent.pk: row for row in times}
     ids = set(per_agent) | (set(by_agent) if not queue_ids else set())
     people = {u.pk: u for u in User.objects.filter(organization_id=scope.organization_id, pk__in=list(ids))}
-    rows = [AgentWork(people[pk], per_agent.get(pk, Totals()), by_agent.get(pk), statuses) for pk in ids
-            if pk in people]
+    scheduled = adherence.by_agent(scope.organization_id, list(people), period, now=now) or {}
+    rows = [AgentWork(people[pk], per_agent.get(pk, Totals()), by_agent.get(pk), statuses, scheduled.get(pk))
+            for pk in ids if pk in people]
     return sorted(rows, key=lambda row: (row.agent.display_name.lower(), row.agent.pk))
 
 

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from contactcenter import events
 from contactcenter.models import Channel, Conversation, SatisfactionRating
 from contactcenter.models.csat import MAX_COMMENT, SCORE_MAX, SCORE_MIN
-from contactcenter.services import jobs, rollups
+from contactcenter.services import jobs, messages, rollups
 from contactcenter.services.errors import DomainError
 
 TOKEN_SALT = "csat.rating"
@@ -147,6 +147,18 @@ def csat_answer(*, token, score, comment="", channel: Channel | None = None, now
     if rating is None or (channel is not None and rating.conversation.channel_id != channel.pk):
         raise _not_found()
     return _record(rating.pk, score=score, comment=comment, now=now)[0]
+
+
+def csat_refusal_reply(*, token, channel: Channel, reason: str) -> None:
+    """A customer's answer through a provider was refused (too late, changed once already, a
+    score out of range): tell them why, as a system line on the survey's conversation, which the
+    channel's delivery sends like any auto-reply. Nothing when the token names no survey of this
+    channel: a forgery gets no answer."""
+    rating = rating_for_token(token)
+    if rating is None or rating.conversation.channel_id != channel.pk:
+        return
+    messages.message_system(conversation=rating.conversation,
+                            text=_("Your rating was not recorded: %(reason)s") % {"reason": reason})
 
 
 def csat_answer_conversation(*, channel: Channel, conversation_id, score, comment="",

@@ -12,6 +12,9 @@ from django.utils.translation import gettext as _
 
 from contactcenter.models import (
     AgentSchedule,
+    AgentState,
+    BusinessHours,
+    Organization,
     QueueMembership,
     Role,
     Schedule,
@@ -23,11 +26,17 @@ from contactcenter.models import (
 )
 from contactcenter.selectors import shifts as sel
 from contactcenter.services import writes
+from contactcenter.services.audit import audit
 from contactcenter.services.errors import DomainError
 from contactcenter.services.policies import can_access_config, supervised_queues
 from contactcenter.services.shifts import shifts_mark_due
 
 K = ScheduleException.Kind
+# The organization's shift policies (Organization fields) the Schedules page edits, in its order.
+SHIFT_POLICIES = ("shift_routing", "shift_allow_overtime", "shift_auto_ready", "shift_end_grace_minutes",
+                  "shift_breaks_pause", "shift_holidays")
+SWITCHES = ("shift_routing", "shift_allow_overtime", "shift_auto_ready", "shift_breaks_pause")
+MAX_GRACE_MINUTES = 240
 
 
 def schedulable_agents(user: User) -> QuerySet:
@@ -181,3 +190,39 @@ def schedule_week_copy(*, by: User, agent: User, source: datetime.date, target: 
         created += 1
     shifts_mark_due([agent.pk])
     return created
+
+
+@transaction.atomic
+def organization_set_shift_policies(*, by: User, values: dict) -> dict:
+    """Set the organization's shift policies (SHIFT_POLICIES; administrators and owners only).
+    Every policy that changes is one AuditEntry; the scheduled agents are recomputed on the next
+    minute's tick (holidays, breaks and the grace change their shifts). Returns what changed."""
+    writes.require(by.is_org_admin)
+    unknown = set(values) - set(SHIFT_POLICIES)
+    if unknown:
+        raise DomainError(_("Unknown setting: %(name)s") % {"name": ", ".join(sorted(unknown))}, code="unknown")
+    values = {name: bool(value) if name in SWITCHES else value for name, value in values.items()}
+    grace = values.get("shift_end_grace_minutes")
+    if grace is not None and not (isinstance(grace, int) and 0 <= grace <= MAX_GRACE_MINUTES):
+        raise DomainError(_("The minutes to finish after a shift must be between 0 and %(max)s.")
+                          % {"max": MAX_GRACE_MINUTES}, code="grace")
+    holidays = values.get("shift_holidays")
+    if holidays is not None and not isinstance(holidays, BusinessHours):
+        raise DomainError(_("That item does not exist."), code="not_found")
+    writes.same_organization(by, holidays)
+    organization = Organization.objects.select_for_update().get(pk=by.organization_id)
+    changed = {name: value for name, value in values.items() if getattr(organization, name) != value}
+    if not changed:
+        return {}
+    for name, value in changed.items():
+        setattr(organization, name, value)
+        setattr(by.organization, name, value)
+    organization.save(update_fields=list(changed))
+    for name, value in changed.items():
+        shown = {"id": value.pk, "name": value.name} if isinstance(value, BusinessHours) else value
+        audit(by, "organization.shift_policy", setting=name, value=shown)
+    scheduled = set(AgentSchedule.objects.filter(organization_id=by.organization_id).values_list("agent_id", flat=True))
+    scheduled |= set(AgentState.objects.filter(organization_id=by.organization_id).exclude(shift_phase="none")
+                     .values_list("agent_id", flat=True))
+    shifts_mark_due(scheduled)
+    return changed

@@ -25,6 +25,7 @@ urlpatterns = [
     path("campaigns/", campaigns.campaigns, name="campaigns"),
     path("schedules/", schedules.schedules, name="schedules"),
     path("schedules/assign/", schedules.assign, name="schedule-assign"),
+    path("schedules/policies/", schedules.policies, name="schedule-policies"),
     path("schedules/<int:pk>/", schedules.schedule, name="schedule"),
     path("schedules/<int:pk>/delete/", schedules.schedule_delete, name="schedule-delete"),
     path("schedules/<int:pk>/shifts/<int:shift_id>/breaks/", schedules.break_add, name="schedule-break-add"),

@@ -7,12 +7,14 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from contactcenter.connectors import outbound
 from contactcenter.connectors.csat import outbound as csat_outbound
 from contactcenter.connectors.webchat import tokens
-from contactcenter.models import Channel, Conversation, SatisfactionRating
+from contactcenter.models import Channel, Conversation, Message, SatisfactionRating
 from contactcenter.services import conversations, csat
 from tests import factories as f
 from tests.connectors.api_helpers import (  # noqa: F401 (fixtures)
@@ -77,6 +79,22 @@ def test_the_rating_page_works_without_javascript(client, web, ready_agent):
     response = client.post(url, {"score": "2"})
     assert response.status_code == 200 and "<html" in response.content.decode()
     assert snapshot(conversation)[0] == 2
+
+
+@pytest.mark.parametrize(("language", "question", "expired"), [
+    ("en-GB,en;q=0.9", "How would you rate the service you received?", "The time to rate this conversation is over."),
+    ("es-MX,es;q=0.9", "¿Cómo valorarías la atención que has recibido?", "El plazo para valorar esta conversación ha terminado."),
+])
+def test_the_rating_page_speaks_the_customers_browser_language(web, ready_agent, language, question, expired):
+    served_and_closed(web, ready_agent)
+    url = reverse("csat:rate", args=[csat.csat_token(SatisfactionRating.objects.get())])
+    customer = Client(HTTP_ACCEPT_LANGUAGE=language)
+    response = customer.get(url)
+    assert question in response.content.decode()
+    assert f'lang="{language[:2]}"' in response.content.decode() and "Accept-Language" in response["Vary"]
+    with time_machine.travel(timezone.now() + timedelta(hours=25)):
+        refused = customer.post(url, {"score": "5"})
+    assert refused.status_code == 422 and expired in refused.content.decode()
 
 
 @pytest.mark.parametrize("data", [{}, {"score": "6"}, {"score": "cinco"}, {"score": "4", "comment": "x" * 1001},
@@ -188,6 +206,46 @@ def test_a_late_or_forged_whatsapp_reply_changes_nothing(client, wa, ready_agent
         post(client, notification(messages=[list_reply(f"csat:5:{csat.csat_token(rating)}", wamid="wamid.l")]))
         post(client, notification(messages=[text_message("5", wamid="wamid.l2")]))
     assert snapshot(conversation)[0] is None
+
+
+def refusal_of(conversation) -> Message | None:
+    return Message.objects.filter(conversation=conversation, direction=Message.Direction.SYSTEM).last()
+
+
+@pytest.mark.parametrize(("case", "spanish"), [
+    ("late", "El plazo para valorar esta conversación ha terminado."),
+    ("third answer", "Esta valoración ya se cambió una vez; no se puede volver a cambiar."),
+    ("bad score", "Elige una puntuación del 1 al 5."),
+])
+def test_a_refused_whatsapp_rating_gets_a_reply_saying_why(client, wa, ready_agent, local_server, case, spanish):
+    conversation = served_and_closed(wa, ready_agent, external_id=WA_ID)
+    token = csat.csat_token(SatisfactionRating.objects.get(conversation=conversation))
+    if case == "late":
+        with time_machine.travel(timezone.now() + timedelta(hours=25)):
+            post(client, notification(messages=[list_reply(f"csat:5:{token}")]))
+    elif case == "third answer":
+        for n, score in enumerate((5, 4, 3)):
+            post(client, notification(messages=[list_reply(f"csat:{score}:{token}", wamid=f"wamid.r{n}")]))
+    else:
+        post(client, notification(messages=[list_reply(f"csat:9:{token}")]))
+    assert snapshot(conversation)[0] in (None, 4)  # the refused answer changed nothing
+    reply = refusal_of(conversation)
+    assert reply.body == f"No se ha registrado tu valoración: {spanish}"
+    assert reply.delivery == Message.Delivery.PENDING
+    # It leaves as any auto-reply does: the channel's delivery task sends it to the customer.
+    path = "/v21.0/106540352242922/messages"
+    local_server.answer(path, json_reply({"messages": [{"id": "wamid.out"}]}))
+    outbound.deliver(reply.pk)
+    [sent] = local_server.requests_to(path)
+    assert sent.json()["to"] == WA_ID and spanish in sent.json()["text"]["body"]
+
+
+def test_a_forged_or_accepted_whatsapp_rating_gets_no_refusal(client, wa, ready_agent):
+    conversation = served_and_closed(wa, ready_agent, external_id=WA_ID)
+    token = csat.csat_token(SatisfactionRating.objects.get(conversation=conversation))
+    post(client, notification(messages=[list_reply("csat:5:forged-token", wamid="wamid.f")]))
+    post(client, notification(messages=[list_reply(f"csat:5:{token}", wamid="wamid.ok")]))
+    assert refusal_of(conversation) is None and snapshot(conversation)[0] == 5
 
 
 # --- API channels ---------------------------------------------------------------------------------

@@ -9,7 +9,17 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from contactcenter.models import AgentSchedule, AgentState, Schedule, ScheduleBreak, ScheduleException, ScheduleShift
+from contactcenter.models import (
+    AgentSchedule,
+    AgentState,
+    AuditEntry,
+    Schedule,
+    ScheduleBreak,
+    ScheduleException,
+    ScheduleShift,
+)
+from contactcenter.services import schedules
+from contactcenter.services.errors import NotAllowed
 from tests import factories as f
 from tests.permissions.config_support import html
 from tests.permissions.conftest import client_for, set_toggles
@@ -51,6 +61,14 @@ def test_an_admin_creates_a_schedule_with_shifts_including_an_overnight_one(pers
     shifts = list(schedule.shifts.order_by("weekday"))
     assert [(s.weekday, s.starts, s.ends, s.crosses_midnight) for s in shifts] == [
         (0, time(8), time(15), False), (4, time(22), time(6), True)]
+
+
+def test_the_rows_left_blank_in_the_shift_form_are_skipped(personas):
+    # What a browser sends for the form's second, untouched row: no weekday chosen, no times.
+    response = client_for(personas.admin).post(LIST, {"name": "Tarde", **shift_rows(
+        {"weekday": "2", "starts": "14:00", "ends": "20:00"}, {"weekday": "", "starts": "", "ends": ""})})
+    assert response.status_code == 302
+    assert [(s.weekday, s.starts) for s in Schedule.objects.get(name="Tarde").shifts.all()] == [(2, time(14))]
 
 
 def test_bad_shift_input_is_a_translated_error_and_creates_nothing(personas):
@@ -131,6 +149,10 @@ def test_an_exception_without_its_times_is_refused(personas):
     response = client_for(personas.admin).post(url, {"date": "2027-03-10", "kind": "changed_hours"})
     assert response.status_code == 422 and "needs a start and an end" in html(response)
     assert not ScheduleException.objects.exists()
+    # The page comes back on that agent's week, with what was typed.
+    page = html(response)
+    assert 'data-testid="week"' in page and f'<option value="{personas.agent.pk}" selected>' in page
+    assert 'value="2027-03-10"' in page
 
 
 def test_copying_a_week_makes_the_target_week_the_same(personas, morning):
@@ -150,6 +172,9 @@ def test_copying_a_week_onto_itself_is_refused(personas):
     response = client_for(personas.admin).post(reverse("config:schedule-week-copy", args=[personas.agent.pk]),
                                                {"source": "2027-03-01", "target": "2027-03-03"})
     assert response.status_code == 422 and "Choose two different weeks" in html(response)
+    page = html(response)
+    assert 'data-testid="week-copy"' in page and f'<option value="{personas.agent.pk}" selected>' in page
+    assert 'value="2027-03-03"' in page
 
 
 def test_another_organizations_ids_are_a_404(personas):
@@ -188,3 +213,96 @@ def test_a_limited_supervisor_schedules_only_their_queues_agents(personas, morni
 def test_agents_and_supervisors_without_the_portal_are_refused(personas):
     assert client_for(personas.agent).get(LIST).status_code == 403
     assert client_for(personas.supervisor).get(LIST).status_code == 403
+
+
+# --- The organization's shift policies -----------------------------------------------------------------
+
+POLICIES = reverse("config:schedule-policies")
+DEFAULTS = {"shift_routing": True, "shift_allow_overtime": True, "shift_auto_ready": False,
+            "shift_end_grace_minutes": 15, "shift_breaks_pause": True, "shift_holidays": None}
+
+
+def policies_of(organization):
+    organization.refresh_from_db()
+    return {name: getattr(organization, name) for name in DEFAULTS}
+
+
+def policy_post(**values):
+    """The form as a browser sends it: a checkbox left unticked is not sent at all."""
+    data = {"shift_end_grace_minutes": "15", "shift_holidays": "", "shift_routing": "on",
+            "shift_allow_overtime": "on", "shift_breaks_pause": "on"}
+    for name, value in values.items():
+        if value is None:
+            data.pop(name, None)
+        else:
+            data[name] = value
+    return data
+
+
+def test_an_admin_changes_the_shift_policies_each_change_audited(personas, morning):
+    closed = f.BusinessHoursFactory(organization=personas.organization, name="Festivos")
+    f.AgentScheduleFactory(agent=personas.agent, schedule=morning)
+    AgentState.objects.filter(agent=personas.agent).update(shift_next_change=None)
+    response = client_for(personas.admin).post(POLICIES, policy_post(
+        shift_routing=None, shift_auto_ready="on", shift_end_grace_minutes="30", shift_holidays=str(closed.pk)))
+    assert response.status_code == 302
+    assert policies_of(personas.organization) == {**DEFAULTS, "shift_routing": False, "shift_auto_ready": True,
+                                                  "shift_end_grace_minutes": 30, "shift_holidays": closed}
+    entries = AuditEntry.objects.filter(organization=personas.organization, action="organization.shift_policy")
+    assert sorted((e.data["setting"], e.data["value"]) for e in entries) == [
+        ("shift_auto_ready", True), ("shift_end_grace_minutes", 30),
+        ("shift_holidays", {"id": closed.pk, "name": "Festivos"}), ("shift_routing", False)]
+    assert all(e.actor == personas.admin for e in entries)
+    # The scheduled agent is recomputed on the next tick (holidays change their shifts).
+    assert AgentState.objects.get(agent=personas.agent).shift_next_change == NOW
+
+
+def test_saving_the_same_policies_changes_and_audits_nothing(personas):
+    response = client_for(personas.admin).post(POLICIES, policy_post(), follow=True)
+    assert "Nothing changed." in html(response)
+    assert not AuditEntry.objects.filter(action="organization.shift_policy").exists()
+
+
+@pytest.mark.parametrize(("values", "spanish"), [
+    ({"shift_end_grace_minutes": "-5"}, "Asegúrese de que este valor es mayor o igual a 0."),
+    ({"shift_end_grace_minutes": "999"}, "Asegúrese de que este valor es menor o igual a 240."),
+    ({"shift_end_grace_minutes": "quince"}, "Introduzca un número entero."),
+    ({"shift_end_grace_minutes": None}, "Este campo es obligatorio."),
+    ({"shift_holidays": "<script>1</script>"}, "Escoja una opción válida."),
+])
+def test_bad_policy_input_is_a_translated_error_and_changes_nothing(personas, values, spanish):
+    client = client_for(personas.admin)
+    client.cookies["django_language"] = "es"
+    response = client.post(POLICIES, policy_post(shift_auto_ready="on", **values))
+    assert response.status_code == 422 and spanish in html(response)
+    assert "<script>1</script>" not in html(response)
+    assert policies_of(personas.organization) == DEFAULTS
+    assert not AuditEntry.objects.filter(action="organization.shift_policy").exists()
+
+
+def test_another_organizations_holidays_are_refused(personas):
+    theirs = f.BusinessHoursFactory(organization=personas.outsider.organization)
+    response = client_for(personas.admin).post(POLICIES, policy_post(shift_holidays=str(theirs.pk)))
+    assert response.status_code == 422 and "Select a valid choice" in html(response)
+    assert policies_of(personas.organization) == DEFAULTS
+
+
+def test_only_admins_change_the_shift_policies(personas):
+    set_toggles(personas.organization, supervisors_access_config=True)
+    supervisor = client_for(personas.supervisor)
+    assert supervisor.post(POLICIES, policy_post(shift_routing=None)).status_code == 403
+    assert policies_of(personas.organization) == DEFAULTS
+    page = html(supervisor.get(LIST))
+    assert 'data-testid="shift-policy-form"' not in page and "Only administrators change these policies." in page
+    assert 'data-testid="shift-policy-form"' in html(client_for(personas.admin).get(LIST))
+    with pytest.raises(NotAllowed):
+        schedules.organization_set_shift_policies(by=personas.supervisor, values={"shift_routing": False})
+
+
+def test_the_page_documents_each_policy(personas):
+    page = html(client_for(personas.admin).get(LIST))
+    for help_text in ("agents with a schedule get no routed work outside their shifts",
+                      "stays logged in, with Receive new off", "Only agents with the workspace open",
+                      "15 by default, 0 to 240", "a working agent goes to its pause reason",
+                      "days without shifts for everyone"):
+        assert help_text in page

@@ -225,7 +225,7 @@ def test_the_agents_tab_shows_each_agents_work_and_time(day):
     # responses 40 and 20 s, handle 9:40 and 19:20; one rated 5, one not rated), Ready 3 h 30 and never in
     # service. Luis: a WhatsApp chat (1 min, 30 min, rated 2) and a call of 4:50.
     assert by_name["Ana López"] == ["2", "2", "0:30", "14:30", "—", "—", "—", "0", "0", "100.0 %", "50.0 %", "5.0",
-                                    "0", "0.0 %", "—"]
+                                    "0", "0.0 %", "—", "—", "—"]
     assert by_name["Luis Pérez"][:13] == ["2", "2", "1:00", "17:25", "4:50", "0:00", "—", "0", "0", "0.0 %",
                                           "100.0 %", "2.0", "0"]
 

@@ -6,8 +6,8 @@ from channels.testing import WebsocketCommunicator
 from django.test import Client
 
 from contactcenter.asgi import application
-from contactcenter.models import Device
-from contactcenter.services import agents, conversations, messages, queues, wrapup
+from contactcenter.models import Device, SatisfactionRating
+from contactcenter.services import agents, conversations, csat, messages, queues, wrapup
 from tests import factories as f
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
@@ -221,4 +221,43 @@ async def test_when_the_channel_layer_heals_the_workspace_gets_a_full_refresh(pe
     await get_channel_layer().send(device.channel_name, {"type": HEALED})
     html = await receive_until(comm, 'id="agent-bar"', 'id="lists"')
     assert 'id="agent-bar"' in html and 'id="lists"' in html
+    await comm.disconnect()
+
+
+def closed_web_chat(personas, agent):
+    """A web chat the agent served and closed (its queue asks for a rating)."""
+    web = f.ChannelFactory(organization=personas.organization, queue=personas.queue, kind="webchat")
+    contact = f.ContactFactory(organization=personas.organization, name="Rita Cliente")
+    conversation = conversations.conversation_open(queue=personas.queue, contact=contact, channel=web, text="Hola")
+    conversation.refresh_from_db()
+    assert conversation.assignee_id == agent.pk
+    conversations.conversation_close(conversation=conversation, by=agent)
+    return conversation
+
+
+def rate(conversation, score, comment):
+    rating = SatisfactionRating.objects.get(conversation=conversation)
+    csat.csat_answer(token=csat.csat_token(rating), score=score, comment=comment)
+
+
+async def test_a_rating_redraws_the_open_conversations_panel_live(personas, ready_agent):
+    conversation = await sync_to_async(closed_web_chat)(personas, ready_agent)
+    cookie = await sync_to_async(session_cookie)(ready_agent)
+    comm = communicator(f"/ws/workspace/?c={conversation.pk}", cookie=cookie)
+    assert (await comm.connect())[0]
+    assert 'data-testid="conversation-rating"' not in await receive_all(comm)
+    await sync_to_async(rate)(conversation, 4, "Muy amable")
+    html = await receive_until(comm, "Muy amable")
+    assert 'id="contact-panel"' in html and 'data-testid="conversation-rating"' in html and "4/5" in html
+    await comm.disconnect()
+
+
+async def test_a_rating_of_a_colleagues_conversation_redraws_nothing(personas, ready_agent):
+    conversation = await sync_to_async(closed_web_chat)(personas, ready_agent)
+    cookie = await sync_to_async(session_cookie)(personas.colleague)
+    comm = communicator(cookie=cookie)
+    assert (await comm.connect())[0]
+    await receive_all(comm)
+    await sync_to_async(rate)(conversation, 2, "Lento")
+    assert "Lento" not in await receive_all(comm, timeout=1.0)
     await comm.disconnect()

@@ -13,7 +13,9 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from django.conf import settings
 from django.core.files.base import ContentFile
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from contactcenter.connectors import http, outbound
@@ -175,11 +177,14 @@ def receive_rating(channel: Channel, sender: str, kind, content: dict) -> bool |
         if parsed is None:
             return None
         score, token = parsed
-        try:
-            csat.csat_answer(token=token, score=score, channel=channel)
-        except DomainError as error:  # late, changed twice, another channel's: nothing changes
-            logger.info("whatsapp %s: rating refused: %s", channel.public_key, error.message)
-            return False
+        # The refusal is written to the customer: in the language the surveys are sent in.
+        with translation.override(settings.LANGUAGE_CODE):
+            try:
+                csat.csat_answer(token=token, score=score, channel=channel)
+            except DomainError as error:  # late, changed twice, a bad score, another channel's: nothing changes
+                logger.info("whatsapp %s: rating refused: %s", channel.public_key, error.message)
+                csat.csat_refusal_reply(token=token, channel=channel, reason=error.message)
+                return False
         return True
     text = _text(content.get("body"), 10) if kind == "text" else ""
     if len(text) == 1 and text in "12345":

@@ -18,7 +18,7 @@ from contactcenter.selectors import shifts as sel
 from contactcenter.services import schedules as svc
 from contactcenter.services.errors import DomainError
 from permissions.config import schedule_forms as forms
-from permissions.config.views.sections import nav, raise_if_not_allowed, require_portal
+from permissions.config.views.sections import nav, raise_if_not_allowed, require, require_portal
 
 PAGE = "config/schedules.html"
 
@@ -54,12 +54,12 @@ def _week(agent, monday) -> list[dict]:
     return days
 
 
-def _context(request, **extra) -> dict:
+def _context(request, *, agent=None, **extra) -> dict:
+    """The page's context; `agent`: whose week to show (else the one the URL names, if any)."""
     user = request.user
     zone = user.organization.zone
     agents = svc.schedulable_agents(user).order_by("first_name", "last_name", "username")
-    agent = None
-    if request.GET.get("agent"):
+    if agent is None and request.GET.get("agent"):
         agent = _agent(user, request.GET.get("agent"))
     monday = _week_start(request.GET.get("week"), zone)
     context = {
@@ -71,13 +71,14 @@ def _context(request, **extra) -> dict:
         "previous_week": monday - datetime.timedelta(days=7), "next_week": monday + datetime.timedelta(days=7),
         "week": _week(agent, monday) if agent else [],
         "exception_form": forms.ExceptionForm(), "copy_form": forms.CopyWeekForm(),
+        "policy_form": forms.ShiftPolicyForm(organization=user.organization) if user.is_org_admin else None,
     }
     context.update(extra)
     return context
 
 
-def _page(request, status=200, **extra):
-    return render(request, PAGE, _context(request, **extra), status=status)
+def _page(request, status=200, *, agent=None, **extra):
+    return render(request, PAGE, _context(request, agent=agent, **extra), status=status)
 
 
 def _shifts(formset) -> list[dict]:
@@ -211,8 +212,43 @@ def assign(request):
     return redirect("config:schedules")
 
 
+@login_required
+@require_POST
+def policies(request):
+    """The organization's shift policies (administrators only)."""
+    require_portal(request.user)
+    require(request.user.is_org_admin)
+    form = forms.ShiftPolicyForm(request.POST, organization=request.user.organization)
+    if form.is_valid():
+        try:
+            changed = svc.organization_set_shift_policies(by=request.user, values=form.cleaned_data)
+        except DomainError as exc:
+            raise_if_not_allowed(exc)
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Shift policies saved.") if changed else _("Nothing changed."))
+            return redirect(f"{reverse('config:schedules')}#shift-policies")
+    return _page(request, 422, policy_form=form)
+
+
 def _week_url(agent, day) -> str:
     return f"{reverse('config:schedules')}?agent={agent.pk}&week={day:%Y-%m-%d}#week"
+
+
+def _agent_change(request, agent, form, service, success: str, *, week_of: str, form_name: str):
+    """An agent's week changed by one form (an exception, a copied week): the service's refusal
+    goes on the form, re-shown on the agent's week with 422; success returns to the week of the
+    form's `week_of` date."""
+    if form.is_valid():
+        try:
+            service(by=request.user, agent=agent, **form.cleaned_data)
+        except DomainError as exc:
+            raise_if_not_allowed(exc)
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, success)
+            return redirect(_week_url(agent, form.cleaned_data[week_of]))
+    return _page(request, 422, agent=agent, **{form_name: form})
 
 
 @login_required
@@ -220,19 +256,8 @@ def _week_url(agent, day) -> str:
 def exception_add(request, agent_id):
     require_portal(request.user)
     agent = _agent(request.user, agent_id)
-    form = forms.ExceptionForm(request.POST)
-    if form.is_valid():
-        try:
-            svc.schedule_exception_add(by=request.user, agent=agent, **form.cleaned_data)
-        except DomainError as exc:
-            raise_if_not_allowed(exc)
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, _("Exception added."))
-            return redirect(_week_url(agent, form.cleaned_data["date"]))
-    request.GET = request.GET.copy()
-    request.GET["agent"] = str(agent.pk)
-    return _page(request, 422, exception_form=form)
+    return _agent_change(request, agent, forms.ExceptionForm(request.POST), svc.schedule_exception_add,
+                         _("Exception added."), week_of="date", form_name="exception_form")
 
 
 @login_required
@@ -250,16 +275,5 @@ def exception_remove(request, agent_id, exception_id):
 def week_copy(request, agent_id):
     require_portal(request.user)
     agent = _agent(request.user, agent_id)
-    form = forms.CopyWeekForm(request.POST)
-    if form.is_valid():
-        try:
-            svc.schedule_week_copy(by=request.user, agent=agent, **form.cleaned_data)
-        except DomainError as exc:
-            raise_if_not_allowed(exc)
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, _("Week copied."))
-            return redirect(_week_url(agent, form.cleaned_data["target"]))
-    request.GET = request.GET.copy()
-    request.GET["agent"] = str(agent.pk)
-    return _page(request, 422, copy_form=form)
+    return _agent_change(request, agent, forms.CopyWeekForm(request.POST), svc.schedule_week_copy,
+                         _("Week copied."), week_of="target", form_name="copy_form")
