@@ -142,6 +142,9 @@ class RuleFiring(OrganizationOwned):
                                     name="rulefiring_once_per_agent_occurrence"),
             models.UniqueConstraint(fields=["rule", "queue", "occurrence"], condition=Q(queue__isnull=False),
                                     name="rulefiring_once_per_queue_occurrence"),
+            # A queue's occurrence lasts until its wait is back under the threshold.
+            models.UniqueConstraint(fields=["rule", "queue"], condition=Q(queue__isnull=False, cleared_at__isnull=True),
+                                    name="rulefiring_one_open_per_queue"),
             models.CheckConstraint(condition=Q(agent__isnull=False) | Q(queue__isnull=False),
                                    name="rulefiring_has_subject"),
         ]

@@ -55,7 +55,8 @@ class SupervisionAlert(OrganizationOwned):
         verbose_name_plural = _("supervision alerts")
         constraints = [
             models.UniqueConstraint(fields=["kind", "subject_id"], name="supervision_alert_once"),
-            models.CheckConstraint(condition=Q(kind__in=["pause_over", "wait_over", "missed_shift"]), name="supervision_alert_kind"),
+            models.CheckConstraint(condition=Q(kind__in=["pause_over", "wait_over", "missed_shift"]),
+                                   name="supervision_alert_kind"),
         ]
 
     def __str__(self) -> str:
