@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
 from contactcenter.models import (
     AgentState,
@@ -200,3 +201,38 @@ def status_cause(state: AgentState) -> RuleFiring | None:
     return (RuleFiring.objects.filter(agent_id=state.agent_id, outcome=RuleFiring.Outcome.APPLIED)
             .filter(Q(expected_since=state.since, returned_at__isnull=True) | Q(returned_at=state.since))
             .select_related("rule").order_by("-fired_at").first())
+
+
+def firing_result(*, action: str, status_name: str = "", detail: str = "") -> str:
+    """What a rule's firing did, in a few words (the panel's list and toasts, the e-mails)."""
+    A = StatusRule.Action
+    results = {
+        A.PAUSE: lambda: status_name,
+        A.READY: lambda: str(S.READY.label),
+        A.ONLINE: lambda: str(S.ONLINE.label),
+        A.OFFLINE: lambda: str(S.OFFLINE.label),
+        A.RECEIVE_NEW_OFF: lambda: _("Receive new off"),
+        A.RECEIVE_NEW_ON: lambda: _("Receive new on"),
+        A.NOTIFY: lambda: _("supervisors notified"),
+        A.AUTO_REPLY: lambda: _("auto-reply sent to %(count)s customers") % {"count": detail or 0},
+    }
+    return results[action]() if action in results else ""
+
+
+def firing_text(*, rule_name: str, subject: str, action: str, outcome: str, status_name: str = "",
+                detail: str = "") -> str:
+    """One line about a firing: "Rule “Break after 20 chats”: Ana López → Break", or why skipped."""
+    if outcome == RuleFiring.Outcome.SKIPPED:
+        return _("Rule “%(rule)s” skipped for %(subject)s: %(why)s") % {
+            "rule": rule_name, "subject": subject, "why": detail}
+    return _("Rule “%(rule)s”: %(subject)s → %(result)s") % {
+        "rule": rule_name, "subject": subject,
+        "result": firing_result(action=action, status_name=status_name, detail=detail)}
+
+
+def describe(firing: RuleFiring) -> str:
+    """`firing_text` of a stored firing (its rule, agent and queue selected)."""
+    rule = firing.rule
+    return firing_text(rule_name=rule.name, subject=firing.agent.display_name if firing.agent_id else firing.queue.name,
+                       action=rule.action, outcome=firing.outcome, detail=firing.detail,
+                       status_name=rule.pause_reason.name if rule.pause_reason_id else "")
