@@ -166,11 +166,12 @@ def morning_shift(personas):
 
 
 @pytest.mark.django_db
-def test_an_agent_offline_ten_minutes_into_their_shift_missed_it_once(personas, morning_shift, captured_events):
+def test_an_agent_offline_ten_minutes_into_their_shift_missed_it_once(personas, morning_shift, captured_events,
+                                                                     django_capture_on_commit_callbacks):
     with time_machine.travel(NOW - timedelta(minutes=11), tick=False):
         shifts.shifts_sweep()
         assert supervision_services.alerts_check() == 0  # 9:49: the shift started 9 minutes ago
-    with time_machine.travel(NOW, tick=False):
+    with time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks(execute=True):
         assert supervision_services.alerts_check() == 1
         assert supervision_services.alerts_check() == 0
     (alert,) = [e for e in captured_events if e.type == supervision_services.ALERT]
@@ -180,15 +181,15 @@ def test_an_agent_offline_ten_minutes_into_their_shift_missed_it_once(personas, 
 
 @live
 async def test_a_missed_shift_is_a_toast_by_default(personas, morning_shift):
-    comm, connected = await connect(personas.supervisor)
-    assert connected
-    await drain(comm)
-    with time_machine.travel(NOW, tick=False):
+    with time_machine.travel(NOW, tick=False):  # the socket too: the channel layer reads the clock
+        comm, connected = await connect(personas.supervisor)
+        assert connected
+        await drain(comm)
         await sync_to_async(shifts.shifts_sweep)()
         await sync_to_async(supervision_services.alerts_check)()
-    body = await drain(comm)
+        body = await drain(comm)
+        await comm.disconnect()
     assert "toast-missed_shift" in body and "Ana López has not logged in for their shift." in body
-    await comm.disconnect()
 
 
 # --- The e-mail digest -----------------------------------------------------------------------------
