@@ -26,6 +26,11 @@ def setup_periodic_tasks(sender, **kwargs):
     # Shifts: the agents whose phase changes are due, every minute; everyone recomputed every 15.
     sender.add_periodic_task(60.0, sender.signature("contactcenter.tasks.shifts_due"), name="shifts_due")
     sender.add_periodic_task(900.0, sender.signature("contactcenter.tasks.shifts_sweep"), name="shifts_sweep")
+    # Status rules: triggers and the return of lasting changes; the supervisors' e-mail digest.
+    sender.add_periodic_task(float(settings.RULES_CHECK_SECONDS), sender.signature("contactcenter.tasks.rules_check"),
+                             name="rules_check")
+    sender.add_periodic_task(60.0 * settings.NOTIFICATION_DIGEST_MINUTES,
+                             sender.signature("contactcenter.tasks.notifications_digest"), name="notifications_digest")
     # Hours close once an hour; every 5 minutes keeps the reports' lag short after a pause.
     sender.add_periodic_task(300.0, sender.signature("contactcenter.tasks.rollups_fill"), name="rollups_fill")
 

@@ -40,6 +40,7 @@ OFFER_ENDED = "offer.ended"
 DEVICE_CHANGED = "device.changed"
 CAMPAIGN_UPDATED = "campaign.updated"  # a campaign contact changed, or contacts were imported
 SESSION_ENDED = "session.ended"  # a logout or a deactivation: that user's sockets close
+RULE_FIRED = "rule.fired"  # a status rule fired (applied or skipped): the supervisors' panel lists it
 
 # Channel-layer message type: consumers implement `cc_event(self, message)`.
 LAYER_MESSAGE_TYPE = "cc.event"

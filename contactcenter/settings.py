@@ -208,6 +208,16 @@ ROUTING_SWEEP_SECONDS = env_int("ROUTING_SWEEP_SECONDS", 5)
 # A Ready agent whose last open workspace closed this long ago stops receiving new work (the
 # sweep switches Recibir nuevo off, in the ledger): no call rings, no chat waits, at an empty desk.
 DEVICE_GRACE_SECONDS = env_int("DEVICE_GRACE_SECONDS", 30)
+# Status rules (/config/rules/) are evaluated by a beat task this often (and at once after the
+# events that concern them, such as an offer that rang out).
+RULES_CHECK_SECONDS = env_int("RULES_CHECK_SECONDS", 10)
+# Supervisors who asked for the e-mail digest of their agents' status changes get one this often.
+NOTIFICATION_DIGEST_MINUTES = env_int("NOTIFICATION_DIGEST_MINUTES", 60)
+for _name, _value in (("RULES_CHECK_SECONDS", RULES_CHECK_SECONDS),
+                      ("NOTIFICATION_DIGEST_MINUTES", NOTIFICATION_DIGEST_MINUTES)):
+    if _value < 1:
+        raise ImproperlyConfigured(f"{_name} must be at least 1, got {_value}")
+del _name, _value
 # Attachments given by URL to the inbound API may point at private networks only when allowed
 # (development and tests): otherwise a provider's payload could make the server fetch internal hosts.
 CONNECTORS_ALLOW_PRIVATE_URLS = env_bool("CONNECTORS_ALLOW_PRIVATE_URLS", DEBUG)

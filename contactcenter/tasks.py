@@ -7,7 +7,17 @@ from celery import shared_task
 
 from contactcenter.connectors import outbound
 from contactcenter.connectors.csat import outbound as csat_outbound
-from contactcenter.services import devices, jobs, offers, rollups, shifts, supervision, wrapup
+from contactcenter.services import (
+    devices,
+    jobs,
+    notifications,
+    offers,
+    rollups,
+    rule_engine,
+    shifts,
+    supervision,
+    wrapup,
+)
 from contactcenter.services import sweep as sweeps
 
 
@@ -91,3 +101,28 @@ def shifts_due() -> int:
 def shifts_sweep() -> int:
     """Every scheduled agent recomputed from their schedule: what a lost run missed."""
     return shifts.shifts_sweep()
+
+
+@shared_task(name=jobs.RULES_CHECK, ignore_result=True)
+def rules_check() -> int:
+    """Status rules: lasting changes whose time is up return; every enabled rule fires for the new
+    occurrences of its trigger (once each)."""
+    return rule_engine.rules_check()
+
+
+@shared_task(name=jobs.RULES_CHECK_AGENT, ignore_result=True)
+def rules_check_agent(agent_id: int) -> int:
+    """One agent's status rules, right after an event about them (an offer rang out)."""
+    return rule_engine.rules_check_agent(agent_id=agent_id)
+
+
+@shared_task(name=jobs.RULE_NOTIFY, ignore_result=True)
+def rule_notify(firing_id: int) -> int:
+    """The e-mail of a status rule that notifies the supervisors."""
+    return notifications.rule_notify_send(firing_id=firing_id)
+
+
+@shared_task(name=jobs.NOTIFICATIONS_DIGEST, ignore_result=True)
+def notifications_digest() -> int:
+    """The e-mail digest of status changes, one mail per supervisor who asked for it."""
+    return notifications.notifications_digest()

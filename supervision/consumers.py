@@ -4,7 +4,8 @@ One consumer serves every supervision page; the query string says which one the 
 to: none (the overview), `queue=<id>`, `agent=<id>` or `monitor=<session id>`. The consumer
 joins its organization's group and filters every event by what this supervisor may see: a
 supervisor limited to assigned queues hears nothing of other queues or their agents. On every
-page it also turns status changes and alerts into toasts (as the supervisor's preference says).
+page it also turns status changes, status rules' firings and alerts into toasts (as the
+supervisor's notification preference says: which changes, about which agents, and whether at all).
 """
 
 from collections import OrderedDict, deque
@@ -17,6 +18,8 @@ from django.utils.translation import gettext as _
 
 from contactcenter import events
 from contactcenter.models import Conversation, MonitoringSession, Queue, QueueLogin, QueueMembership, User
+from contactcenter.selectors import notifications
+from contactcenter.selectors import rules as rules_sel
 from contactcenter.selectors.supervision import StatusCells, status_label
 from contactcenter.services import supervision as services
 from contactcenter.services.policies import user_can_supervise_agent
@@ -107,7 +110,7 @@ class SupervisionConsumer(LiveConsumer):
         return True
 
     def refresh(self) -> None:
-        self.user.refresh_from_db(fields=["supervision_alerts"])
+        self.load_preference()
         self.queue_ids = set(access.supervised_queue_ids(self.user))
         if not self.load_page():
             return
@@ -124,9 +127,15 @@ class SupervisionConsumer(LiveConsumer):
         else:
             ctx = context.overview_context(self.user)
             self.agent_ids = {row.agent.pk for row in ctx["agent_rows"]}
-            self.view = (frozenset(self.queue_ids), frozenset(self.agent_ids), self.language,
-                         self.user.supervision_alerts)
+            self.view = (frozenset(self.queue_ids), frozenset(self.agent_ids), self.language, self.notify_key)
             self.send_html(self.render(PAGE + "#overview-figures", ctx), self.render(PAGE + "#agent-rows", ctx))
+
+    def load_preference(self) -> None:
+        self.preference = notifications.preference_of(self.user)
+        self.chosen = notifications.chosen_agent_ids(self.preference)
+        self.toasts_on = self.preference.panel or self.preference.browser
+        self.notify_key = (self.preference.status_changes, self.preference.missed_shifts, self.toasts_on,
+                           self.chosen)
 
     def all_agent_ids(self) -> set[int]:
         members = QueueMembership.objects.filter(queue_id__in=self.queue_ids, role=QueueMembership.Role.AGENT)
@@ -171,6 +180,9 @@ class SupervisionConsumer(LiveConsumer):
                 fragments += self.render_agent()
         else:
             fragments += self.overview_fragments(kind, queues, agents, event)
+            if kind == events.RULE_FIRED and (agents & self.agent_ids or queues & self.queue_ids):
+                fragments.append(self.render(PAGE + "#rules-fired", context.rules_fired_context(
+                    self.user, agent_ids=self.agent_ids, queue_ids=self.queue_ids)))
         fragments.append(self.toast(event, queues, agents))
         self.send_html(*fragments)
 
@@ -256,38 +268,68 @@ class SupervisionConsumer(LiveConsumer):
             return "" if part is None else shared_render(part.key, part.build)
         elif kind == services.ALERT and (queues & self.queue_ids or agents & self.agent_ids):
             toast = self.alert_toast(event, agents, queues)
+        elif kind == events.RULE_FIRED and (queues & self.queue_ids or agents & self.agent_ids):
+            toast = self.rule_toast(event, agents)
         return self.render_toast(toast, event)
 
     def status_toast_part(self, event: dict, agents: set[int]) -> Part | None:
         """A status change's toast, the same for every supervisor of this process with the same
-        alert preference and language; drawn from the event (no query)."""
-        if not agents & self.agent_ids or self.user.supervision_alerts == User.SupervisionAlerts.NONE:
+        notification preference and language; drawn from the event (no query)."""
+        if not agents & self.agent_ids or not self.wants_status_toast(event, min(agents & self.agent_ids)):
             return None
-        key = ("status-toast", event.get("id") or object(), min(agents & self.agent_ids),
-               self.user.supervision_alerts, self.language)
+        key = ("status-toast", event.get("id") or object(), min(agents & self.agent_ids), self.notify_key,
+               self.language)
         return Part(key, lambda: self.render_toast(self.status_toast(event, agents), event), on_loop=True)
 
+    def wants_status_toast(self, event: dict, agent_id: int) -> bool:
+        """A change of status (one a rule made has its own toast, rule.fired) the preference asks for."""
+        return (self.toasts_on and event.get("status") != event.get("previous_status") and not event.get("rule")
+                and notifications.about_agent(self.chosen, agent_id)
+                and notifications.wants_status_change(self.preference.status_changes,
+                                                      is_pause=bool(event.get("is_pause")),
+                                                      source=event.get("source", "")))
+
     def render_toast(self, toast: dict | None, event: dict) -> str:
-        if toast is None:
+        if toast is None or not self.toasts_on:
             return ""
         toast["id"] = event.get("id", "")
         return render_to_string(PAGE + "#toast", {"toast": toast})
 
     def status_toast(self, event: dict, agents: set[int]) -> dict | None:
         """From the event alone (it carries the agent's name and new status): no query."""
-        preference = self.user.supervision_alerts
-        if (preference == User.SupervisionAlerts.NONE or event.get("status") == event.get("previous_status")
-                or (preference == User.SupervisionAlerts.PAUSES and not event.get("is_pause"))):
-            return None
         agent_id = min(agents & self.agent_ids)
         return {"kind": "status", "url": reverse("supervision:agent", args=[agent_id]),
                 "text": _("%(agent)s: %(status)s") % {"agent": event.get("agent_name", ""),
                                                        "status": status_label(event)}}
 
+    def rule_toast(self, event: dict, agents: set[int]) -> dict | None:
+        """A status rule fired: a rule that notifies always shows; one that changed an agent, as
+        the preference says of status changes made by rules."""
+        agent_id = min(agents) if agents else None
+        if event.get("action") != "notify" and not (
+                notifications.about_agent(self.chosen, agent_id)
+                and notifications.wants_status_change(self.preference.status_changes,
+                                                      is_pause=bool(event.get("is_pause")), source="system",
+                                                      rule=event.get("rule_name", ""))):
+            return None
+        text = rules_sel.firing_text(rule_name=event.get("rule_name", ""), action=event.get("action", ""),
+                                     subject=event.get("agent_name") or event.get("queue_name", ""),
+                                     outcome=event.get("outcome", ""), status_name=event.get("status_name", ""),
+                                     detail=event.get("detail", ""))
+        url = reverse("supervision:agent", args=[agent_id]) if agent_id else ""
+        return {"kind": "rule", "url": url, "text": text}
+
     def alert_toast(self, event: dict, agents: set[int], queues: set[int]) -> dict | None:
-        if event.get("kind") == "pause_over":
+        if event.get("kind") in ("pause_over", "missed_shift"):
             agent = User.objects.filter(pk__in=agents).first()
-            if agent is None:
+            if agent is None or not notifications.about_agent(self.chosen, agent.pk):
+                return None
+            if event["kind"] == "missed_shift":
+                if not self.preference.missed_shifts:
+                    return None
+                return {"kind": "missed_shift", "url": reverse("supervision:agent", args=[agent.pk]),
+                        "text": _("%(agent)s has not logged in for their shift.") % {"agent": agent.display_name}}
+            if not notifications.wants_long_pauses(self.preference.status_changes):
                 return None
             return {"kind": "pause_over", "url": reverse("supervision:agent", args=[agent.pk]),
                     "text": _("%(agent)s has been on %(status)s for more than %(minutes)s minutes.")

@@ -8,9 +8,10 @@ from django.utils.translation import gettext
 
 from contactcenter.models import Conversation, Message, MonitoringSession, Queue, Role, StatusDefinition, User
 from contactcenter.selectors import csat as csat_sel
-from contactcenter.selectors import shifts
+from contactcenter.selectors import notifications, rules, shifts
 from contactcenter.selectors import supervision as sel
 from contactcenter.services import campaigns
+from contactcenter.services import notifications as notification_services
 from contactcenter.services.policies import can_end_after_service, can_view_reports
 from permissions import access
 
@@ -35,8 +36,23 @@ def figures_context(user: User, queues: list[Queue] | None = None) -> dict:
     }
 
 
-def alerts_context(user: User) -> dict:
-    return {"alert_choices": User.SupervisionAlerts.choices, "alerts_value": user.supervision_alerts}
+def notify_context(user: User) -> dict:
+    """How this supervisor wants to be told (the page's toasts: sound, browser notification)."""
+    return {"notify": notifications.preference_of(user)}
+
+
+def notifiable_agents(user: User):
+    """The agents a supervisor may narrow their notifications to: those of their queues."""
+    return User.objects.filter(pk__in=notification_services.supervised_agent_ids(user)).order_by(
+        "first_name", "last_name", "username")
+
+
+def rules_fired_context(user: User, *, agent_ids, queue_ids) -> dict:
+    """The latest status rule firings about the supervisor's agents and queues."""
+    fired = rules.recent_firings(user.organization_id, agent_ids=agent_ids, queue_ids=queue_ids)
+    for firing in fired:
+        firing.text = rules.describe(firing)
+    return {"rules_fired": fired, "zone": user.organization.time_zone}
 
 
 def overview_context(user: User) -> dict:
@@ -45,7 +61,8 @@ def overview_context(user: User) -> dict:
     shifts.annotate_adherence(rows, user.organization, timezone.now())
     return {
         **figures_context(user, queues),
-        **alerts_context(user),
+        **notify_context(user),
+        **rules_fired_context(user, agent_ids=[row.agent.pk for row in rows], queue_ids=[q.pk for q in queues]),
         "agent_rows": rows,
         "may_view_reports": can_view_reports(user),
     }

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from contactcenter.models import Channel, Queue, User
+from contactcenter.models import Channel, NotificationPreference, Queue, User
 from contactcenter.selectors import audit as audit_sel
 from contactcenter.selectors import report_drill, report_ranges, report_splits
 
@@ -149,3 +149,27 @@ class AgentDayForm(forms.Form):
         if day > self.today:
             raise forms.ValidationError(_("The day cannot be in the future."))
         return day
+
+
+class NotificationPreferenceForm(forms.Form):
+    """What a supervisor is told of their agents' status, and how (services/notifications.py
+    checks it again)."""
+
+    status_changes = forms.ChoiceField(label=_("Status changes that notify me"),
+                                       choices=NotificationPreference.StatusChanges.choices, widget=forms.RadioSelect)
+    missed_shifts = forms.BooleanField(label=_("Agents who do not log in for their shift"), required=False)
+    agents = forms.ModelMultipleChoiceField(
+        label=_("Only these agents"), queryset=User.objects.none(), required=False,
+        help_text=_("None chosen: every agent you supervise."))
+    panel = forms.BooleanField(label=_("A toast in the panel, with a sound"), required=False)
+    browser = forms.BooleanField(
+        label=_("A browser notification when the panel's tab is in the background"), required=False,
+        help_text=_("Your browser asks once whether to allow notifications from this site."))
+    email_digest = forms.BooleanField(label=_("An e-mail digest"), required=False)
+
+    def __init__(self, *args, agents, digest_minutes: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agents"].queryset = agents
+        self.fields["email_digest"].help_text = _(
+            "One mail every %(minutes)s minutes with the changes since the previous one (none when nothing "
+            "happened).") % {"minutes": digest_minutes}

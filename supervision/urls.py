@@ -1,11 +1,11 @@
 from django.urls import path
 
-from supervision import views, views_report_drill, views_reports
+from supervision import views, views_notifications, views_report_drill, views_reports
 
 app_name = "supervision"
 urlpatterns = [
     path("", views.overview, name="overview"),
-    path("alerts/", views.alerts, name="alerts"),
+    path("notifications/", views_notifications.notifications, name="notifications"),
     path("audit/", views.audit, name="audit"),
     path("reports/", views_reports.reports, name="reports"),
     # the drill-down, before the tabs' <slug:tab> so that "conversations" is not taken for a tab

@@ -56,7 +56,8 @@ def queue(request, queue_id: int):
     if request.htmx and request.GET.get("region") == "register":
         return render(request, "supervision/queue.html#register-results",
                       context.register_context(request.user, queue, request.GET))
-    return render(request, "supervision/queue.html", context.queue_context(request.user, queue, request.GET))
+    return render(request, "supervision/queue.html", {**context.queue_context(request.user, queue, request.GET),
+                                                       **context.notify_context(request.user)})
 
 
 @login_required
@@ -146,7 +147,8 @@ def conversation_priority(request, conversation_id: int):
 @require_GET
 def agent(request, agent_id: int):
     agent = access.agent_for_supervisor(request.user, agent_id)
-    return render(request, "supervision/agent.html", context.agent_context(request.user, agent))
+    return render(request, "supervision/agent.html", {**context.agent_context(request.user, agent),
+                                                       **context.notify_context(request.user)})
 
 
 @login_required
@@ -160,7 +162,8 @@ def monitor(request, agent_id: int):
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("supervision:agent", agent.pk)
-    return render(request, "supervision/monitor.html", context.monitor_context(request.user, agent, session))
+    return render(request, "supervision/monitor.html", {**context.monitor_context(request.user, agent, session),
+                                                         **context.notify_context(request.user)})
 
 
 # --- Actions on agents ----------------------------------------------------------------------------
@@ -321,7 +324,8 @@ def monitor_session(request, session_id: int):
     if session.ended_at is not None:
         return redirect("supervision:monitor", session.agent_id)
     access.agent_for_supervisor(request.user, session.agent_id)
-    return render(request, "supervision/monitor.html", context.monitor_context(request.user, session.agent, session))
+    return render(request, "supervision/monitor.html", {
+        **context.monitor_context(request.user, session.agent, session), **context.notify_context(request.user)})
 
 
 @login_required
@@ -368,27 +372,3 @@ def call_monitor(request, session_id: int, conversation_id: int):
                         lambda: services.monitoring_call(by=request.user, session=session, conversation=conversation,
                                                          mode=mode),
                         _("Joined the call."))
-
-
-# --- Preferences ----------------------------------------------------------------------------------
-
-
-@login_required
-@require_POST
-def alerts(request):
-    """The supervisor's choice of status-change toasts: all, pauses only, none."""
-    require_supervising(request.user)
-    error = ""
-    try:
-        services.supervisor_set_alerts(user=request.user, alerts=request.POST.get("alerts", ""))
-    except DomainError as exc:
-        error = exc.message
-    if request.htmx:
-        request.user.refresh_from_db(fields=["supervision_alerts"])
-        return render(request, "supervision/overview.html#alerts-form",
-                      {**context.alerts_context(request.user), "alerts_error": error, "alerts_saved": not error})
-    if error:
-        messages.error(request, error)
-    else:
-        messages.success(request, _("Your alert preference is saved."))
-    return redirect("supervision:overview")

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.conf import settings
+from django.utils import translation
 
 from contactcenter import events
 from contactcenter.models import Role, User
@@ -124,3 +125,12 @@ def _private_cache(settings):
     in the Redis that the parallel test workers share (clearing that one broke the others)."""
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
                                    "LOCATION": f"test-{uuid.uuid4()}"}}
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A request of an earlier test leaves its language active in the test's thread (the locale
+    middleware activates it, nothing deactivates it): every test starts in the default language."""
+    translation.deactivate()
+    yield
+    translation.deactivate()

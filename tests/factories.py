@@ -376,6 +376,38 @@ class ScheduleExceptionFactory(factory.django.DjangoModelFactory):
     kind = m.ScheduleException.Kind.DAY_OFF
 
 
+class StatusRuleFactory(factory.django.DjangoModelFactory):
+    """Every queue, "when an agent missed 2 offers in a row, notify the supervisors" unless told
+    otherwise; `queues=[...]` names its queues."""
+
+    class Meta:
+        model = m.StatusRule
+        skip_postgeneration_save = True
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Regla {n}")
+    trigger = m.StatusRule.Trigger.MISSED_OFFERS
+    threshold = 2
+    action = m.StatusRule.Action.NOTIFY
+
+    @factory.post_generation
+    def queues(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.queues.set(extracted)
+
+
+class RuleFiringFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.RuleFiring
+
+    rule = factory.SubFactory(StatusRuleFactory)
+    organization = factory.SelfAttribute("rule.organization")
+    agent = factory.SubFactory(AgentFactory, organization=factory.SelfAttribute("..organization"))
+    occurrence = factory.LazyFunction(lambda: timezone.now() - timedelta(minutes=1))
+    fired_at = factory.LazyFunction(timezone.now)
+    outcome = m.RuleFiring.Outcome.APPLIED
+
+
 def open_workspace(agent) -> m.Device:
     """The agent has the workspace open in a browser (a connected device), as a person at their
     desk does: calls ring only there."""

@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
-from contactcenter.models import AgentSchedule, Conversation, SatisfactionRating, StatusInterval, User
+from contactcenter.models import AgentSchedule, Conversation, SatisfactionRating, StatusInterval, StatusRule, User
 
 
 @pytest.mark.django_db
@@ -64,3 +64,15 @@ def test_every_demo_agent_has_a_schedule_and_one_works_overnight(settings):
     assert {a.agent_id for a in assigned} == set(agents.values_list("pk", flat=True))
     assert any(shift.crosses_midnight and shift.ends != shift.starts
                for a in assigned for shift in a.schedule.shifts.all())
+
+
+@pytest.mark.django_db
+def test_the_demo_has_one_status_rule_enabled(settings):
+    settings.DEBUG = True
+    with time_machine.travel(dt.datetime(2027, 3, 31, 10, 0, tzinfo=dt.UTC), tick=False):
+        call_command("seed_demo", stdout=io.StringIO())
+        call_command("seed_demo", stdout=io.StringIO())  # again: still one
+    (rule,) = StatusRule.objects.all()
+    assert (rule.name, rule.is_enabled, rule.trigger, rule.threshold, rule.action, rule.duration_minutes) == (
+        "Descanso tras 20 chats", True, "conversations", 20, "pause", 10)
+    assert rule.pause_reason.name == "Descanso" and [q.name for q in rule.queues.all()] == ["Ventas"]

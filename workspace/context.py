@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from contactcenter.models import CampaignContact, Conversation, PrerecordedMessage, Queue, Tag, Transfer, User
+from contactcenter.selectors import rules as rules_sel
 from contactcenter.selectors import shifts
 from contactcenter.selectors import workspace as sel
 from contactcenter.services import campaigns, telephony, uploads, wrapup
@@ -51,6 +52,8 @@ def bar_context(user: User) -> dict:
     off_shift = state is not None and not state.in_shift
     return {
         "state": state,
+        # A status rule that put the agent where they are: the bar says which (and until when).
+        "status_cause": rules_sel.status_cause(state),
         "blockers": work_blockers(state, has_member_queues=any(m.queue.is_active for m in member_queues),
                                   logged_in=bool(logged_in), may_log_in_elsewhere=bool(unassigned_queues),
                                   off_shift=off_shift and user.organization.shift_routing,

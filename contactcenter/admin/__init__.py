@@ -2,4 +2,4 @@
 (Django's autodiscover imports this package). base.py holds TenantAdmin, which scopes every
 admin to the organization of an organization admin."""
 
-from contactcenter.admin import accounts, agents, catalog, conversations, queues, schedules  # noqa: F401
+from contactcenter.admin import accounts, agents, catalog, conversations, queues, rules, schedules  # noqa: F401

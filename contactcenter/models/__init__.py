@@ -9,8 +9,9 @@ from .devices import Device
 from .organizations import ADMIN_ROLES, SUPERVISING_ROLES, Organization, Role, User
 from .queues import Queue, QueueLogin, QueueMembership
 from .reports import AgentHour, AgentStatusHour, OutcomeHour, QueueHour, RollupFillState
+from .rules import RuleFiring, StatusRule
 from .schedules import AgentSchedule, Schedule, ScheduleBreak, ScheduleException, ScheduleShift
-from .supervision import MonitoringSession, SupervisionAlert
+from .supervision import MonitoringSession, NotificationPreference, SupervisionAlert
 
 __all__ = [
     "ADMIN_ROLES",
@@ -35,6 +36,7 @@ __all__ = [
     "Holiday",
     "Message",
     "MonitoringSession",
+    "NotificationPreference",
     "Offer",
     "Organization",
     "PrerecordedMessage",
@@ -46,6 +48,7 @@ __all__ = [
     "Role",
     "SatisfactionRating",
     "RollupFillState",
+    "RuleFiring",
     "Schedule",
     "ScheduleBreak",
     "ScheduleException",
@@ -53,6 +56,7 @@ __all__ = [
     "Skill",
     "StatusDefinition",
     "StatusInterval",
+    "StatusRule",
     "StatusSource",
     "SupervisionAlert",
     "SystemStatus",

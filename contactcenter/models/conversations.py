@@ -160,6 +160,8 @@ class Conversation(OrganizationOwned):
         indexes = [
             models.Index(fields=["queue", "status", "-priority", "enqueued_at"], name="conv_routing"),
             models.Index(fields=["assignee", "status"], name="conv_assignee_status"),
+            # The status rules count what an agent received since they became Ready.
+            models.Index(fields=["assignee", "assigned_at"], name="conv_assignee_assigned"),
             models.Index(fields=["organization", "status", "-last_message_at"], name="conv_org_recent"),
             models.Index(fields=["queue", "assigned_at"], name="conv_queue_assigned"),
             models.Index(fields=["organization", "enqueued_at"], name="conv_waiting",

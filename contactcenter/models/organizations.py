@@ -117,15 +117,7 @@ class User(AbstractUser):
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.AGENT)
     extension = models.CharField(_("extension"), max_length=20, blank=True)
 
-    class SupervisionAlerts(models.TextChoices):
-        ALL = "all", _("Every status change")
-        PAUSES = "pauses", _("Pauses only")
-        NONE = "none", _("None")
-
-    # Which status changes of their agents a supervisor gets as live toasts.
-    supervision_alerts = models.CharField(
-        _("status change alerts"), max_length=10, choices=SupervisionAlerts.choices, default=SupervisionAlerts.ALL
-    )
+    # What a supervisor is told of their agents' status: NotificationPreference (supervision.py).
 
     objects = UserManager()
 

@@ -38,11 +38,13 @@ class MonitoringSession(OrganizationOwned):
 
 class SupervisionAlert(OrganizationOwned):
     """A toast already sent for one long pause (a ledger interval) or one long wait (a
-    conversation): the periodic check publishes each once, however often it runs."""
+    conversation, or an agent's offline interval during their shift): the periodic check publishes
+    each once, however often it runs."""
 
     class Kind(models.TextChoices):
         PAUSE_OVER = "pause_over", _("Pause over its maximum")
         WAIT_OVER = "wait_over", _("Customer waiting over the target")
+        MISSED_SHIFT = "missed_shift", _("Agent not logged in for their shift")
 
     kind = models.CharField(max_length=12, choices=Kind.choices)
     subject_id = models.PositiveBigIntegerField()
@@ -53,8 +55,48 @@ class SupervisionAlert(OrganizationOwned):
         verbose_name_plural = _("supervision alerts")
         constraints = [
             models.UniqueConstraint(fields=["kind", "subject_id"], name="supervision_alert_once"),
-            models.CheckConstraint(condition=Q(kind__in=["pause_over", "wait_over"]), name="supervision_alert_kind"),
+            models.CheckConstraint(condition=Q(kind__in=["pause_over", "wait_over", "missed_shift"]),
+                                   name="supervision_alert_kind"),
         ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.subject_id}"
+
+
+class NotificationPreference(OrganizationOwned):
+    """What a supervisor is told about their agents' status, and how. Quiet by default: pauses
+    over their maximum and missed shifts, as toasts in the panel."""
+
+    class StatusChanges(models.TextChoices):
+        ALL = "all", _("Every status change")
+        PAUSES = "pauses", _("Pauses only")
+        LONG_PAUSES = "long_pauses", _("Only pauses over their maximum")
+        AUTOMATIC = "automatic", _("Only changes made by rules or schedules")
+        NONE = "none", _("None")
+
+    user = models.OneToOneField("contactcenter.User", on_delete=models.CASCADE, related_name="notification_preference",
+                                verbose_name=_("supervisor"))
+    status_changes = models.CharField(_("status changes that notify me"), max_length=12,
+                                      choices=StatusChanges.choices, default=StatusChanges.LONG_PAUSES)
+    missed_shifts = models.BooleanField(_("agents who miss their shift"), default=True)
+    agents = models.ManyToManyField(
+        "contactcenter.User", blank=True, related_name="+", verbose_name=_("only these agents"),
+        help_text=_("Empty: every agent you supervise."))
+    panel = models.BooleanField(_("toast in the panel, with a sound"), default=True)
+    browser = models.BooleanField(_("browser notification when the panel's tab is in the background"),
+                                  default=False)
+    email_digest = models.BooleanField(_("e-mail digest"), default=False)
+    # The e-mail digest covers what happened after this moment (the previous digest's end).
+    digest_sent_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status_changes__in=["all", "pauses", "long_pauses", "automatic", "none"]),
+                name="notificationpreference_known_choice"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_status_changes_display()}"

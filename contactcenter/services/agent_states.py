@@ -105,8 +105,10 @@ def change(
     reason: str = "",
     now: datetime | None = None,
     force_interval: bool = False,
+    rule: str = "",
 ) -> bool:
-    """Move a locked agent state to `to`. Returns False when nothing changed."""
+    """Move a locked agent state to `to`. Returns False when nothing changed. `rule`: the name of
+    the status rule that made the change (the event carries it: the panel names the rule)."""
     if to.pk == state.status_id and not force_interval:
         return False
     if to.pk != state.status_id and not move_allowed(state.status, to, source):
@@ -133,7 +135,7 @@ def change(
     state.save(update_fields=["status", "since", "receive_new", "prefers_dnd", "wrapup_episode",
                               "wrapup_conversation", "wrapup_deadline", "chat_load", "voice_load",
                               "last_assigned_at"])
-    publish_status(state, previous, source=source, queue_ids=logged_in_queue_ids(state.agent_id))
+    publish_status(state, previous, source=source, queue_ids=logged_in_queue_ids(state.agent_id), rule=rule)
     return True
 
 
@@ -177,7 +179,8 @@ def change_many(states: list[AgentState], to: StatusDefinition, *, source: str,
         publish_status(state, previous[state.agent_id], source=source, queue_ids=queues.get(state.agent_id, []))
 
 
-def publish_status(state: AgentState, previous: StatusDefinition, *, source: str, queue_ids: list[int]) -> None:
+def publish_status(state: AgentState, previous: StatusDefinition, *, source: str, queue_ids: list[int],
+                   rule: str = "") -> None:
     """agent.status for a state just moved from `previous` to its current status (or whose Recibir
     nuevo changed). It carries the agent's name and the new state a status cell shows
     (supervision's StatusCells and status toast), so that every supervisor's overview draws the
@@ -200,6 +203,7 @@ def publish_status(state: AgentState, previous: StatusDefinition, *, source: str
         max_minutes=status.max_minutes,
         receive_new=state.receive_new,
         prefers_dnd=state.prefers_dnd,
+        rule=rule,
     )
 
 

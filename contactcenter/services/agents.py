@@ -87,8 +87,10 @@ def agent_sign_in(*, agent: User) -> AgentState:
 
 
 @transaction.atomic
-def agent_sign_out(*, agent: User, by: User | None = None, source: str = A, reason: str = "") -> AgentState:
-    """Offline, logged out of every queue. A supervisor forcing it is `source=supervisor`."""
+def agent_sign_out(*, agent: User, by: User | None = None, source: str = A, reason: str = "",
+                   rule: str = "") -> AgentState:
+    """Offline, logged out of every queue. A supervisor forcing it is `source=supervisor`; a
+    status rule is `source=system` with its name as `rule`."""
     _check_actor(agent, by, source)
     offers.offers_withdraw_for_agent(agent_id=agent.pk)
     state = lock_state(agent)
@@ -99,7 +101,7 @@ def agent_sign_out(*, agent: User, by: User | None = None, source: str = A, reas
     _drop_wrapup(state, source=source)
     queues.queue_logout_all(agent=agent, by=by)
     if not routing.agent_status_change(state, status_definition(agent.organization_id, S.OFFLINE), by=by or agent,
-                   source=source, reason=reason or "logout"):
+                   source=source, reason=reason or "logout", rule=rule):
         state.save(update_fields=["receive_new", "wrapup_conversation", "wrapup_deadline"])
     if source == SV:
         audit(by, "agent.sign_out", target_user=agent, reason=reason)

@@ -73,6 +73,24 @@ def autoreply_send(*, conversation_id: int, now=None) -> Message | None:
     return message_system(conversation=conversation, text=text)
 
 
+@transaction.atomic
+def autoreply_send_once(*, conversation_id: int, kind: str, text: str) -> Message | None:
+    """Send `text` to a waiting chat customer once per `kind` (a status rule's auto-reply, kind
+    "rule:<id>"), as the queue's own auto-replies are: a system message, recorded on the
+    conversation so that it is never sent twice."""
+    try:
+        conversation = locks.lock_conversation(conversation_id)
+    except DomainError:
+        return None
+    text = text.strip()
+    if (conversation.status != Conversation.Status.QUEUED or conversation.medium != Conversation.Medium.CHAT
+            or not text or kind in (conversation.auto_replies_sent or [])):
+        return None
+    conversation.auto_replies_sent = [*(conversation.auto_replies_sent or []), kind]
+    conversation.save(update_fields=["auto_replies_sent"])
+    return message_system(conversation=conversation, text=text)
+
+
 def has_auto_replies(queue: Queue) -> bool:
     return queue.medium == "chat" and any(
         text.strip() for text in (queue.auto_reply_outside_hours, queue.auto_reply_no_agents, queue.auto_reply_queued)

@@ -20,6 +20,12 @@ ROLLUPS_REFILL = "contactcenter.tasks.rollups_refill"
 # Periodic: shift starts, ends and breaks that are due; the shifts' safety net.
 SHIFTS_DUE = "contactcenter.tasks.shifts_due"
 SHIFTS_SWEEP = "contactcenter.tasks.shifts_sweep"
+# Status rules: the periodic check (beat), one agent's triggers after an event, the e-mail of a
+# rule that notifies; the supervisors' e-mail digest of status changes (beat).
+RULES_CHECK = "contactcenter.tasks.rules_check"
+RULES_CHECK_AGENT = "contactcenter.tasks.rules_check_agent"
+RULE_NOTIFY = "contactcenter.tasks.rule_notify"
+NOTIFICATIONS_DIGEST = "contactcenter.tasks.notifications_digest"
 
 
 def enqueue_on_commit(name: str, *args, eta=None) -> None:

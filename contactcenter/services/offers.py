@@ -6,8 +6,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contactcenter import events
-from contactcenter.models import Conversation, Offer, SystemStatus, User
-from contactcenter.services import agent_states, eligibility, locks, routing
+from contactcenter.models import Conversation, Offer, StatusRule, SystemStatus, User
+from contactcenter.services import agent_states, eligibility, jobs, locks, routing
 from contactcenter.services.errors import DomainError
 
 S = SystemStatus
@@ -69,6 +69,9 @@ def offer_expire(*, offer_id: int, now=None) -> bool:
         if agent_states.is_routable(state) or state.status.code in (S.ONLINE, S.DND):
             no_answer = agent_states.status_definition(state.organization_id, "no_answer")
             routing.agent_status_change(state, no_answer, by=None, source="system", reason="offer not answered")
+        if StatusRule.objects.filter(organization_id=offer.organization_id, is_enabled=True,
+                                     trigger=StatusRule.Trigger.MISSED_OFFERS).exists():
+            jobs.enqueue_on_commit(jobs.RULES_CHECK_AGENT, offer.agent_id)  # the status rules, at once
     return True
 
 

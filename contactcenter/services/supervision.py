@@ -3,7 +3,8 @@
 Each action checks, again, that the supervisor may act (the view checked first), does the work
 through the agent/queue/conversation services where one exists (they write the status ledger
 with source "supervisor"), and leaves an AuditEntry. Monitoring sessions and the periodic
-alerts (a pause over its maximum, a customer waiting over the queue's target) live here too.
+alerts (a pause over its maximum, a customer waiting over the queue's target, an agent who did
+not log in for their shift) live here too.
 """
 
 from datetime import timedelta
@@ -14,9 +15,11 @@ from django.utils.translation import gettext as _
 
 from contactcenter import events
 from contactcenter.models import (
+    AgentState,
     Conversation,
     Message,
     MonitoringSession,
+    Organization,
     Queue,
     QueueLogin,
     QueueMembership,
@@ -24,8 +27,10 @@ from contactcenter.models import (
     StatusInterval,
     StatusSource,
     SupervisionAlert,
+    SystemStatus,
     User,
 )
+from contactcenter.selectors import shifts as shift_sel
 from contactcenter.services import agents as agent_services
 from contactcenter.services import calls as call_services
 from contactcenter.services import locks, messages, wrapup
@@ -197,18 +202,7 @@ def supervisor_barge(*, by: User, conversation: Conversation, text: str) -> Mess
     return message
 
 
-# --- Notifications --------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def supervisor_set_alerts(*, user: User, alerts: str) -> User:
-    if not user.is_supervising:
-        raise NotAllowed(_("Only supervisors receive alerts."))
-    if alerts not in User.SupervisionAlerts.values:
-        raise DomainError(_("Choose which alerts you want."), code="bad_choice")
-    user.supervision_alerts = alerts
-    user.save(update_fields=["supervision_alerts"])
-    return user
+# --- Alerts --------------------------------------------------------------------------------------
 
 
 def _record_once(organization_id: int, kind: str, subject_id: int) -> bool:
@@ -262,4 +256,38 @@ def alerts_check(*, now=None) -> int:
                            conversation_ids=[conversation.pk], kind=SupervisionAlert.Kind.WAIT_OVER,
                            seconds=target)
         sent += 1
+    return sent + _missed_shifts(now)
+
+
+# An agent still offline this long after their shift started missed it.
+MISSED_SHIFT_AFTER = timedelta(minutes=10)
+
+
+def _missed_shifts(now) -> int:
+    """One alert per agent who is offline this long into their shift (per offline interval: an
+    agent who logs in and out again during the shift is alerted again)."""
+    offline = (AgentState.objects.filter(shift_phase="on", status__code=SystemStatus.OFFLINE,
+                                         since__lte=now - MISSED_SHIFT_AFTER)
+               .exclude(agent__is_active=False).values_list("organization_id", "agent_id"))
+    by_organization: dict[int, list[int]] = {}
+    for organization_id, agent_id in offline:
+        by_organization.setdefault(organization_id, []).append(agent_id)
+    sent = 0
+    for organization in Organization.objects.filter(pk__in=list(by_organization)):
+        found = shift_sel.shifts_for_agents(organization, by_organization[organization.pk], now - timedelta(days=1),
+                                            now + timedelta(minutes=1))
+        for agent_id in by_organization[organization.pk]:
+            shift = next((s for s in found.get(agent_id, []) if s.contains(now)), None)
+            interval = StatusInterval.objects.filter(agent_id=agent_id, ended_at__isnull=True).first()
+            if shift is None or interval is None or now - shift.start < MISSED_SHIFT_AFTER:
+                continue
+            if not _record_once(organization.pk, SupervisionAlert.Kind.MISSED_SHIFT, interval.pk):
+                continue
+            queue_ids = QueueMembership.objects.filter(user_id=agent_id, role=QueueMembership.Role.AGENT
+                                                       ).values_list("queue_id", flat=True)
+            with transaction.atomic():
+                events.publish(ALERT, organization_id=organization.pk, agent_ids=[agent_id],
+                               queue_ids=sorted(queue_ids), kind=SupervisionAlert.Kind.MISSED_SHIFT,
+                               starts=shift.start.isoformat())
+            sent += 1
     return sent

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from permissions.config.views import business_hours, campaigns, catalog, queues, schedules, sections, users
+from permissions.config.views import business_hours, campaigns, catalog, queues, rules, schedules, sections, users
 
 app_name = "config"
 urlpatterns = [
@@ -35,6 +35,10 @@ urlpatterns = [
          name="schedule-exception-remove"),
     path("schedules/agents/<int:agent_id>/copy-week/", schedules.week_copy, name="schedule-week-copy"),
     path("campaigns/<int:pk>/", campaigns.campaign, name="campaign"),
+    path("rules/", rules.rules, name="rules"),
+    path("rules/<int:pk>/", rules.rule, name="rule"),
+    path("rules/<int:pk>/enable/", rules.rule_enable, name="rule-enable"),
+    path("rules/<int:pk>/delete/", rules.rule_delete, name="rule-delete"),
     # Every section: list and create, edit, delete
     path("<slug:key>/", sections.section_list, name="section"),
     path("<slug:key>/<int:pk>/", sections.section_edit, name="edit"),

@@ -76,6 +76,10 @@ ROW_BUILDERS = {
     m.ScheduleShift: lambda org: f.ScheduleShiftFactory(schedule=f.ScheduleFactory(organization=org)),
     m.AgentSchedule: lambda org: f.AgentScheduleFactory(agent=_agent(org)),
     m.ScheduleException: lambda org: f.ScheduleExceptionFactory(agent=_agent(org)),
+    m.StatusRule: lambda org: f.StatusRuleFactory(organization=org),
+    m.RuleFiring: lambda org: f.RuleFiringFactory(rule=f.StatusRuleFactory(organization=org)),
+    m.NotificationPreference: lambda org: m.NotificationPreference.objects.create(
+        organization=org, user=f.SupervisorFactory(organization=org)),
 }
 MODELS = list(ROW_BUILDERS)
 
@@ -477,6 +481,7 @@ ENGINE_MODELS = [
     m.AuditEntry,
     m.Device,
     m.MonitoringSession,
+    m.RuleFiring,
 ]
 
 

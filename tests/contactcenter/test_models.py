@@ -72,6 +72,16 @@ COVERED_CONSTRAINTS = {
     "schedulebreak_minutes_positive",
     "agentschedule_one_per_day",
     "scheduleexception_times_for_timed_kinds",
+    # status rules and notifications: proven below
+    "statusrule_unique_name",
+    "statusrule_pause_has_reason",
+    "statusrule_threshold_positive",
+    "statusrule_auto_reply_has_text",
+    "rulefiring_once_per_agent_occurrence",
+    "rulefiring_once_per_queue_occurrence",
+    "rulefiring_one_open_per_queue",
+    "rulefiring_has_subject",
+    "notificationpreference_known_choice",
 }
 
 
@@ -525,6 +535,11 @@ def _monitoring_session():
         organization=supervisor.organization, supervisor=supervisor, agent=agent, started_at=timezone.now())
 
 
+def _notification_preference():
+    supervisor = f.SupervisorFactory()
+    return m.NotificationPreference.objects.create(user=supervisor, organization=supervisor.organization)
+
+
 def _agent_state():
     return f.AgentFactory(first_name="Ana", last_name="López").state
 
@@ -595,6 +610,9 @@ STR_BUILDERS = {
     m.ScheduleException: lambda: f.ScheduleExceptionFactory(kind="extra_shift", starts=time(16), ends=time(20)),
     m.OutcomeHour: _outcome_hour,
     m.RollupFillState: lambda: m.RollupFillState.objects.create(table="queue_hours", filled_until=timezone.now()),
+    m.StatusRule: lambda: f.StatusRuleFactory(),
+    m.RuleFiring: lambda: f.RuleFiringFactory(),
+    m.NotificationPreference: lambda: _notification_preference(),
 }
 
 
@@ -651,3 +669,59 @@ def test_an_extra_shift_or_changed_hours_needs_its_times_but_a_day_off_does_not(
     for kind in ("extra_shift", "changed_hours"):
         with pytest.raises(IntegrityError), transaction.atomic():
             f.ScheduleExceptionFactory(kind=kind, starts=time(9), ends=None)
+
+
+# --- Status rules and notification preferences ------------------------------------------------------
+
+
+def test_a_rule_name_is_unique_in_its_organization():
+    rule = f.StatusRuleFactory(name="Descanso tras 20 chats")
+    f.StatusRuleFactory(name="Descanso tras 20 chats")  # another organization
+    with pytest.raises(IntegrityError), transaction.atomic():
+        f.StatusRuleFactory(organization=rule.organization, name="Descanso tras 20 chats")
+
+
+def test_a_pause_rule_needs_its_reason_and_an_auto_reply_its_text():
+    with pytest.raises(IntegrityError, match="statusrule_pause_has_reason"), transaction.atomic():
+        f.StatusRuleFactory(action="pause", pause_reason=None)
+    with pytest.raises(IntegrityError, match="statusrule_auto_reply_has_text"), transaction.atomic():
+        f.StatusRuleFactory(trigger="queue_wait", action="auto_reply", message="")
+    rule = f.StatusRuleFactory(trigger="queue_wait", threshold=60, action="auto_reply", message="Enseguida")
+    assert rule.message == "Enseguida"
+
+
+def test_a_rules_n_is_positive_except_minutes_over_a_pauses_maximum():
+    with pytest.raises(IntegrityError, match="statusrule_threshold_positive"), transaction.atomic():
+        f.StatusRuleFactory(trigger="conversations", threshold=0)
+    assert f.StatusRuleFactory(trigger="pause_over", threshold=0).threshold == 0
+
+
+def test_a_rule_fires_once_per_agent_and_occurrence():
+    firing = f.RuleFiringFactory()
+    f.RuleFiringFactory(rule=firing.rule, agent=firing.agent, occurrence=firing.occurrence - timedelta(hours=1))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        f.RuleFiringFactory(rule=firing.rule, agent=firing.agent, occurrence=firing.occurrence)
+
+
+def test_a_queue_rule_fires_once_per_occurrence_and_has_one_open_occurrence_per_queue():
+    rule = f.StatusRuleFactory(trigger="queue_wait", threshold=60)
+    queue = f.QueueFactory(organization=rule.organization)
+    start = timezone.now() - timedelta(minutes=1)
+    f.RuleFiringFactory(rule=rule, agent=None, queue=queue, occurrence=start, cleared_at=timezone.now())
+    with pytest.raises(IntegrityError), transaction.atomic():  # once per occurrence
+        f.RuleFiringFactory(rule=rule, agent=None, queue=queue, occurrence=start)
+    f.RuleFiringFactory(rule=rule, agent=None, queue=queue, occurrence=start + timedelta(minutes=5))
+    with pytest.raises(IntegrityError), transaction.atomic():  # one open occurrence
+        f.RuleFiringFactory(rule=rule, agent=None, queue=queue, occurrence=start + timedelta(minutes=9))
+
+
+def test_a_rule_firing_is_about_an_agent_or_a_queue():
+    with pytest.raises(IntegrityError, match="rulefiring_has_subject"), transaction.atomic():
+        f.RuleFiringFactory(agent=None, queue=None)
+
+
+def test_a_notification_preference_has_a_known_choice():
+    supervisor = f.SupervisorFactory()
+    with pytest.raises(IntegrityError, match="notificationpreference_known_choice"), transaction.atomic():
+        m.NotificationPreference.objects.create(user=supervisor, organization=supervisor.organization,
+                                                status_changes="coffee")

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from contactcenter.models import Channel, Conversation
-from contactcenter.services import agents, conversations, messages, queues
+from contactcenter.services import agents, conversations, messages, notifications, queues
 from tests import factories as f
 from tests.e2e.conftest import log_in
 
@@ -160,6 +160,8 @@ def test_the_overview_updates_live_when_a_conversation_arrives(new_page, team):
 
 def test_a_status_toast_appears_once_per_action_and_the_stack_stays_short(new_page, team):
     ana, queue, training = team["ana"], team["queue"], team["training"]
+    notifications.notification_preference_save(user=team["sofia"], status_changes="all", missed_shifts=True,
+                                               panel=True, browser=False, email_digest=False)
     make_ready(ana, queue)
     supervisor_page = new_page()
     log_in(supervisor_page, "sofia")

@@ -214,7 +214,7 @@ def test_the_system_adds_a_member_quietly_a_person_is_checked_and_audited(person
     is kept as it is; with `by` it is refused with the reason, and a new one is audited."""
     existing = QueueMembership.objects.get(queue=personas.queue, user=personas.agent, role="agent")
     assert queue_services.queue_member_add(queue=personas.queue, user=personas.agent) == existing
-    with pytest.raises(DomainError, match="already a member"):
+    with pytest.raises(DomainError, match="ya es miembro de Ventas"):
         queue_services.queue_member_add(queue=personas.queue, user=personas.agent, by=personas.admin)
     with pytest.raises(NotAllowed):
         queue_services.queue_member_add(queue=personas.other_queue, user=personas.agent, by=personas.agent)

@@ -184,7 +184,7 @@ def test_the_last_active_owner_is_never_deactivated(people):
     olga = people["owner"]
     second = f.UserFactory(organization=olga.organization, username="otra", role=Role.OWNER)
     User.objects.filter(pk=second.pk).update(is_active=False)  # the other request won; `second` is stale
-    with pytest.raises(DomainError, match="only active owner and cannot be deactivated"):
+    with pytest.raises(DomainError, match="único propietario activo de la organización y no se puede desactivar"):
         org_services.user_deactivate(by=second, user=olga)
     olga.refresh_from_db()
     assert olga.is_active
@@ -208,7 +208,7 @@ def test_one_deactivation_for_the_portal_and_django_admin_keeps_the_owner_rules(
 def test_the_last_active_owner_keeps_the_owner_role(people):
     olga = people["owner"]
     second = f.UserFactory(organization=olga.organization, username="otra", role=Role.OWNER)
-    with pytest.raises(DomainError, match="only active owner"):
+    with pytest.raises(DomainError, match="único propietario activo"):
         _demote_last(second, olga)
     olga.refresh_from_db()
     assert olga.role == Role.OWNER

@@ -313,23 +313,3 @@ def test_the_pause_publishes_the_agents_status_for_the_workspace(personas, desk,
     assert f"agent.{personas.agent.pk}" in status.groups and f"org.{personas.organization.pk}" in status.groups
     assert status.data["queue_ids"] == [personas.queue.pk]
 
-
-def test_the_alert_preference_is_saved(personas, sofia):
-    response = sofia.post(reverse("supervision:alerts"), {"alerts": "pauses"})
-    assert response.status_code == 302
-    personas.supervisor.refresh_from_db()
-    assert personas.supervisor.supervision_alerts == "pauses"
-
-
-def test_a_bad_alert_preference_is_refused(personas, sofia):
-    response = sofia.post(reverse("supervision:alerts"), {"alerts": "<script>"}, follow=True)
-    assert "Choose which alerts you want." in flashes(response)
-    personas.supervisor.refresh_from_db()
-    assert personas.supervisor.supervision_alerts == "all"
-
-
-def test_the_alert_preference_with_htmx_answers_with_the_form(personas, sofia):
-    response = sofia.post(reverse("supervision:alerts"), {"alerts": "none"}, headers=HTMX)
-    body = html(response)
-    assert body.lstrip().startswith('<form id="alerts-form"') and "Saved" in body
-    assert '<option value="none" selected>' in body

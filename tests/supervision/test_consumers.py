@@ -9,7 +9,7 @@ from django.test import Client
 
 from contactcenter.asgi import application
 from contactcenter.models import AgentState
-from contactcenter.services import agents, conversations, queues
+from contactcenter.services import agents, conversations, notifications, queues
 from tests import factories as f
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
@@ -200,6 +200,9 @@ async def test_the_monitor_socket_shows_a_whisper_and_closing_it_ends_the_sessio
 
 
 async def test_live_agent_rows_link_to_the_agents_page(personas):
+    await sync_to_async(notifications.notification_preference_save)(  # the toast links too
+        user=personas.supervisor, status_changes="all", missed_shifts=True, panel=True, browser=False,
+        email_digest=False)
     comm, connected = await connect(personas.supervisor)
     assert connected
     html = await drain(comm)

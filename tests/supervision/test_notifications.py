@@ -1,6 +1,7 @@
 """Toasts over /ws/supervision/: an agent of the supervisor's queues changes status (as the
-supervisor's preference says: all, pauses only, none); a pause runs past its reason's maximum;
-a customer waits longer than the queue's target. The periodic check publishes each once."""
+supervisor's notification preference says: all, pauses only, ... none; quiet by default); a pause
+runs past its reason's maximum; a customer waits longer than the queue's target. The periodic
+check publishes each once."""
 
 from datetime import timedelta
 
@@ -11,7 +12,7 @@ from django.utils import timezone
 from contactcenter import celery as celery_app
 from contactcenter import tasks
 from contactcenter.models import StatusInterval, SupervisionAlert
-from contactcenter.services import agents, conversations
+from contactcenter.services import agents, conversations, notifications
 from contactcenter.services import supervision as services
 from tests import factories as f
 from tests.supervision.test_consumers import connect, drain
@@ -117,11 +118,23 @@ live = pytest.mark.django_db(transaction=True)
 
 
 async def set_alerts(user, value):
-    await sync_to_async(services.supervisor_set_alerts)(user=user, alerts=value)
+    await sync_to_async(notifications.notification_preference_save)(
+        user=user, status_changes=value, missed_shifts=True, panel=True, browser=False, email_digest=False)
+
+
+@live
+async def test_by_default_a_status_change_is_no_toast(personas):
+    comm, connected = await connect(personas.supervisor)
+    assert connected
+    await drain(comm)
+    await sync_to_async(agents.agent_sign_in)(agent=personas.agent)
+    assert 'data-testid="toast"' not in await drain(comm)
+    await comm.disconnect()
 
 
 @live
 async def test_a_status_change_of_an_agent_of_their_queue_is_a_toast(personas):
+    await set_alerts(personas.supervisor, "all")
     comm, connected = await connect(personas.supervisor)
     assert connected
     await drain(comm)
@@ -200,6 +213,7 @@ async def test_a_long_wait_is_a_toast_for_the_queues_supervisor_only(personas, p
 
 @live
 async def test_an_event_heard_through_two_groups_is_one_toast(personas):
+    await set_alerts(personas.supervisor, "all")
     # Sofía also works Ventas as an agent: her own status change reaches her socket through
     # the organization's group and her own user's group.
     await sync_to_async(f.QueueMembershipFactory)(queue=personas.queue, user=personas.supervisor)
@@ -214,6 +228,7 @@ async def test_an_event_heard_through_two_groups_is_one_toast(personas):
 
 @live
 async def test_a_toast_carries_its_events_id(personas):
+    await set_alerts(personas.supervisor, "all")
     comm, connected = await connect(personas.supervisor)
     assert connected
     await drain(comm)

@@ -27,6 +27,7 @@ from contactcenter.models import (
     ScheduleShift,
     Skill,
     StatusDefinition,
+    StatusRule,
     Tag,
     User,
 )
@@ -171,6 +172,7 @@ class Command(BaseCommand):
             for username in supervisors:
                 queues.queue_member_add(queue=queue, user=users[username], role=QueueMembership.Role.SUPERVISOR)
             queue_objs[name] = queue
+        self.seed_rules(org, queue_objs)
         channels = {}
         for key, kind, name, queue_name, secret, provider in CHANNELS:
             channel, _ = Channel.objects.get_or_create(
@@ -234,6 +236,18 @@ class Command(BaseCommand):
         if org.shift_holidays_id is None:
             org.shift_holidays = office_hours
             org.save(update_fields=["shift_holidays"])
+
+    def seed_rules(self, org, queue_objs) -> None:
+        """One status rule, enabled: after 20 chats in Ventas since becoming Ready, a 10-minute
+        Descanso (the agent comes back by themself when it ends)."""
+        rule, created = StatusRule.objects.get_or_create(
+            organization=org, name="Descanso tras 20 chats",
+            defaults={"trigger": StatusRule.Trigger.CONVERSATIONS_SINCE_READY, "threshold": 20,
+                      "action": StatusRule.Action.PAUSE, "duration_minutes": 10,
+                      "pause_reason": StatusDefinition.objects.get(organization=org, code="descanso")},
+        )
+        if created:
+            rule.queues.set([queue_objs["Ventas"]])
 
     def seed_business_hours(self, org) -> BusinessHours:
         """Monday to Friday 9:00–18:00 (the organization's time zone), closed on two holidays."""

@@ -141,6 +141,7 @@ def nav(user: User) -> list[tuple[str, str]]:
         items.insert(1, (gettext_lazy("Campaign contact lists"), reverse("config:campaigns")))
     if policies.can_access_config(user):
         items.append((gettext_lazy("Schedules"), reverse("config:schedules")))
+        items.append((gettext_lazy("Status rules"), reverse("config:rules")))
     return items
 
 
