@@ -80,7 +80,8 @@ def _schedule(day: adherence.DaySchedule) -> dict | None:
         return None
     figures = day.figures
     return {"planned": day.planned, "adherence_help": reports.FIGURES["adherence"].help,
-            "conformance_help": reports.FIGURES["conformance"].help, "scheduled": duration(timedelta(seconds=figures.scheduled)),
+            "conformance_help": reports.FIGURES["conformance"].help,
+            "scheduled": duration(timedelta(seconds=figures.scheduled)),
             "adherent": duration(timedelta(seconds=figures.adherent)), "adherence": percent(figures.adherence),
             "worked": duration(timedelta(seconds=figures.worked)), "conformance": percent(figures.conformance)}
 

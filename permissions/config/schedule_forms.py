@@ -91,7 +91,8 @@ class ShiftPolicyForm(forms.Form):
     shift_allow_overtime = forms.BooleanField(
         label=_("Agents may take work outside their shift (overtime)"), required=False,
         help_text=_("On (the default): at shift end the agent stays logged in, with Receive new off, and may keep "
-                    "working. Off: they are signed out when their conversations close or when the minutes below run out."))
+                    "working. Off: they are signed out when their conversations close or when the minutes below "
+                    "run out."))
     shift_auto_ready = forms.BooleanField(
         label=_("At shift start, put agents in Ready and log them in to their queues"), required=False,
         help_text=_("Off by default. Only agents with the workspace open; a paused agent stays paused."))

@@ -83,7 +83,8 @@ def test_the_rating_page_works_without_javascript(client, web, ready_agent):
 
 @pytest.mark.parametrize(("language", "question", "expired"), [
     ("en-GB,en;q=0.9", "How would you rate the service you received?", "The time to rate this conversation is over."),
-    ("es-MX,es;q=0.9", "¿Cómo valorarías la atención que has recibido?", "El plazo para valorar esta conversación ha terminado."),
+    ("es-MX,es;q=0.9", "¿Cómo valorarías la atención que has recibido?",
+     "El plazo para valorar esta conversación ha terminado."),
 ])
 def test_the_rating_page_speaks_the_customers_browser_language(web, ready_agent, language, question, expired):
     served_and_closed(web, ready_agent)
