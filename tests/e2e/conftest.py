@@ -11,6 +11,8 @@ import os
 
 import pytest
 
+from tests import factories as f
+
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -229,3 +231,15 @@ def celery_worker_in_process():
     from contactcenter.embedded import start_worker_and_beat
 
     start_worker_and_beat()
+
+
+def acme_team() -> dict:
+    """The browser tests' usual organization: Acme, its queue Ventas, Ana (agent) and Sofía
+    (supervisor), both members of Ventas."""
+    org = f.OrganizationFactory(name="Acme", slug="acme")
+    queue = f.QueueFactory(organization=org, name="Ventas")
+    ana = f.AgentFactory(organization=org, username="ana", first_name="Ana", last_name="López")
+    sofia = f.SupervisorFactory(organization=org, username="sofia", first_name="Sofía", last_name="Ruiz")
+    f.QueueMembershipFactory(queue=queue, user=ana)
+    f.QueueMembershipFactory(queue=queue, user=sofia, role="supervisor")
+    return {"org": org, "queue": queue, "ana": ana, "sofia": sofia}

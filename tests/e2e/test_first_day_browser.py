@@ -11,20 +11,14 @@ from playwright.sync_api import expect
 from contactcenter.models import AgentState
 from contactcenter.services import agents, conversations, messages, queues
 from tests import factories as f
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import acme_team, log_in
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
 def team(transactional_db):
-    org = f.OrganizationFactory(name="Acme", slug="acme")
-    queue = f.QueueFactory(organization=org, name="Ventas")
-    ana = f.AgentFactory(organization=org, username="ana", first_name="Ana", last_name="López")
-    sofia = f.SupervisorFactory(organization=org, username="sofia", first_name="Sofía", last_name="Ruiz")
-    f.QueueMembershipFactory(queue=queue, user=ana)
-    f.QueueMembershipFactory(queue=queue, user=sofia, role="supervisor")
-    return {"org": org, "queue": queue, "ana": ana, "sofia": sofia}
+    return acme_team()
 
 
 def arrive(team, text="Hola, ¿me ayudáis?"):

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from contactcenter.models import RuleFiring
 from contactcenter.services import agents, conversations, queues, rule_engine
 from tests import factories as f
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import acme_team, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -18,16 +18,12 @@ RULE = "Descanso tras 2 chats"
 
 @pytest.fixture
 def team(transactional_db):
-    org = f.OrganizationFactory(name="Acme", slug="acme")
-    queue = f.QueueFactory(organization=org, name="Ventas")
-    ana = f.AgentFactory(organization=org, username="ana", first_name="Ana", last_name="López")
-    sofia = f.SupervisorFactory(organization=org, username="sofia", first_name="Sofía", last_name="Ruiz")
-    f.QueueMembershipFactory(queue=queue, user=ana)
-    f.QueueMembershipFactory(queue=queue, user=sofia, role="supervisor")
+    people = acme_team()
+    org, queue = people["org"], people["queue"]
     descanso = f.PauseReasonFactory(organization=org, name="Descanso", code="descanso", max_minutes=15)
     f.StatusRuleFactory(organization=org, name=RULE, trigger="conversations", threshold=2, action="pause",
                         pause_reason=descanso, duration_minutes=10, queues=[queue])
-    return {"org": org, "queue": queue, "ana": ana, "sofia": sofia}
+    return people
 
 
 def arrive(team, name):
