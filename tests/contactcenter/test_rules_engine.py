@@ -19,6 +19,14 @@ from tests import factories as f
 pytestmark = pytest.mark.django_db
 
 NOW = datetime.datetime(2027, 3, 3, 10, 0, tzinfo=datetime.UTC)
+
+@pytest.fixture(autouse=True)
+def _fixtures_made_before_now():
+    """The fixtures' rows are made three months before NOW whatever today's date is (the suite
+    also runs under a moved clock, which could put today after NOW)."""
+    with time_machine.travel(NOW - timedelta(days=90), tick=True):
+        yield
+
 T, A = StatusRule.Trigger, StatusRule.Action
 
 

@@ -27,6 +27,14 @@ from tests.supervision.test_consumers import connect, drain
 PAGE = reverse("supervision:notifications")
 NOW = datetime.datetime(2027, 3, 3, 10, 0, tzinfo=datetime.UTC)  # a Wednesday
 
+@pytest.fixture(autouse=True)
+def _fixtures_made_before_now():
+    """The fixtures' rows are made three months before NOW whatever today's date is (the suite
+    also runs under a moved clock, which could put today after NOW)."""
+    with time_machine.travel(NOW - timedelta(days=90), tick=True):
+        yield
+
+
 
 def prefer(user, status_changes="long_pauses", agents=(), **others):
     values = {"missed_shifts": True, "panel": True, "browser": False, "email_digest": False} | others

@@ -5,7 +5,7 @@ Bogotá (UTC−5, no daylight saving); Ana works a night shift that crosses midn
 import csv
 import io
 import re
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -26,6 +26,14 @@ pytestmark = pytest.mark.django_db
 AGENTS = reverse("supervision:reports-tab", args=["agents"])
 # Wednesday 3 March 2027, 07:00 in Bogotá.
 NOW = datetime(2027, 3, 3, 12, 0, tzinfo=UTC)
+
+@pytest.fixture(autouse=True)
+def _fixtures_made_before_now():
+    """The fixtures' rows are made three months before NOW whatever today's date is (the suite
+    also runs under a moved clock, which could put today after NOW)."""
+    with time_machine.travel(NOW - timedelta(days=90), tick=True):
+        yield
+
 BOTH_DAYS = "from=2027-03-01&to=2027-03-02"
 
 
