@@ -165,7 +165,7 @@ def rule_return(*, firing_id: int, now: datetime | None = None) -> bool:
         return False
     with transaction.atomic():
         state = lock_state(agent_id)  # agent first, then the firing: the order rule_fire locks in
-        firing = (RuleFiring.objects.select_for_update().select_related("rule")
+        firing = (RuleFiring.objects.select_for_update(of=("self",)).select_related("rule")
                   .filter(pk=firing_id, returned_at__isnull=True).first())
         if firing is None:
             return False
