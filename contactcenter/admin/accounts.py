@@ -165,8 +165,8 @@ class LoginAttemptAdmin(TenantAdmin):
         usernames = m.User.objects.filter(organization_id=request.user.organization_id).values("username")
         return qs.filter(username__in=usernames)
 
-    def get_actions(self, request):
-        actions = super().get_actions(request)
+    def get_actions(self, request, action_location=admin.ActionLocation.CHANGE_LIST):
+        actions = super().get_actions(request, action_location=action_location)
         actions.pop("delete_selected", None)
         return actions
 
