@@ -1,9 +1,11 @@
 import os
 import shutil
+import time
 import uuid
 from dataclasses import dataclass
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.utils import translation
 
@@ -31,6 +33,14 @@ def needs_postgres():
 @pytest.fixture
 def needs_redis():
     _need(bool(settings.REDIS_URL), "needs Redis: set REDIS_URL=redis://...")
+
+
+@pytest.fixture
+def still_clock():
+    """The clock stands still for the test: a test that counts hits up to a rate limit must not
+    see the limit's window turn over halfway (the count would start afresh and the last hit pass)."""
+    with time_machine.travel(time.time(), tick=False):
+        yield
 
 
 @pytest.fixture

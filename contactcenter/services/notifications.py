@@ -82,7 +82,8 @@ def digest_send(*, preference_id: int, now: datetime | None = None) -> bool:
     transaction as the mail is handed over: a failed send leaves it for the next run."""
     now = now or timezone.now()
     with transaction.atomic():
-        preference = (NotificationPreference.objects.select_for_update(of=("self",)).select_related("user__organization")
+        preference = (NotificationPreference.objects.select_for_update(of=("self",))
+                      .select_related("user__organization")
                       .filter(pk=preference_id, email_digest=True).first())
         if preference is None or (preference.digest_sent_until and preference.digest_sent_until >= now):
             return False

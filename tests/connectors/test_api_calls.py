@@ -251,7 +251,7 @@ def test_a_body_over_the_limit_is_413(client, channel, monkeypatch):
     assert post(client, event(name="x" * 100)).status_code == 413
 
 
-def test_too_many_calls_reports_is_429(client, channel, monkeypatch):
+def test_too_many_calls_reports_is_429(client, channel, monkeypatch, still_clock):
     monkeypatch.setattr(views, "CHANNEL_LIMIT", 1)
     post(client, event())
 

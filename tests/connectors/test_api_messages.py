@@ -485,7 +485,7 @@ def test_a_large_body_under_the_limit_is_read_whole(client, channel):
     assert response.status_code == 202
 
 
-def test_too_many_requests_from_one_client_is_429(client, channel, monkeypatch):
+def test_too_many_requests_from_one_client_is_429(client, channel, monkeypatch, still_clock):
     monkeypatch.setattr(views, "CLIENT_LIMIT", 2)
     codes = [post(client, payload(message_id=f"m-{i}")).status_code for i in range(3)]
 
@@ -493,7 +493,7 @@ def test_too_many_requests_from_one_client_is_429(client, channel, monkeypatch):
     assert Message.objects.count() == 2
 
 
-def test_the_429_says_when_to_retry(client, channel, monkeypatch):
+def test_the_429_says_when_to_retry(client, channel, monkeypatch, still_clock):
     monkeypatch.setattr(views, "CLIENT_LIMIT", 1)
     post(client, payload())
     response = post(client, payload(message_id="m-2"))
@@ -503,7 +503,7 @@ def test_the_429_says_when_to_retry(client, channel, monkeypatch):
     assert response.json()["error"] == "rate_limited"
 
 
-def test_too_many_requests_for_one_channel_is_429_whatever_the_client(client, channel, monkeypatch):
+def test_too_many_requests_for_one_channel_is_429_whatever_the_client(client, channel, monkeypatch, still_clock):
     monkeypatch.setattr(views, "CHANNEL_LIMIT", 2)
     codes = [post(client, payload(message_id=f"m-{i}"), REMOTE_ADDR=f"10.0.0.{i}").status_code for i in range(3)]
 

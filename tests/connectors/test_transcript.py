@@ -197,7 +197,7 @@ def test_another_visitors_token_gives_only_their_own_conversation(personas, desk
     assert "Marta" not in text and "necesito ayuda" not in text
 
 
-def test_downloading_is_rate_limited(channel, chat, monkeypatch):
+def test_downloading_is_rate_limited(channel, chat, monkeypatch, still_clock):
     monkeypatch.setitem(views.LIMITS, "transcript", (2, 100))
     assert download(channel, chat).status_code == 200
     assert download(channel, chat).status_code == 200

@@ -352,7 +352,7 @@ def test_a_post_without_the_token_cannot_write_for_the_visitor(channel):
 # --- Rate limits ------------------------------------------------------------------------------------
 
 
-def test_starting_is_rate_limited_per_client(channel):
+def test_starting_is_rate_limited_per_client(channel, still_clock):
     per_client, _ = views.LIMITS["start"]
     client = browser()
     for _ in range(per_client):
@@ -363,7 +363,7 @@ def test_starting_is_rate_limited_per_client(channel):
     assert Conversation.objects.count() == per_client
 
 
-def test_sending_is_rate_limited_per_client(channel):
+def test_sending_is_rate_limited_per_client(channel, still_clock):
     per_client, _ = views.LIMITS["send"]
     client = browser()
     start(client, channel)
@@ -374,7 +374,7 @@ def test_sending_is_rate_limited_per_client(channel):
     assert not Message.objects.filter(body="uno más").exists()
 
 
-def test_sending_is_rate_limited_per_channel(channel, monkeypatch):
+def test_sending_is_rate_limited_per_channel(channel, monkeypatch, still_clock):
     monkeypatch.setitem(views.LIMITS, "send", (100, 3))
     first, second = browser(), Client(REMOTE_ADDR="10.0.0.2", HTTP_ACCEPT_LANGUAGE="en")
     start(first, channel)

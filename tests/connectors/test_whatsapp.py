@@ -347,7 +347,7 @@ def test_an_oversized_body_is_413(client, channel, monkeypatch):
     assert post(client, notification([text_message()])).status_code == 413
 
 
-def test_too_many_notifications_are_429(client, channel, monkeypatch):
+def test_too_many_notifications_are_429(client, channel, monkeypatch, still_clock):
     monkeypatch.setattr(views, "CHANNEL_LIMIT", 1)
     post(client, notification([text_message()]))
 
