@@ -41,6 +41,7 @@ DEVICE_CHANGED = "device.changed"
 CAMPAIGN_UPDATED = "campaign.updated"  # a campaign contact changed, or contacts were imported
 SESSION_ENDED = "session.ended"  # a logout or a deactivation: that user's sockets close
 RULE_FIRED = "rule.fired"  # a status rule fired (applied or skipped): the supervisors' panel lists it
+AGENT_SHIFT = "agent.shift"  # the agent's shift phase changed (shift start/end, break): adherence redraws
 
 # Channel-layer message type: consumers implement `cc_event(self, message)`.
 LAYER_MESSAGE_TYPE = "cc.event"

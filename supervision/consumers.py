@@ -38,7 +38,7 @@ FIGURE_EVENTS = {
 }
 AGENT_EVENTS = {events.AGENT_STATUS, events.QUEUE_LOGIN, events.QUEUE_LOGOUT, events.DEVICE_CHANGED,
                 events.CONVERSATION_ASSIGNED, events.CONVERSATION_CLOSED, events.CONVERSATION_TRANSFERRED,
-                events.WRAPUP_STARTED, events.WRAPUP_ENDED}
+                events.WRAPUP_STARTED, events.WRAPUP_ENDED, events.AGENT_SHIFT}
 WAITING_EVENTS = {events.CONVERSATION_QUEUED, events.CONVERSATION_OFFERED, events.CONVERSATION_ASSIGNED,
                   events.CONVERSATION_CLOSED, events.CONVERSATION_TRANSFERRED, events.OFFER_ENDED}
 HANDLED_IDS = 50  # the latest event ids a socket remembers, to handle each once
@@ -196,7 +196,8 @@ class SupervisionConsumer(LiveConsumer):
         parts = []
         seen = (event.get("id") or object(), frozenset(self.queue_ids), self.language)
         for agent_id in sorted(agents & self.agent_ids) if kind in AGENT_EVENTS else ():
-            if kind == events.AGENT_STATUS and "since" in event:
+            # An agent on a schedule: the whole row, whose adherence depends on the new status.
+            if kind == events.AGENT_STATUS and "since" in event and not event.get("scheduled"):
                 parts.append(Part(("status-cells", agent_id, *seen), on_loop=True,
                                   build=lambda agent_id=agent_id: self.render_status_cells(event, agent_id)))
             else:

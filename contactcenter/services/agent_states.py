@@ -203,6 +203,7 @@ def publish_status(state: AgentState, previous: StatusDefinition, *, source: str
         max_minutes=status.max_minutes,
         receive_new=state.receive_new,
         prefers_dnd=state.prefers_dnd,
+        scheduled=state.shift_phase != "none",  # the panel's row shows adherence: redrawn whole
         rule=rule,
     )
 

@@ -15,10 +15,11 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from contactcenter import events
 from contactcenter.models import AgentState, Device, Organization, StatusDefinition, StatusSource, SystemStatus
 from contactcenter.selectors import shifts as sel
 from contactcenter.services import agents, queues, routing
-from contactcenter.services.agent_states import derived_status_code, lock_state, status_definition
+from contactcenter.services.agent_states import derived_status_code, lock_state, logged_in_queue_ids, status_definition
 from contactcenter.services.errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -74,6 +75,10 @@ def agent_shift_apply(*, agent_id: int, now: datetime | None = None, only_due: b
         state.in_shift = phase in IN_SHIFT or phase == NONE
         state.shift_next_change = upcoming
         state.save(update_fields=["shift_phase", "in_shift", "shift_next_change"])
+        if phase != before:
+            # The panel's adherence is drawn from the phase: every supervisor's row redraws.
+            events.publish(events.AGENT_SHIFT, organization_id=state.organization_id, agent_ids=[agent_id],
+                           queue_ids=logged_in_queue_ids(agent_id), to_queue_groups=False, phase=phase)
         if state.in_shift and phase != before:
             routing.route_for_agent_on_commit(agent_id)
         return phase != before

@@ -1,15 +1,17 @@
 """The supervision websocket: supervisors hear only the queues and agents they may see."""
 
 import re
+from datetime import UTC, date, datetime, time
 
 import pytest
+import time_machine
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 
 from contactcenter.asgi import application
 from contactcenter.models import AgentState
-from contactcenter.services import agents, conversations, notifications, queues
+from contactcenter.services import agents, conversations, notifications, queues, shifts
 from tests import factories as f
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
@@ -315,4 +317,41 @@ async def test_choosing_do_not_disturb_while_in_service_shows_it_in_the_supervis
     html = await drain(comm)
     assert f'<td id="agent-{personas.agent.pk}-receive-new">no</td>' in html
     assert "when done: Do not disturb" in html
+    await comm.disconnect()
+
+
+async def test_a_shift_start_redraws_the_agents_row_with_late_to_log_in(personas):
+    """Ana's shift starts at 8:00 (Madrid) and she is offline: the beat's change of her shift phase
+    reaches the supervisor's overview, whose row now says she is late."""
+    with time_machine.travel(SHIFT_STARTED, tick=True):
+        await sync_to_async(on_a_morning_schedule)(personas.agent)
+        comm = await watching(personas.supervisor)
+        await sync_to_async(shifts.agent_shift_apply)(agent_id=personas.agent.pk, only_due=False)
+        html = await drain(comm)
+    row = html.split(f'id="agent-{personas.agent.pk}"')[1].split("</tr>")[0]
+    assert "Late to log in" in row
+    await comm.disconnect()
+
+
+SHIFT_STARTED = datetime(2027, 3, 1, 7, 5, tzinfo=UTC)  # Monday 8:05 in Madrid
+
+
+def on_a_morning_schedule(agent):
+    """Monday 8:00–15:00 (Madrid) from January 2027; offline since before the shift."""
+    schedule = f.ScheduleFactory(organization=agent.organization)
+    f.ScheduleShiftFactory(schedule=schedule, weekday=0, starts=time(8), ends=time(15))
+    f.AgentScheduleFactory(agent=agent, schedule=schedule, valid_from=date(2027, 1, 1))
+    AgentState.objects.filter(agent=agent).update(since=datetime(2027, 3, 1, 5, tzinfo=UTC))
+
+
+async def test_a_scheduled_agents_status_change_redraws_their_adherence(personas):
+    """In her shift, Ana signs in but is not Ready: the row's adherence moves from late to not ready."""
+    with time_machine.travel(SHIFT_STARTED, tick=True):
+        await sync_to_async(on_a_morning_schedule)(personas.agent)
+        await sync_to_async(shifts.agent_shift_apply)(agent_id=personas.agent.pk, only_due=False)
+        comm = await watching(personas.supervisor)
+        await sync_to_async(agents.agent_sign_in)(agent=personas.agent)
+        html = await drain(comm)
+    row = html.split(f'id="agent-{personas.agent.pk}"')[1].split("</tr>")[0]
+    assert "In shift, not ready" in row and "Late to log in" not in row
     await comm.disconnect()
