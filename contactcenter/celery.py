@@ -1,8 +1,6 @@
-import gc
 import os
 
 from celery import Celery
-from celery.signals import worker_process_init
 from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "contactcenter.settings")
@@ -34,8 +32,3 @@ def setup_periodic_tasks(sender, **kwargs):
     # Hours close once an hour; every 5 minutes keeps the reports' lag short after a pause.
     sender.add_periodic_task(300.0, sender.signature("contactcenter.tasks.rollups_fill"), name="rollups_fill")
 
-
-@worker_process_init.connect
-def freeze_start_up_objects(**kwargs):
-    """As asgi.py: what start-up created stays out of the garbage collector's way."""
-    gc.freeze()

@@ -101,10 +101,10 @@ def publish(
     no page can show yet (just created: a page learns of them after this commit)."""
     agent_ids, queue_ids, conversation_ids = list(agent_ids), list(queue_ids), list(conversation_ids)
     # In this order: the agents the event is about first (usually the one who acted), the
-    # conversation, the queues, and the organization (every supervisor) last. On Redis every
-    # group is served at once (layers.py); the in-memory layer sends in this order, and a server
-    # process handles its sockets' messages one after another: the acting agent's own update
-    # must not wait behind every supervisor's.
+    # conversation, the queues, and the organization (every supervisor) last. The groups are sent
+    # in this order, and a server process handles its sockets' messages one after another: the
+    # acting agent's own update must not wait behind every supervisor's. A socket in several of
+    # these groups gets the event once per group and handles it once (by its id).
     groups = (
         *(agent_group(i) for i in dict.fromkeys(agent_ids)),
         *(conversation_group(i) for i in dict.fromkeys(conversation_ids) if to_conversation_groups),
@@ -154,10 +154,7 @@ def _send(event: Event) -> None:
     layer = get_channel_layer()
     if layer is not None:
         try:
-            if hasattr(layer, "publish_now"):
-                # Redis: published right here, in this thread (layers.RedisChannelLayer.publish_now).
-                layer.publish_now(event.groups, event.as_message())
-            elif isinstance(layer, InMemoryChannelLayer) and _on_foreign_thread():
+            if isinstance(layer, InMemoryChannelLayer) and _on_foreign_thread():
                 # The in-memory layer lives on the server's event loop: hand the send over to it.
                 asyncio.run_coroutine_threadsafe(_send_to_groups(layer, event), _server_loop).result(5)
             elif getattr(SyncToAsync.threadlocal, "main_event_loop", None) and not _loop_running_here():

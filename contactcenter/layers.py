@@ -1,236 +1,111 @@
-"""The Redis channel layer: channels_redis' pub/sub layer, fanned out per process, plus
-`group_send_many` for events.py.
+"""Healing the live pages after Redis restarts.
 
-Why pub/sub: channels_redis' default layer stores a copy of every group message per member
-channel, and each server process pops its sockets' copies one Redis round trip at a time: a
-status change seen by 50 supervisors on one process was 50 round trips before the last of them
-could even start. Here a group is a Redis pub/sub channel; each server process subscribes to the
-groups its sockets are in (membership lives in the process) and receives one copy of a message,
-which it hands to every member socket in the same loop iteration.
+The channel layer is channels_redis' own (settings.CHANNEL_LAYERS), used through its public API
+only. Delivery is at most once, like every channel layer: what is published while Redis is away is
+lost, and a restarted Redis has forgotten the core layer's group memberships. Each page's consumer
+already knows how to come back to the truth (it re-joins its groups and re-sends its whole screen,
+as on a reconnect); what is needed is to tell it when.
 
-`publish_now(groups, message)` publishes one envelope (the message, serialized once, and the list
-of groups) to each group's channel in one pipeline, right there in the caller's thread (a request's,
-a Celery worker's) with a plain Redis connection: no hand-over to an event loop, which cost more
-than the publish itself. `group_send_many` does the same from async code. The first copy a
-process receives is delivered to every local member of any of those groups, each socket once; later copies of the same
-envelope (a socket's process hears each of its groups) are dropped.
-
-A socket may also take its messages in the fast lane (`fastlane`): when it has nothing else to
-handle, the process hands it the message right there, on the event loop, in the same loop turn
-as the others, instead of queueing it for the consumer's task (two loop turns and a task switch
-per socket; see sockets.LiveConsumer.fastlane). Phoenix's PubSub does the same ("fastlaning").
-
-Delivery is at most once, like every channel layer: a message published while a process is
-reconnecting to Redis is lost, and the pages heal on their next (re)connect refresh. After a
-Redis restart redis-py re-subscribes a process's channels by itself.
+So every event loop that serves sockets runs one small watcher: once a second it asks Redis for
+its `run_id` (INFO server), which is new after every restart. When it changes, the watcher waits
+until this process's channel layer hears Redis again, then sends `HEALED` to every live socket of
+the loop (the consumers register their channel names here on connect).
 """
 
 import asyncio
 import logging
-import threading
-import uuid
 import weakref
-from collections import OrderedDict
 
 import redis
-from channels_redis.pubsub import RedisPubSubChannelLayer, RedisPubSubLoopLayer, RedisSingleShardConnection
-from channels_redis.utils import _consistent_hash, _wrap_close, decode_hosts
-from redis.backoff import NoBackoff
-from redis.retry import Retry
+from django.conf import settings
+from redis import asyncio as aioredis
 
 logger = logging.getLogger(__name__)
 
-RECENT_ENVELOPES = 512  # envelope ids a process remembers, to deliver each once
-ENVELOPE = "cc.layer.envelope"
-# Given to every socket of a process whose subscription to Redis came back after it was lost
-# (Redis restarted, the network dropped): what was published meanwhile is lost, so the consumers
-# send their page a full refresh, as on a reconnect.
-HEALED = "cc.layer.healed"
+HEALED = "cc.layer.healed"  # consumers implement cc_layer_healed(self, message)
+CHECK_EVERY = 1.0  # seconds between two looks at Redis' run id
+HEARD_ATTEMPTS = 30  # after a restart, tries (a second or so each) for the layer to hear Redis again
 
 
-class RedisChannelLayer(RedisPubSubChannelLayer):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.prefix = kwargs.get("prefix", "asgi")
-        self.hosts = decode_hosts(kwargs.get("hosts"))
-        self._clients: list[redis.Redis] | None = None
-        self._clients_lock = threading.Lock()
+class Watcher:
+    """The live sockets of one event loop, and Redis' run id as last seen from it."""
 
-    def group_channels(self, groups) -> list[str]:
-        """The pub/sub channels of `groups`, each once (as channels_redis names them)."""
-        return [f"{self.prefix}__group__{group}" for group in dict.fromkeys(groups)]
+    def __init__(self, layer, url: str):
+        self.layer = layer
+        self.url = url
+        self.channels: set[str] = set()
+        self.run_id: str | None = None
+        self.task: asyncio.Task | None = None
 
-    def envelope(self, channels: list[str], message: dict) -> bytes:
-        return self.serialize({"type": ENVELOPE, "id": uuid.uuid4().hex, "groups": channels,
-                               "message": self.serialize(message)})
+    async def check(self, run_id: str) -> bool:
+        """Redis' run id as just read. True when it changed since the last check (Redis restarted):
+        then every live socket of this loop has been sent `HEALED`."""
+        previous, self.run_id = self.run_id, run_id
+        if previous is None or previous == run_id:
+            return False
+        logger.warning("Redis restarted: refreshing %d live sockets", len(self.channels))
+        await self.until_heard()
+        for channel in list(self.channels):
+            try:
+                await self.layer.send(channel, {"type": HEALED})
+            except Exception:  # that socket heals on its page's next reconnect
+                logger.exception("could not tell %s to heal", channel)
+        return True
 
-    def by_shard(self, channels: list[str]) -> dict[int, list[str]]:
-        """`channels` grouped by the index of their Redis shard (as channels_redis picks it)."""
-        shards: dict[int, list[str]] = {}
-        for name in channels:
-            shards.setdefault(_consistent_hash(name, len(self.hosts)), []).append(name)
-        return shards
+    async def until_heard(self) -> None:
+        """Wait until a message to a new channel of this layer comes back: with the pub/sub layer,
+        subscribing reconnects redis-py's subscriber, which subscribes this process's channels
+        again; a HEALED sent before that would be lost."""
+        for _attempt in range(HEARD_ATTEMPTS):
+            try:
+                probe = await self.layer.new_channel()
+                await self.layer.send(probe, {"type": "cc.layer.probe"})
+                await asyncio.wait_for(self.layer.receive(probe), 1)
+                return
+            except Exception:  # noqa: BLE001 - Redis or the subscription not back yet
+                await asyncio.sleep(0.2)
+        logger.warning("the channel layer does not hear Redis yet; telling the sockets anyway")
 
-    def publish_now(self, groups, message) -> None:
-        """Send `message` to every member of `groups`, each member channel once, from sync code:
-        one pipeline per Redis shard, in this thread (redis-py's connection pools are thread-safe
-        and start afresh after a fork)."""
-        names = self.group_channels(groups)
-        if not names:
-            return
-        data = self.envelope(names, message)
-        clients = self.sync_clients()
-        for shard, channels in self.by_shard(names).items():
-            pipe = clients[shard].pipeline(transaction=False)
-            for channel in channels:
-                pipe.publish(channel, data)
-            pipe.execute()
-
-    def sync_clients(self) -> list[redis.Redis]:
-        with self._clients_lock:
-            if self._clients is None:
-                # A caller (a request) waits for its publish: when Redis is away, it fails at once
-                # (no retries, short timeouts) and the pages heal on their next refresh.
-                self._clients = [
-                    redis.Redis.from_url(host["address"], **{
-                        **{k: v for k, v in host.items() if k != "address"},
-                        "socket_connect_timeout": 1, "socket_timeout": 2, "retry": Retry(NoBackoff(), 0)})
-                    for host in self.hosts
-                ]
-            return self._clients
-
-    def _get_layer(self):
-        loop = asyncio.get_running_loop()
-        layer = self._layers.get(loop)
-        if layer is None:
-            layer = self._layers[loop] = LoopLayer(*self._args, **self._kwargs, channel_layer=self)
-            _wrap_close(self, loop)
-        return layer
-
-    async def group_send_many(self, groups, message) -> None:
-        """Send `message` to every member of `groups`, each member channel once."""
-        await self._get_layer().group_send_many(groups, message)
-
-    def fastlane(self, channel: str, handler) -> None:
-        """From now on, offer `channel`'s messages to `handler(message) -> bool` (a bound method,
-        held weakly) on the event loop whenever the channel has nothing queued or in hand; True
-        means handled, False queues the message as usual. Call it on the server's event loop."""
-        layer = self._get_layer()
-        layer.lanes[channel] = weakref.WeakMethod(handler)
-
-    def fastlane_done(self, channel: str) -> None:
-        """The consumer of `channel` has finished with the message it received."""
-        self._get_layer().holding.discard(channel)
-
-
-class LoopLayer(RedisPubSubLoopLayer):
-    def __init__(self, hosts=None, *args, **kwargs):
-        super().__init__(hosts, *args, **kwargs)
-        self._shards = [Shard(shard.host, self) for shard in self._shards]
-        self.recent: OrderedDict[str, None] = OrderedDict()
-        self.lanes: dict[str, weakref.WeakMethod] = {}  # channel -> its consumer's fast lane
-        self.holding: set[str] = set()  # fast-lane channels whose consumer has a message in hand
-
-    async def receive(self, channel):
+    async def run(self) -> None:
+        client = aioredis.Redis.from_url(self.url, socket_connect_timeout=1, socket_timeout=2)
         try:
-            message = await super().receive(channel)
-        except (asyncio.CancelledError, GeneratorExit):  # the consumer is gone
-            self.lanes.pop(channel, None)
-            self.holding.discard(channel)
-            raise
-        if channel in self.lanes:
-            self.holding.add(channel)  # until its consumer says fastlane_done
-        return message
-
-    async def group_send(self, group, message):
-        await self.group_send_many([group], message)
-
-    async def group_send_many(self, groups, message) -> None:
-        names = self.channel_layer.group_channels(groups)
-        if not names:
-            return
-        envelope = self.channel_layer.envelope(names, message)
-        for shard, channels in self.channel_layer.by_shard(names).items():
-            await self._shards[shard].publish_many(channels, envelope)
-
-    def deliver(self, data: bytes) -> None:
-        """An envelope from any group channel: hand its message to each local member once."""
-        envelope = self.channel_layer.deserialize(data)
-        if envelope.get("type") != ENVELOPE or envelope["id"] in self.recent:
-            return
-        self.recent[envelope["id"]] = None
-        if len(self.recent) > RECENT_ENVELOPES:
-            self.recent.popitem(last=False)
-        members = {}
-        for name in envelope["groups"]:
-            members.update(dict.fromkeys(self.groups.get(name, ())))
-        message = None  # deserialized once, for the fast lanes; read-only for them
-        for channel in members:
-            queue = self.channels.get(channel)
-            if queue is None:
-                continue
-            lane = self.lanes.get(channel) if queue.empty() and channel not in self.holding else None
-            handler = lane() if lane is not None else None
-            if lane is not None and handler is None:  # its consumer is gone
-                del self.lanes[channel]
-            if handler is not None:
-                if message is None:
-                    message = self.channel_layer.deserialize(envelope["message"])
+            while True:
                 try:
-                    if handler(message):
-                        continue
-                except Exception:  # the queue's usual path still gets the message
-                    logger.exception("fast lane of %s failed", channel)
-            queue.put_nowait(envelope["message"])
-
-    def heal(self) -> None:
-        message = self.channel_layer.serialize({"type": HEALED})
-        for queue in self.channels.values():
-            queue.put_nowait(message)
-
-
-class Shard(RedisSingleShardConnection):
-    async def publish_many(self, channels: list[str], data: bytes) -> None:
-        async with self._lock:
-            self._ensure_redis()
-            pipe = self._redis.pipeline(transaction=False)
-            for channel in channels:
-                pipe.publish(channel, data)
-            await pipe.execute()
-
-    async def _do_receiving(self):
-        """channels_redis' receiving loop, which also tells the sockets when a lost subscription
-        is back (redis-py reconnects and subscribes again by itself)."""
-        lost = False
-        while True:
-            try:
-                if self._pubsub and self._pubsub.subscribed:
-                    message = await self._pubsub.get_message(ignore_subscribe_messages=True, timeout=0.1)
-                    if lost:
-                        lost = False
-                        logger.warning("Redis subscription back: refreshing this process's sockets")
-                        self.channel_layer.heal()
-                    self._receive_message(message)
+                    info = await client.info("server")
+                except (redis.RedisError, OSError):
+                    pass  # Redis away: its new run id is noticed once it is back
                 else:
-                    await asyncio.sleep(0.1)
-            except (TimeoutError, asyncio.CancelledError, GeneratorExit):
-                raise
-            except Exception:
-                if not lost:
-                    logger.warning("lost the Redis subscription; reconnecting", exc_info=True)
-                lost = True
-                await asyncio.sleep(1)
+                    await self.check(info["run_id"])
+                await asyncio.sleep(CHECK_EVERY)
+        finally:
+            await client.aclose()
 
-    def _receive_message(self, message):
-        if message is None:
-            return
-        name = message["channel"]
-        if isinstance(name, bytes):
-            name = name.decode()
-        if name in self.channel_layer.channels:
-            self.channel_layer.channels[name].put_nowait(message["data"])
-        elif name in self.channel_layer.groups:
-            try:
-                self.channel_layer.deliver(message["data"])
-            except Exception:  # a malformed message must not stop the receiving task
-                logger.exception("could not deliver a message from %s", name)
+
+_watchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Watcher] = weakref.WeakKeyDictionary()
+
+
+def watcher() -> Watcher | None:
+    """The running event loop's watcher, if a socket started it."""
+    return _watchers.get(asyncio.get_running_loop())
+
+
+async def watch(layer, channel: str) -> None:
+    """A consumer's socket is live on this loop: tell it when Redis restarts. Nothing to watch
+    in embedded mode (the in-memory layer lives and dies with the process)."""
+    if not settings.REDIS_URL:
+        return
+    loop = asyncio.get_running_loop()
+    current = _watchers.get(loop)
+    if current is None or current.layer is not layer:  # a new layer (tests change the settings)
+        if current is not None and current.task is not None:
+            current.task.cancel()
+        current = _watchers[loop] = Watcher(layer, settings.REDIS_URL)
+    if current.task is None or current.task.done():
+        current.task = loop.create_task(current.run(), name="redis-restart-watcher")
+    current.channels.add(channel)
+
+
+async def unwatch(channel: str) -> None:
+    current = watcher()
+    if current is not None:
+        current.channels.discard(channel)

@@ -177,14 +177,27 @@ if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
     raise ImproperlyConfigured("REDIS_URL must be a redis://, rediss:// or unix:// URL.")
 EMBEDDED = not REDIS_URL
 
+CHANNEL_LAYER_BACKENDS = {
+    # channels_redis' pub/sub layer (the default): a group is a Redis pub/sub channel, and each
+    # server process receives one copy of a group message for all its member sockets. Measured
+    # with bench_realtime against the "core" layer (README, "Live updates").
+    "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
+    # channels_redis' list-based layer: a copy per member channel, kept up to `expiry` seconds.
+    "core": "channels_redis.core.RedisChannelLayer",
+}
+CHANNEL_LAYER_BACKEND = env.str("CHANNEL_LAYER_BACKEND", default="pubsub")
+if CHANNEL_LAYER_BACKEND not in CHANNEL_LAYER_BACKENDS:
+    raise ImproperlyConfigured(f"CHANNEL_LAYER_BACKEND must be one of: {', '.join(CHANNEL_LAYER_BACKENDS)}.")
+
 if REDIS_URL:
+    # Only channels_redis' documented options. A publish while Redis is away fails within a
+    # second (socket_connect_timeout) instead of holding the request; the pages heal after it
+    # returns (layers.py). The core layer blocks 5 s in BZPOPMIN when nothing comes: its reads
+    # wait longer than that (redis-py 8's default 5 s would close an idle socket with 1011).
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "contactcenter.layers.RedisChannelLayer",  # channels_redis + group_send_many
-            # redis-py 8 reads with a 5 s socket timeout by default, and this layer blocks 5 s in
-            # BZPOPMIN when nothing comes: an idle process raised TimeoutError inside a consumer,
-            # which closed that socket (1011) without its disconnect handler. Read for longer.
-            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
+            "BACKEND": CHANNEL_LAYER_BACKENDS[CHANNEL_LAYER_BACKEND],
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_connect_timeout": 1, "socket_timeout": 30}],
                        "prefix": env.str("CHANNELS_PREFIX", "cc")},
         }
     }

@@ -143,8 +143,22 @@ def test_a_redis_url_switches_to_the_distributed_mode():
     assert result.stdout.split() == [
         "False",
         "redis://redis.internal:6379/0",
-        "contactcenter.layers.RedisChannelLayer",
+        "channels_redis.pubsub.RedisPubSubChannelLayer",
     ]
+
+
+def test_the_core_channel_layer_can_be_chosen_instead_of_pub_sub():
+    result = _start(
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.CHANNEL_LAYERS['default']['BACKEND'])",
+        DEBUG="0", SECRET_KEY=GOOD_KEY, REDIS_URL="redis://redis.internal:6379/0", CHANNEL_LAYER_BACKEND="core",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["channels_redis.core.RedisChannelLayer"]
+
+
+def test_an_unknown_channel_layer_backend_fails_clearly():
+    _fails_with(_start(DEBUG="0", SECRET_KEY=GOOD_KEY, CHANNEL_LAYER_BACKEND="kafka"), "CHANNEL_LAYER_BACKEND")
 
 
 @pytest.mark.parametrize("name", ["ROUTING_SWEEP_SECONDS", "PORT"])

@@ -2,7 +2,6 @@
 with the same rules as one by one (line order, strategy, capacity, ledger, events)."""
 
 import pytest
-from django.conf import settings
 
 from contactcenter import events
 from contactcenter.models import Conversation, Message, QueueMembership
@@ -145,30 +144,6 @@ def test_update_rows_sets_each_row_its_own_values(personas):
     update_rows(type(a), "id", ["name", "email"], [(a.pk, "Ana", "ana@example.com"), (b.pk, "Bea", "")])
     a.refresh_from_db(), b.refresh_from_db()
     assert (a.name, a.email, b.name, b.email) == ("Ana", "ana@example.com", "Bea", "")
-
-
-def test_the_redis_layer_sends_one_message_to_many_groups_each_member_once(needs_redis):
-    from asgiref.sync import async_to_sync
-    from channels.layers import get_channel_layer
-
-    layer = get_channel_layer()
-    assert hasattr(layer, "group_send_many"), settings.CHANNEL_LAYERS
-
-    async def scenario():
-        one, two = await layer.new_channel(), await layer.new_channel()
-        await layer.group_add("agent.1", one)
-        await layer.group_add("org.1", one)
-        await layer.group_add("org.1", two)
-        await layer.group_send_many(["agent.1", "org.1", "queue.404"], {"type": "cc.event", "n": 1})
-        first, second = await layer.receive(one), await layer.receive(two)
-        await layer.group_send_many(["agent.1"], {"type": "cc.event", "n": 2})
-        again = await layer.receive(one)  # the next message for `one` is n=2: n=1 came once
-        await layer.group_discard("agent.1", one)
-        await layer.group_discard("org.1", one)
-        await layer.group_discard("org.1", two)
-        return first["n"], second["n"], again["n"]
-
-    assert async_to_sync(scenario)() == (1, 1, 2)
 
 
 def test_a_burst_into_a_queue_deactivated_meanwhile_waits(personas, engine):

@@ -7,6 +7,7 @@ partials. Only customer-visible messages are ever rendered (see context.visible_
 """
 
 import logging
+from collections import deque
 from urllib.parse import parse_qs
 
 from asgiref.sync import async_to_sync
@@ -15,12 +16,12 @@ from django.contrib.auth.models import AnonymousUser
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from contactcenter import events
+from contactcenter import events, layers
 from contactcenter.connectors import ratelimit
 from contactcenter.connectors.webchat import tokens
 from contactcenter.connectors.webchat.context import PAGE, chat_context
 from contactcenter.models import Channel, Conversation, Message
-from contactcenter.sockets import CLOSE_UNAUTHORIZED, request_for_scope
+from contactcenter.sockets import CLOSE_UNAUTHORIZED, HANDLED_IDS, request_for_scope
 
 logger = logging.getLogger(__name__)
 
@@ -64,15 +65,18 @@ class WebchatConsumer(WebsocketConsumer):
         self.request.META["HTTP_ACCEPT_LANGUAGE"] = accept_language
         self.language = translation.get_language_from_request(self.request)
         self.joined: set[str] = set()
+        self.handled: deque[str] = deque(maxlen=HANDLED_IDS)
         # The composer the page shows (open or closed): it is re-sent only when that changes, so
         # a (re)connect never wipes what the visitor is typing.
         shown = (query.get("o") or [""])[0]
         self.was_open = {"1": True, "0": False}.get(shown)
         self.waiting = False
         self.accept()
+        async_to_sync(layers.watch)(self.channel_layer, self.channel_name)
         self.update(everything=True)
 
     def disconnect(self, code):
+        async_to_sync(layers.unwatch)(self.channel_name)
         for group in getattr(self, "joined", set()):
             async_to_sync(self.channel_layer.group_discard)(group, self.channel_name)
 
@@ -106,12 +110,17 @@ class WebchatConsumer(WebsocketConsumer):
                 self.send(text_data=render_to_string(f"{PAGE}#{name}", context, request=self.request))
 
     def cc_layer_healed(self, message):
-        """Redis came back after a loss (layers.HEALED): the page may have missed messages."""
+        """Redis restarted (layers.HEALED): it may have forgotten this socket's groups, and the page
+        may have missed messages. Join the groups again and send the whole chat."""
         if hasattr(self, "chat_channel"):
+            self.joined = set()
             self.update(everything=True)
 
     def cc_event(self, message):
         event = message["event"]
+        if event.get("id") in self.handled:  # sent to both its groups (conversation, queue)
+            return
+        self.handled.append(event.get("id"))
         try:
             if self.conversation_id in event.get("conversation_ids", []):
                 if event.get("direction") in (Message.Direction.INTERNAL, Message.Direction.EVENT):

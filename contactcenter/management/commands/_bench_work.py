@@ -1,7 +1,6 @@
 """The work of bench_routing's worker processes (see _bench_workers.py, which starts them and
 imports this module in each only after django.setup())."""
 
-import gc
 import time
 import traceback
 
@@ -50,7 +49,6 @@ def open_bursts(index, barrier, results, bursts, text):
         contacts = Contact.objects.in_bulk([pk for _, ids in bursts for pk in ids])
         plan = [(queues[queue_id], [contacts[pk] for pk in ids]) for queue_id, ids in bursts]
         _warm_up(list(queues.values()), sizes={len(ids) for _, ids in bursts})
-        gc.freeze()  # as server and Celery processes do after start-up (asgi.py, celery.py)
         events.listeners.append(listen)
         barrier.wait(120)
         started = time.time()
