@@ -78,7 +78,7 @@ def supervisor_urls(demo) -> list[str]:
     return [
         "/supervision/", "/supervision/?state=ready&sort=name", f"/supervision/queues/{ventas.pk}/",
         f"/supervision/queues/{soporte.pk}/", f"/supervision/agents/{agent1.pk}/",
-        f"/supervision/agents/{agent1.pk}/monitor/",
+        f"/supervision/agents/{agent1.pk}/monitor/", "/supervision/wallboard/",
         "/supervision/notifications/", "/supervision/audit/",
         "/supervision/reports/", "/supervision/reports/queues/", "/supervision/reports/channels/",
         "/supervision/reports/agents/", "/supervision/reports/status/", "/supervision/reports/dispositions/",
