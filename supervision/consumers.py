@@ -30,6 +30,7 @@ PAGE = "supervision/overview.html"
 QUEUE_PAGE = "supervision/queue.html"
 AGENT_PAGE = "supervision/agent.html"
 MONITOR_PAGE = "supervision/monitor.html"
+WALLBOARD = "supervision/wallboard.html"
 FIGURE_EVENTS = {
     events.CONVERSATION_QUEUED, events.CONVERSATION_OFFERED, events.CONVERSATION_ASSIGNED,
     events.CONVERSATION_CLOSED, events.CONVERSATION_TRANSFERRED, events.QUEUE_LOGIN, events.QUEUE_LOGOUT,
@@ -60,6 +61,16 @@ class SupervisionConsumer(LiveConsumer):
         self.queue_id = _int(params.get("queue"))
         self.page_agent_id = _int(params.get("agent"))
         self.session_id = _int(params.get("monitor"))
+        # The overview's agents list filters (`agents_queue`: `queue` names a queue's page here).
+        self.filter_params = {"queue": params.get("agents_queue", ""), "state": params.get("state", ""),
+                              "sort": params.get("sort", "")}
+        self.filters = None
+        # The wallboard: all the supervisor's queues, or `wallboard_queue` (refused when not theirs).
+        self.wallboard = params.get("wallboard") == "1"
+        self.wallboard_queue_id = _int(params.get("wallboard_queue")) if "wallboard_queue" in params else None
+        if "wallboard_queue" in params and self.wallboard_queue_id is None:
+            self.wallboard_queue_id = 0  # not a number: no such queue
+        self.wallboard_queue = None
         self.queue = self.page_agent = self.session = None
         self.connecting = True
         super().connect()
@@ -78,7 +89,10 @@ class SupervisionConsumer(LiveConsumer):
     def load_page(self) -> bool:
         """Re-check, on every refresh, that the supervisor may still see the page's subject."""
         try:
-            if self.queue_id:
+            if self.wallboard:
+                if self.wallboard_queue_id is not None:
+                    self.wallboard_queue = access.queue_for_supervisor(self.user, self.wallboard_queue_id)
+            elif self.queue_id:
                 self.queue = access.queue_for_supervisor(self.user, self.queue_id)
             elif self.page_agent_id or self.session_id:
                 if self.session_id:
@@ -106,7 +120,10 @@ class SupervisionConsumer(LiveConsumer):
         self.queue_ids = set(access.supervised_queue_ids(self.user))
         if not self.load_page():
             return
-        if self.queue is not None:
+        if self.wallboard:
+            self.agent_ids = self.all_agent_ids()
+            self.send_html(self.render_wallboard())
+        elif self.queue is not None:
             ctx = context.queue_body_context(self.user, self.queue)
             self.agent_ids = {row.agent.pk for row in ctx["rows"]} | self.all_agent_ids()
             self.send_html(self.render(QUEUE_PAGE + "#queue-body", ctx))
@@ -117,9 +134,15 @@ class SupervisionConsumer(LiveConsumer):
             self.agent_ids = self.all_agent_ids()
             self.send_html(*self.render_agent())
         else:
-            ctx = context.overview_context(self.user)
-            self.agent_ids = {row.agent.pk for row in ctx["agent_rows"]}
-            self.view = (frozenset(self.queue_ids), frozenset(self.agent_ids), self.language, self.notify_key)
+            try:
+                ctx = context.overview_context(self.user, self.filter_params)
+            except Http404:  # a queue filter this supervisor may not see
+                self.close(code=4404)
+                return
+            self.filters = ctx["filters"]
+            self.agent_ids = {row.agent.pk for row in ctx["all_agent_rows"]}
+            self.view = (frozenset(self.queue_ids), frozenset(self.agent_ids), self.language, self.notify_key,
+                         tuple(sorted(self.filters.items())))
             self.send_html(self.render(PAGE + "#overview-figures", ctx), self.render(PAGE + "#agent-rows", ctx))
 
     def load_preference(self) -> None:
@@ -133,6 +156,9 @@ class SupervisionConsumer(LiveConsumer):
         members = QueueMembership.objects.filter(queue_id__in=self.queue_ids, role=QueueMembership.Role.AGENT)
         logins = QueueLogin.objects.filter(queue_id__in=self.queue_ids, ended_at__isnull=True)
         return set(members.values_list("user_id", flat=True)) | set(logins.values_list("agent_id", flat=True))
+
+    def render_wallboard(self) -> str:
+        return self.render(WALLBOARD + "#wallboard-body", context.wallboard_context(self.user, self.wallboard_queue))
 
     def render_agent(self) -> list[str]:
         ctx = context.agent_context(self.user, self.page_agent)
@@ -155,6 +181,12 @@ class SupervisionConsumer(LiveConsumer):
             self.refresh()
             return
         fragments = []
+        if self.wallboard:
+            board_queues = {self.wallboard_queue.pk} if self.wallboard_queue else self.queue_ids
+            if kind in FIGURE_EVENTS and (queues & board_queues or agents & self.agent_ids):
+                key = ("wallboard", event.get("id") or object(), frozenset(board_queues), self.language)
+                self.send_html(shared_render(key, self.render_wallboard))
+            return  # a wall screen has no toasts
         if self.queue is not None:
             fragments += self.queue_fragments(kind, queues, agents)
         elif self.session is not None:
@@ -180,7 +212,16 @@ class SupervisionConsumer(LiveConsumer):
         watches change. A status change redraws the status cells from the event alone."""
         parts = []
         seen = (event.get("id") or object(), frozenset(self.queue_ids), self.language)
-        for agent_id in sorted(agents & self.agent_ids) if kind in AGENT_EVENTS else ():
+        if self.filters and context.filters_active(self.filters):
+            # Filtered or sorted: a change may move an agent in, out or along the list; redraw it.
+            if kind in AGENT_EVENTS and agents & self.agent_ids:
+                filters = tuple(sorted(self.filters.items()))
+                parts.append(Part(("agent-rows", *seen, filters), lambda: self.render(
+                    PAGE + "#agent-rows", context.overview_context(self.user, self.filter_params))))
+            row_agents = set()
+        else:
+            row_agents = agents & self.agent_ids
+        for agent_id in sorted(row_agents) if kind in AGENT_EVENTS else ():
             # An agent on a schedule: the whole row, whose adherence depends on the new status.
             if kind == events.AGENT_STATUS and "since" in event and not event.get("scheduled"):
                 parts.append(Part(("status-cells", agent_id, *seen),

@@ -1,7 +1,9 @@
 """What each region of the supervision pages needs (shared by views and the consumer)."""
 
 import re
+from urllib.parse import urlencode
 
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -21,6 +23,25 @@ def visible_queues(user: User) -> list[Queue]:
     return list(Queue.objects.filter(pk__in=ids).order_by("kind", "name"))
 
 
+# A queue's longest wait is "warn" from half its service-level target and "bad" beyond it; its
+# service level is "ok" at the goal, "warn" within 10 points of it, "bad" below. The goal is the
+# industry's usual 80 % (the target seconds are the queue's own).
+SERVICE_LEVEL_GOAL = 80
+
+
+def wait_level(wait, target_seconds: int) -> str:
+    seconds = wait.total_seconds() if wait else 0
+    if seconds >= target_seconds:
+        return "bad"
+    return "warn" if seconds >= target_seconds / 2 else "ok"
+
+
+def service_level_level(service_level: int | None) -> str:
+    if service_level is None or service_level >= SERVICE_LEVEL_GOAL:
+        return "ok"
+    return "warn" if service_level >= SERVICE_LEVEL_GOAL - 10 else "bad"
+
+
 def figures_context(user: User, queues: list[Queue] | None = None) -> dict:
     queues = visible_queues(user) if queues is None else queues
     figures = sel.queue_figures(queues)
@@ -28,12 +49,25 @@ def figures_context(user: User, queues: list[Queue] | None = None) -> dict:
         today = csat_sel.today_by_queue(user.organization_id, user.organization.zone, [q.pk for q in queues])
         for f in figures:
             f.csat = today[f.queue.pk]["csat"]
+    for f in figures:
+        f.target_seconds = f.queue.effective_service_level_seconds
+        f.wait_level = wait_level(f.longest_wait_now, f.target_seconds)
+        f.sl_level = service_level_level(f.service_level)
     return {
         "voice_figures": [f for f in figures if f.queue.kind == Queue.Kind.VOICE],
         "chat_figures": [f for f in figures if f.queue.kind == Queue.Kind.CHAT],
         "campaign_figures": [f for f in figures if f.queue.kind == Queue.Kind.CAMPAIGN],
         "campaign_progress": [(q, campaigns.campaign_progress(q)) for q in queues if q.kind == Queue.Kind.CAMPAIGN],
+        "service_level_goal": SERVICE_LEVEL_GOAL,
     }
+
+
+def wallboard_context(user: User, queue: Queue | None = None) -> dict:
+    """The wall screen: every queue the supervisor sees, or the one asked for."""
+    queues = [queue] if queue is not None else visible_queues(user)
+    ctx = figures_context(user, queues)
+    return {**ctx, "board": ctx["chat_figures"] + ctx["voice_figures"] + ctx["campaign_figures"],
+            "board_queue": queue}
 
 
 def notify_context(user: User) -> dict:
@@ -55,15 +89,93 @@ def rules_fired_context(user: User, *, agent_ids, queue_ids) -> dict:
     return {"rules_fired": fired, "zone": user.organization.time_zone}
 
 
-def overview_context(user: User) -> dict:
-    queues = visible_queues(user)
+# --- The overview's agents: filtered by queue and state, sorted (plain GET parameters) -----------
+
+STATE_GROUPS = {  # a filter's value: the status codes (or "pause") it matches
+    "ready": {"ready"}, "in_service": {"in_service", "dialing"}, "after_service": {"after_service"},
+    "pause": {"pause"}, "online": {"online"}, "dnd": {"dnd"}, "offline": {"offline", "banned"},
+}
+SORTS = ("name", "status", "time", "load")
+
+
+def state_choices() -> list[tuple[str, str]]:
+    return [("ready", gettext("Ready")), ("in_service", gettext("In service")),
+            ("after_service", gettext("After service")), ("pause", gettext("Paused")),
+            ("online", gettext("Online")), ("dnd", gettext("Do not disturb")), ("offline", gettext("Offline"))]
+
+
+def agent_filters(user: User, params, queues: list[Queue]) -> dict:
+    """The agents list's filters from GET parameters. A queue the supervisor may not see (another
+    organization's, or not theirs) is a 404, as its page would be; an unknown state or sort is
+    ignored."""
+    queue_id = None
+    if params.get("queue"):
+        try:
+            queue_id = int(params["queue"])
+        except ValueError:
+            raise Http404 from None
+        if queue_id not in {q.pk for q in queues}:
+            raise Http404
+    state = params.get("state") or ""
+    sort = params.get("sort") or "name"
+    return {"queue": queue_id, "state": state if state in STATE_GROUPS else "",
+            "sort": sort if sort in SORTS else "name"}
+
+
+def filtered_rows(rows, filters: dict) -> list:
+    if filters["queue"]:
+        rows = [r for r in rows if filters["queue"] in r.member_queue_ids or filters["queue"] in r.logged_in_queue_ids]
+    if filters["state"]:
+        rows = [r for r in rows if r.status_css in STATE_GROUPS[filters["state"]]]
+    if filters["sort"] == "status":
+        rows = sorted(rows, key=lambda r: r.status_label.lower())
+    elif filters["sort"] == "time":
+        rows = sorted(rows, key=lambda r: r.state.since)  # the longest in their status first
+    elif filters["sort"] == "load":
+        rows = sorted(rows, key=lambda r: -(r.state.chat_load + r.state.voice_load))
+    return list(rows)
+
+
+def filters_active(filters: dict) -> bool:
+    return bool(filters["queue"] or filters["state"] or filters["sort"] != "name")
+
+
+def agents_context(user: User, queues: list[Queue], filters: dict) -> dict:
     rows = sel.agent_rows(user.organization_id, [q.pk for q in queues])
     shifts.annotate_adherence(rows, user.organization, timezone.now())
+    query = urlencode({k: v for k, v in (("queue", filters["queue"] or ""), ("state", filters["state"]),
+                                          ("sort", filters["sort"] if filters["sort"] != "name" else "")) if v})
+    return {
+        "all_agent_rows": rows,
+        "agent_rows": filtered_rows(rows, filters),
+        "filters": filters,
+        "filter_queues": queues,
+        "state_choices": state_choices(),
+        "sorts": [("name", gettext("Name")), ("status", gettext("Status")), ("time", gettext("Time in status")),
+                  ("load", gettext("Load"))],
+        # the live socket of the overview hears the same filters (its own names: `queue` there is a queue's page)
+        "ws_query": urlencode({k: v for k, v in (("agents_queue", filters["queue"] or ""),
+                                                 ("state", filters["state"]), ("sort", filters["sort"])) if v}),
+        "filter_query": query,
+        **row_actions_context(user),
+    }
+
+
+def row_actions_context(user: User) -> dict:
+    """What each agent row's Acciones menu needs, the same for every row."""
+    return {"pause_reasons": pause_reasons(user), "may_end_after_service": can_end_after_service(user)}
+
+
+def overview_context(user: User, params=None) -> dict:
+    queues = visible_queues(user)
+    filters = agent_filters(user, params or {}, queues)
+    agents = agents_context(user, queues, filters)
     return {
         **figures_context(user, queues),
         **notify_context(user),
-        **rules_fired_context(user, agent_ids=[row.agent.pk for row in rows], queue_ids=[q.pk for q in queues]),
-        "agent_rows": rows,
+        **rules_fired_context(user, agent_ids=[row.agent.pk for row in agents["all_agent_rows"]],
+                              queue_ids=[q.pk for q in queues]),
+        **agents,
         "may_view_reports": can_view_reports(user),
     }
 
@@ -72,7 +184,7 @@ def agent_row_context(user: User, agent_id: int, queue_ids=None) -> dict | None:
     queue_ids = access.supervised_queue_ids(user) if queue_ids is None else list(queue_ids)
     rows = sel.agent_rows(user.organization_id, queue_ids, agent_ids=[agent_id])
     shifts.annotate_adherence(rows, user.organization, timezone.now())
-    return {"row": rows[0]} if rows else None
+    return {"row": rows[0], **row_actions_context(user)} if rows else None
 
 
 def pause_reasons(user: User) -> list[StatusDefinition]:

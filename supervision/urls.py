@@ -5,6 +5,7 @@ from supervision import views, views_notifications, views_report_drill, views_re
 app_name = "supervision"
 urlpatterns = [
     path("", views.overview, name="overview"),
+    path("wallboard/", views.wallboard, name="wallboard"),
     path("notifications/", views_notifications.notifications, name="notifications"),
     path("audit/", views.audit, name="audit"),
     path("reports/", views_reports.reports, name="reports"),

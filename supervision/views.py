@@ -46,7 +46,22 @@ def _int(value) -> int | None:
 @require_GET
 def overview(request):
     require_supervising(request.user)
-    return render(request, "supervision/overview.html", context.overview_context(request.user))
+    ctx = context.overview_context(request.user, request.GET)
+    if request.htmx and request.htmx.target == "agents-panel":
+        return render(request, "supervision/overview.html#agents-panel", ctx)
+    return render(request, "supervision/overview.html", ctx)
+
+
+@login_required
+@require_GET
+def wallboard(request):
+    """A wall screen: the queues' figures in large type, no controls, live. `?queue=` shows one
+    queue (404 when the supervisor may not see it)."""
+    require_supervising(request.user)
+    queue = None
+    if request.GET.get("queue"):
+        queue = access.queue_for_supervisor(request.user, _int(request.GET["queue"]) or 0)
+    return render(request, "supervision/wallboard.html", context.wallboard_context(request.user, queue))
 
 
 @login_required
@@ -178,6 +193,8 @@ def _back(request, agent: User | None = None):
             return render(request, "supervision/queue.html#queue-body",
                           context.queue_context(request.user, queue, {}))
         return redirect("supervision:queue", queue.pk)
+    if request.POST.get("back") == "overview":
+        return redirect("supervision:overview")
     if agent is not None:
         return redirect("supervision:agent", agent.pk)
     return redirect("supervision:overview")

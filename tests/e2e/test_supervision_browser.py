@@ -178,7 +178,10 @@ def test_a_status_toast_appears_once_per_action_and_the_stack_stays_short(new_pa
         agents.agent_resume(agent=ana)
         agents.agent_pause(agent=ana, reason=training)
     supervisor_page.wait_for_timeout(1000)
-    expect(toasts).to_have_count(3)
+    # Repeats are one toast each, counted: Capacitación ×3 and the status in between ×2.
+    expect(toasts).to_have_count(2)
+    expect(toasts.filter(has_text="Ana López: Capacitación")).to_contain_text("×3")
+    expect(toasts.nth(1)).to_contain_text("×2")
     assert supervisor_page.problems == []
 
 

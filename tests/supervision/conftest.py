@@ -53,6 +53,14 @@ def row(response, prefix: str, pk: int) -> str:
     return body[start:body.find("</tr>", start)]
 
 
+def card(response, prefix: str, pk: int) -> str:
+    """One card of a list (`<li id="<prefix>-<pk>"…</li>`, e.g. a queue on the overview), as HTML."""
+    body = html(response)
+    start = body.find(f'<li id="{prefix}-{pk}"')
+    assert start != -1, f"no card {prefix}-{pk}"
+    return body[start:body.find("</li>\n</ul>", start)]
+
+
 def text(fragment: str) -> str:
     return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", fragment))).strip()
 

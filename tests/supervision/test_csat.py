@@ -10,7 +10,7 @@ from django.urls import reverse
 from contactcenter.models import SatisfactionRating
 from contactcenter.selectors import csat as csat_sel
 from tests import factories as f
-from tests.supervision.conftest import client_for, row, text
+from tests.supervision.conftest import card, client_for, text
 from tests.supervision.test_reports import DAY, NOW, at, fill_until, make_day
 
 pytestmark = pytest.mark.django_db
@@ -84,4 +84,4 @@ def test_the_live_panel_shows_todays_csat_per_queue(personas):
                                     answered_at=today - timedelta(days=1))
         fill_until(today.replace(hour=9))  # part of today filled, the rest computed live
         response = client_for(personas.supervisor).get(reverse("supervision:overview"))
-    assert "67 %" in text(row(response, "queue", personas.queue.pk))  # 2 of 3 answered today were 4–5
+    assert "67 %" in text(card(response, "queue", personas.queue.pk))  # 2 of 3 answered today were 4–5

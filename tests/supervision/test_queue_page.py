@@ -23,9 +23,10 @@ def test_the_overview_links_each_queue_to_its_page(personas, sofia):
     assert f'href="{queue_url(personas.queue)}"' in body
 
 
-def test_the_overview_has_queues_chats_and_campaigns_sections(personas, sofia):
-    body = html(sofia.get(reverse("supervision:overview")))
-    assert body.index("<h2>Queues</h2>") < body.index("<h2>Chats</h2>") < body.index("<h2>Campaigns</h2>")
+def test_the_overview_has_queues_chats_and_campaigns_sections(personas, adela):
+    f.QueueFactory(organization=personas.organization, name="Renovaciones", kind="campaign")
+    body = html(adela.get(reverse("supervision:overview")))
+    assert body.index("<h2>Chat queues</h2>") < body.index("<h2>Voice queues</h2>") < body.index("<h2>Campaigns</h2>")
 
 
 def test_members_are_listed_logged_in_or_not(personas, sofia, desk):
