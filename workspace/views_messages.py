@@ -1,10 +1,9 @@
 """Messages of an open conversation: the earlier ones, their files, and sending a reply, an
 internal note, files or a location."""
 
-from datetime import date
-
+from django import forms
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
@@ -33,13 +32,14 @@ def attachment(request, pk: int):
 @login_required
 @require_GET
 def messages_before(request, pk: int):
-    """"Ver anteriores" (before=<message id>) and the date picker (day=YYYY-MM-DD)."""
+    """"Ver anteriores" (before=<message id>) and "Ir al día" (day in the person's date format)."""
     conversation = access.conversation_for_agent(request.user, pk)
     day = None
     if request.GET.get("day"):
+        # The person's own format (dd/mm/aaaa in Spanish) or ISO, as the page's date fields take.
         try:
-            day = date.fromisoformat(request.GET["day"])
-        except ValueError:
+            day = forms.DateField().clean(request.GET["day"])
+        except ValidationError:
             raise Http404 from None
     before = positive_int(request.GET.get("before"), default=None) if request.GET.get("before") else None
     window, older = sel.messages_window(conversation, before_id=before, day=day)

@@ -51,13 +51,14 @@ def test_the_supervisor_sees_receive_new_and_do_not_disturb_of_an_agent_in_servi
     agent_page.goto("/workspace/")
     agent_page.settle(quiet_ms=1000)
     menu = agent_page.get_by_test_id("status-menu")
-    expect(menu).to_have_value("online")
+    # One control: the menu shows the status she is in, as the badge does; "al terminar" says the rest.
+    expect(menu.locator("option:checked")).to_have_text("En servicio")
     menu.select_option("dnd")
     expect(menu).to_have_value("dnd")
     agent_page.get_by_role("button", name="Aplicar").click()
     expect(agent_page.get_by_test_id("agent-status")).to_have_text("En servicio")
     expect(agent_page.get_by_test_id("agent-then")).to_have_text("al terminar: No molestar")
-    expect(agent_page.get_by_test_id("status-menu")).to_have_value("dnd")
+    expect(agent_page.get_by_test_id("status-menu").locator("option:checked")).to_have_text("En servicio")
     expect(supervisor_page.locator(f"#agent-{ana.pk}-status")).to_contain_text("al terminar: No molestar",
                                                                                 timeout=5_000)
     assert agent_page.problems == [] and supervisor_page.problems == []

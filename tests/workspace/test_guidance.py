@@ -92,7 +92,10 @@ def test_do_not_disturb_while_in_service_shows_in_the_badge_and_the_menu(persona
     body = html(response)
     assert re.search(r'data-testid="agent-status">In service</span>', body)
     assert 'data-testid="agent-then">when done: Do not disturb</small>' in body
-    assert selected_status(response) == "dnd"
+    # One control: the menu shows the status the agent is in, as the badge does, not a second one.
+    menu = body.split('data-testid="status-menu"')[1].split("</select>")[0]
+    assert re.search(r'<option value="" selected disabled data-testid="status-current">In service</option>', menu)
+    assert selected_status(response) == ""
 
 
 def test_the_menu_shows_ready_when_receive_new_is_on_and_online_when_off(personas, desk, ana, ana_ready):
