@@ -73,14 +73,15 @@ endef
 export OUTDATED
 
 # Embedded (default): SQLite, in-memory channel layer, Celery worker + beat inside the server.
-# Distributed: DATABASE_URL and REDIS_URL set -> Daphne, Celery worker and beat via honcho.
+# Distributed: DATABASE_URL and REDIS_URL set -> SERVERS Daphne processes (default 2) behind nginx
+# (deploy/nginx.conf) on PORT, WORKERS Celery workers (default 2) and one beat (run_distributed).
 run: venv
 	@export DEBUG=$${DEBUG:-1}; \
 	$(PY) manage.py migrate --noinput && \
 	$(PY) manage.py seed_demo && \
 	if [ -n "$$DATABASE_URL" ] && [ -n "$$REDIS_URL" ]; then \
 		$(PY) manage.py collectstatic --noinput --verbosity 0 && \
-		$(VENV)/bin/honcho start -f Procfile; \
+		$(PY) manage.py run_distributed; \
 	else \
 		$(PY) manage.py run_embedded; \
 	fi

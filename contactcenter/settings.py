@@ -211,11 +211,21 @@ else:
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
+# Several workers, any of which may die (run_distributed starts two). A task is acknowledged when
+# it has run, not when it was taken, and a worker whose process died mid-task gives it back
+# (every task is idempotent: it takes ids and checks the state it expects). One message reserved
+# at a time per process: a killed worker holds as little as possible that another could be doing.
+# What a killed worker held (an ETA task waiting for its time) comes back after the visibility
+# timeout; until then the sweep below (any live worker runs it) ends whatever it missed.
 CELERY_TASK_ACKS_LATE = True
-CELERY_WORKER_PREFETCH_MULTIPLIER = 4
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
-# The longest countdown we schedule is a wrap-up deadline (at most a day); Redis re-delivers
-# unacknowledged tasks after the visibility timeout, so it must be longer than that.
+# Redis re-delivers a task nobody acknowledged after the visibility timeout, and a task due later
+# counts as unacknowledged while it waits: the timeout must exceed the longest countdown, or the
+# task would run twice. Longest: a wrap-up deadline (after_service_seconds <= 24 h); then an
+# offer's expiry (offer_timeout_seconds <= 32,767 s, 9.1 h); delivery retries (<= 600 s).
+# 2 days = 172,800 s.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 24 * 3600}
 ROUTING_SWEEP_SECONDS = env_int("ROUTING_SWEEP_SECONDS", 5)
 # A Ready agent whose last open workspace closed this long ago stops receiving new work (the

@@ -14,7 +14,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, host, port, **options):
         if not settings.EMBEDDED:
-            raise CommandError("REDIS_URL is set: run the distributed shape (honcho start) instead.")
+            raise CommandError("REDIS_URL is set: run the distributed shape (manage.py run_distributed) instead.")
 
         start_worker_and_beat()
         self.stdout.write(f"Serving on http://{host}:{port} (embedded: SQLite, in-memory layer, Celery inside)")
