@@ -198,7 +198,9 @@ def sums(scope: Scope, period: ReportRange, table: str, group: tuple[str, ...], 
     # Aliased: an aggregate may not take the name of the field it sums.
     aggregates = {f"sum_{name}": Sum(name) for name in counters}
     aggregates |= {f"sum_{name}": Sum(source, filter=Q(medium="voice")) for name, source in voice.items()}
-    for row in stored.values(*group).annotate(**aggregates).order_by():
+    # No group: one row of sums (`.values()` without fields would group by every column, one row per hour).
+    rows = stored.values(*group).annotate(**aggregates).order_by() if group else [stored.aggregate(**aggregates)]
+    for row in rows:
         target = result[tuple(row[name] for name in group)]
         for alias in aggregates:
             target[alias[4:]] += row[alias] or 0

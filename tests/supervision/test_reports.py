@@ -5,14 +5,19 @@ days; scoped to what the reader supervises; the CSV has the page's numbers. Time
 import csv
 import io
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from contactcenter.models import Conversation, SatisfactionRating, StatusDefinition, StatusInterval
+from contactcenter.selectors import reports
+from contactcenter.selectors.report_ranges import ReportRange
 from contactcenter.services import rollups
 from tests import factories as f
 from tests.supervision.conftest import HTMX, client_for
@@ -307,3 +312,18 @@ def test_more_than_a_month_by_hour_is_refused_on_the_page_but_exported_as_csv(pe
     response = client.get(url + "&format=csv")
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8").lstrip("\ufeff"))))
     assert len(rows) == 1 + 40 * 24
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_periods_totals_are_one_row_of_sums_from_the_database_not_one_row_per_stored_hour(day):
+    """A year of stored hours must not travel to Python to be added up: the totals (Overview, the
+    dispositions' denominators) are summed by the database in a single row."""
+    fill_until(NOW)
+    zone = ZoneInfo("Europe/Madrid")
+    scope = reports.Scope(organization_id=day.organization.pk, zone_name=zone.key, queue_ids=None, agent_ids=None)
+    period = ReportRange(first_day=date(2027, 3, 10), last_day=date(2027, 3, 10), zone=zone)
+    with CaptureQueriesContext(connection) as queries:
+        result = reports.totals(scope, period)
+    stored = [q["sql"] for q in queries.captured_queries if '"contactcenter_queuehour"' in q["sql"]]
+    assert result.counters["offered"] == 5
+    assert len(stored) == 1 and "SUM(" in stored[0] and "GROUP BY" not in stored[0]
