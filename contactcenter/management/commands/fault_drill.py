@@ -40,7 +40,7 @@ from websockets.exceptions import WebSocketException
 from websockets.sync.client import connect
 
 from contactcenter import cluster
-from contactcenter.models import AgentState, Contact, Organization, Queue, QueueMembership, StatusInterval
+from contactcenter.models import AgentState, Contact, Conversation, Organization, Queue, QueueMembership, StatusInterval
 from contactcenter.services import agents as agent_services
 from contactcenter.services import conversations
 from contactcenter.services import organizations as org_services
@@ -162,6 +162,8 @@ class Command(BaseCommand):
     def tear_down(self, organization: Organization) -> None:
         try:
             with transaction.atomic():
+                # Rows that PROTECT what the organization's cascade deletes go first.
+                Conversation.objects.filter(organization=organization).delete()
                 StatusInterval.objects.filter(organization=organization).delete()
                 AgentState.objects.filter(organization=organization).delete()
                 organization.delete()
