@@ -36,8 +36,6 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test import Client
 from django.utils import timezone
-from websockets.exceptions import WebSocketException
-from websockets.sync.client import connect
 
 from contactcenter import cluster
 from contactcenter.models import AgentState, Contact, Conversation, Organization, Queue, QueueMembership, StatusInterval
@@ -46,6 +44,12 @@ from contactcenter.services import conversations
 from contactcenter.services import organizations as org_services
 from contactcenter.services import queues as queue_services
 from contactcenter.services.uploads import max_upload_bytes
+
+try:  # a development tool: its websocket client comes with the dev extra (requirements-dev.lock)
+    from websockets.exceptions import WebSocketException
+    from websockets.sync.client import connect
+except ImportError:
+    connect, WebSocketException = None, OSError
 
 SCREENS = 4
 WRAPUP_SECONDS = 3
@@ -103,6 +107,8 @@ class Command(BaseCommand):
         parser.add_argument("--keep", action="store_true", help="Keep the organization and the processes' logs.")
 
     def handle(self, *args, servers, sweep, keep, **options):
+        if connect is None:
+            raise CommandError("The drill's websocket client is missing: pip install -r requirements-dev.lock")
         if not settings.IS_POSTGRES:
             raise CommandError("The drill needs DATABASE_URL=postgres://... (migrated).")
         if cluster.nginx_binary() is None:
