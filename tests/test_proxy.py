@@ -1,7 +1,9 @@
 """Two Daphne servers behind nginx from deploy/nginx.conf, started by contactcenter/cluster.py
 (what `manage.py run_distributed` runs): a page, a static file and websockets through the proxy;
-one server killed, its socket reconnects through the proxy to the other and gets its screen again."""
+one server killed, its socket reconnects through the proxy to the other and gets its screen again.
+And the template filled in passes `nginx -t`."""
 
+import subprocess
 import time
 import urllib.request
 import uuid
@@ -11,8 +13,7 @@ from django.test import Client
 
 from contactcenter import cluster
 from contactcenter.management.commands.fault_drill import REFRESH_MARK, Screen
-
-pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+from contactcenter.services.uploads import max_upload_bytes
 
 
 @pytest.fixture
@@ -27,12 +28,15 @@ def proxy(needs_postgres, needs_redis, needs_nginx, tmp_path):
     try:
         group.start_servers(2)
         group.start_proxy(port=port, static_root=static_root, media_root=tmp_path / "media",
-                          max_body_bytes=16 * 1024 * 1024)
+                          max_body_bytes=max_upload_bytes())
         yield group, port
     finally:
         group.stop()
 
 
+@pytest.mark.postgres
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
 def test_pages_and_sockets_go_through_nginx_and_a_killed_server_s_socket_reconnects_to_the_other(proxy, personas):
     group, port = proxy
     base = f"http://127.0.0.1:{port}"
@@ -62,3 +66,17 @@ def test_pages_and_sockets_go_through_nginx_and_a_killed_server_s_socket_reconne
     finally:
         for screen in screens:
             screen.stop()
+
+
+def test_the_repository_s_nginx_config_filled_in_is_valid_nginx(needs_nginx, tmp_path):
+    config = tmp_path / "nginx.conf"
+    config.write_text(cluster.nginx_config(port=8000, server_ports=[9001, 9002], run_dir=tmp_path,
+                                           static_root=tmp_path / "static", media_root=tmp_path / "media",
+                                           max_body_bytes=max_upload_bytes()))
+    text = config.read_text()
+    assert "{{" not in text
+    assert "server 127.0.0.1:9001 max_fails=1 fail_timeout=5s;" in text and "least_conn;" in text
+    assert f"client_max_body_size {max_upload_bytes() // 2**20 + 1}m;" in text
+    checked = subprocess.run([cluster.nginx_binary(), "-t", "-p", str(tmp_path), "-c", str(config)],
+                             capture_output=True, text=True, timeout=30)
+    assert checked.returncode == 0, checked.stderr
