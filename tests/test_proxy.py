@@ -9,6 +9,7 @@ import urllib.request
 import uuid
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.test import Client
 
 from contactcenter import cluster
@@ -80,3 +81,10 @@ def test_the_repository_s_nginx_config_filled_in_is_valid_nginx(needs_nginx, tmp
     checked = subprocess.run([cluster.nginx_binary(), "-t", "-p", str(tmp_path), "-c", str(config)],
                              capture_output=True, text=True, timeout=30)
     assert checked.returncode == 0, checked.stderr
+
+
+def test_without_nginx_the_distributed_run_says_how_to_install_it_and_starts_nothing(monkeypatch):
+    monkeypatch.setattr(cluster, "nginx_binary", lambda: None)
+    monkeypatch.setattr(cluster.Cluster, "spawn", lambda *args, **kwargs: pytest.fail("something was started"))
+    with pytest.raises(CommandError, match=r"apt-get install -y nginx"):
+        call_command("run_distributed")
