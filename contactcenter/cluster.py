@@ -131,7 +131,7 @@ class Cluster:
 
     def spawn(self, name: str, command: list[str], port: int | None = None) -> Child:
         log = self.logs / f"{name}.log" if self.logs else None
-        output = open(log, "wb") if log else None
+        output = open(log, "ab") if log else None
         try:
             process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdin=subprocess.DEVNULL, stdout=output,
                                        stderr=subprocess.STDOUT if output else None, start_new_session=True)
@@ -171,15 +171,34 @@ class Cluster:
         wait_for_port(port, timeout=10, alive=child.alive)
         return child
 
+    def start_redis(self) -> Child:
+        """A private Redis (no persistence) that a drill may stop and start without disturbing anyone."""
+        redis_server = shutil.which("redis-server") or shutil.which("redis-server", path="/usr/sbin:/usr/local/bin")
+        if redis_server is None:
+            raise RuntimeError("redis-server was not found: install it with `apt-get install -y redis-server`.")
+        port = free_port()
+        child = self.spawn("redis", [redis_server, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                                     "--appendonly", "no"], port)
+        wait_for_port(port, timeout=10, alive=child.alive)
+        return child
+
     def start_workers(self, count: int, *, concurrency: int = 2) -> list[Child]:
         return [self.spawn(f"worker-{number}", [
             str(BIN / "celery"), "-A", "contactcenter", "worker", "--loglevel=INFO", f"--concurrency={concurrency}",
-            f"--hostname=worker{number}@%h", "--without-gossip"]) for number in range(1, count + 1)]
+            f"--hostname=worker{number}@%h", "--without-gossip", "--without-mingle"]) for number in range(1, count + 1)]
 
     def start_beat(self) -> Child:
         self.run_dir.mkdir(parents=True, exist_ok=True)
         return self.spawn("beat", [str(BIN / "celery"), "-A", "contactcenter", "beat", "--loglevel=INFO",
                                    f"--schedule={self.run_dir / 'celerybeat-schedule'}"])
+
+    def restart(self, child: Child) -> Child:
+        """A new process in a dead child's place: same name, command and port."""
+        self.children.remove(child)
+        new = self.spawn(child.name, child.command, child.port)
+        if new.port and new.name != "nginx":
+            wait_for_port(new.port, timeout=60, alive=new.alive)
+        return new
 
     def dead(self) -> list[Child]:
         return [child for child in self.children if not child.alive()]

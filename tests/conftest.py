@@ -9,7 +9,7 @@ import time_machine
 from django.conf import settings
 from django.utils import translation
 
-from contactcenter import events
+from contactcenter import cluster, events
 from contactcenter.models import Role, User
 from tests import factories as f
 
@@ -48,6 +48,11 @@ def chromium_path():
     path = shutil.which("chromium") or shutil.which("chromium-browser")
     _need(bool(path), "needs Chromium: apt-get install -y chromium")
     return path
+
+
+@pytest.fixture
+def needs_nginx():
+    _need(cluster.nginx_binary() is not None, cluster.INSTALL_NGINX)
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,8 @@ import pytest
 from django.utils import timezone
 
 from contactcenter import tasks
-from contactcenter.models import AuditEntry, StatusInterval
+from contactcenter.celery import app
+from contactcenter.models import AuditEntry, Queue, StatusInterval
 from contactcenter.services import conversations, sweep, wrapup
 from contactcenter.services.errors import DomainError, NotAllowed
 from tests import factories as f
@@ -351,3 +352,13 @@ def test_no_disposition_is_required_when_the_organization_disabled_them(personas
     serve_and_close(engine, p.agent, queue)
     engine.call(wrapup.wrapup_end, agent=p.agent)
     assert engine.status(p.agent) == "ready"
+
+
+def test_a_deadline_task_outlives_a_dying_worker_and_is_never_redelivered_before_its_time():
+    """Several workers, any of which may die: the deadline task is acknowledged only once it ran,
+    given back if its worker's process dies, and Redis' visibility timeout (after which an
+    unacknowledged task is delivered again) exceeds the longest wrap-up a queue may set."""
+    longest = max(v.limit_value for v in Queue._meta.get_field("after_service_seconds").validators)
+    assert app.conf.task_acks_late and app.conf.task_reject_on_worker_lost
+    assert app.conf.worker_prefetch_multiplier == 1
+    assert app.conf.broker_transport_options["visibility_timeout"] > longest

@@ -47,6 +47,7 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
+from contactcenter.management.commands._bench_proxy import start_behind_proxy
 from contactcenter.management.commands._bench_utils import (
     LoopThread,
     Sock,
@@ -130,6 +131,8 @@ class Command(BaseCommand):
         parser.add_argument("--url", default="",
                             help="Target a running server (http://host:port) that shares this DATABASE_URL, "
                                  "REDIS_URL and SECRET_KEY, instead of starting Daphne.")
+        parser.add_argument("--servers", type=int, default=0,
+                            help="Start N Daphne processes behind nginx (deploy/nginx.conf) and drive them through it.")
         parser.add_argument("--pid", type=int, default=None,
                             help="With --url: the server's pid, for its memory (found from the port if local).")
         parser.add_argument("--seed", type=int, default=None)
@@ -137,7 +140,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-pin", action="store_true",
                             help="Do not put the Daphne it starts and this process on different CPUs.")
 
-    def handle(self, *args, supervisors, agents, changes, idle, url, pid, seed, keep, no_pin, **options):
+    def handle(self, *args, supervisors, agents, changes, idle, url, pid, seed, keep, no_pin, servers, **options):
         if not settings.REDIS_URL:
             raise CommandError(
                 "bench_realtime measures delivery through Redis (the distributed shape), but REDIS_URL "
@@ -151,6 +154,8 @@ class Command(BaseCommand):
         if url and not url.startswith(("http://", "https://")):
             raise CommandError("--url must look like http://127.0.0.1:8000")
         self.out = self.stdout.write
+        if servers:
+            url, pid = start_behind_proxy(self.out, servers)
         if not settings.IS_POSTGRES:
             self.out(self.style.WARNING("DATABASE_URL is SQLite: two processes share one file; "
                                         "PostgreSQL is recommended for meaningful figures."))

@@ -24,10 +24,10 @@ class Command(BaseCommand):
             "WORKERS Celery workers (default 2) and one Celery beat. Ctrl-C stops them all.")
 
     def handle(self, *args, **options):
-        if settings.EMBEDDED or not settings.IS_POSTGRES:
-            raise CommandError("Set DATABASE_URL=postgres://... and REDIS_URL=redis://... (or run run_embedded).")
         if cluster.nginx_binary() is None:
             raise CommandError(cluster.INSTALL_NGINX)
+        if settings.EMBEDDED or not settings.IS_POSTGRES:
+            raise CommandError("Set DATABASE_URL=postgres://... and REDIS_URL=redis://... (or run run_embedded).")
         servers, workers = env_count("SERVERS", 2), env_count("WORKERS", 2)
         run_dir = Path(tempfile.mkdtemp(prefix="contactcenter-run-"))
         group = cluster.Cluster(run_dir=run_dir, env=cluster.process_env())
