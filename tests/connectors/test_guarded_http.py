@@ -255,9 +255,10 @@ def test_a_public_webhook_url_is_accepted(personas, monkeypatch):
 NETWORK_MODULES = {"socket", "urllib.request", "http.client", "httpx", "httpcore", "requests", "urllib3",
                    "aiohttp", "ftplib", "smtplib"}
 # The guarded client itself; the local benchmark client (loopback websockets of bench_realtime); the
-# local process plumbing of run_distributed (a free loopback port, and whether a server listens on it).
+# local process plumbing of run_distributed (a free loopback port, and whether a server listens on it);
+# fault_drill's requests to the nginx it started on 127.0.0.1.
 ALLOWED = {"contactcenter/connectors/http.py", "contactcenter/management/commands/_bench_utils.py",
-           "contactcenter/cluster.py"}
+           "contactcenter/cluster.py", "contactcenter/management/commands/fault_drill.py"}
 
 
 def test_no_module_but_the_guarded_client_imports_a_network_library():
