@@ -86,8 +86,11 @@ def test_keyboard_walk_of_six_actions_keeps_a_visible_focus_where_the_agent_goes
     expect(page.get_by_test_id("assigned-list").get_by_test_id("conv-item")).to_have_count(2, timeout=SLOW)
     page.settle()
 
-    # 3. Open the conversation: "j" opens the first one; focus lands in its reply box.
+    # 3. Open the conversation: "j" goes to the first one, Enter opens it; focus lands in its reply box.
     page.keyboard.press("j")
+    expect(page.locator("#lists .conv-item > a").first).to_be_focused()
+    assert focused(page)["visible"]
+    page.keyboard.press("Enter")
     expect(page.get_by_test_id("conv-contact")).to_be_visible(timeout=SLOW)
     opened = page.get_by_test_id("conv-contact").text_content()
     other = ({"Carmen Ortega", "Rosa Delgado"} - {opened}).pop()
