@@ -5,6 +5,7 @@ announced in a live region, and the shortcuts are listed behind "?" and never fi
 import pytest
 from playwright.sync_api import expect
 
+from contactcenter.models import StatusSource
 from contactcenter.services import agents, conversations, messages, queues
 from tests import factories as f
 from tests.e2e.conftest import log_in
@@ -259,8 +260,6 @@ def test_the_workspace_header_is_compact_at_1366_by_900(new_page, team):
 
 
 def test_a_pause_set_by_a_supervisor_is_announced(new_page, team):
-    from contactcenter.models import StatusSource
-
     supervisor = f.SupervisorFactory(organization=team["org"], username="sofia", first_name="Sofía")
     f.QueueMembershipFactory(queue=team["queue"], user=supervisor, role="supervisor")
     training = f.PauseReasonFactory(organization=team["org"], name="Formación", code="formacion")
