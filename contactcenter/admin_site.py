@@ -19,9 +19,10 @@ def is_tenant_admin(user) -> bool:
 
 
 class ContactCenterAdminSite(admin.AdminSite):
-    site_header = _("Contact center administration")
-    site_title = _("Contact center")
-    index_title = _("Configuration")
+    # "Administración", never "Configuración": that is the name of /config/, a different place.
+    site_header = _("Administration")
+    site_title = _("Administration")
+    index_title = _("Site administration")
 
     def has_permission(self, request):
         user = request.user

@@ -1,6 +1,7 @@
 // Keyboard shortcuts of the workspace, listed in the "?" overlay (#shortcuts), where they can be
 // turned off (localStorage "cc-shortcuts" = "off"). Keys are never taken while the person types
-// in a field, except Ctrl+Enter in the reply box, which sends.
+// in a field, except Ctrl+Enter in the reply box, which sends, and Alt+letter where it types no
+// character.
 (function () {
   "use strict";
 
@@ -20,16 +21,22 @@
     el.focus({focusVisible: true});
     return true;
   }
+  // j/k: with a conversation open, open the next/previous one; otherwise move along the list
+  // (Enter opens, Tab reaches the item's Asignarme).
   function step(delta) {
     var links = Array.prototype.slice.call(document.querySelectorAll("#lists .conv-item > a"));
     if (!links.length) return false;
-    var current = links.findIndex(function (a) {
-      return a === document.activeElement || a.closest(".conv-item").classList.contains("current");
-    });
-    var next = links[Math.min(links.length - 1, Math.max(0, current + delta))];
-    if (current === -1) next = links[0];
-    if (!next || links.indexOf(next) === current) return focus(next);
-    next.click();
+    var focused = links.indexOf(document.activeElement);
+    var open = links.findIndex(function (a) { return a.closest(".conv-item").classList.contains("current"); });
+    var current = focused !== -1 ? focused : open;
+    var next = current === -1 ? links[0] : links[Math.min(links.length - 1, Math.max(0, current + delta))];
+    if (open !== -1 && focused === -1 && next !== links[open]) { next.click(); return true; }
+    return focus(next);
+  }
+  function tab(name) {
+    var link = document.querySelector("[data-testid=tab-" + name + "]");
+    if (!link || link.getAttribute("aria-current")) return false;
+    link.click();
     return true;
   }
   function send() {
@@ -43,6 +50,8 @@
     "j": function () { return step(1); },
     "k": function () { return step(-1); },
     "r": function () { return focus(document.getElementById("reply")); },
+    "a": function () { return tab("assigned"); },
+    "u": function () { return tab("unassigned"); },
     "Alt+c": function () { return click("[data-testid=close]"); },
     "Alt+t": function () { return click("[data-testid=transfer-open]"); },
     "Alt+n": function () { return click("[data-testid=receive-new]"); },
@@ -65,14 +74,18 @@
       if (send()) event.preventDefault();
       return;
     }
-    if (!enabled() || typing(target) || document.querySelector("dialog[open]")) return;
+    if (!enabled() || document.querySelector("dialog[open]")) return;
     if (event.ctrlKey || event.metaKey) return;
     var name;
     if (event.altKey) {
-      // event.code, not event.key: Alt+letter types another character on some layouts (macOS).
       if (!/^Key[A-Z]$/.test(event.code)) return;
-      name = "Alt+" + event.code.slice(3).toLowerCase();
+      var letter = event.code.slice(3).toLowerCase();
+      // In a field, Alt+letter acts only where it types nothing (Windows, Linux); where it types
+      // a character (Option+c is "ç" on a Mac) the character is the person's.
+      if (typing(target) && event.key.toLowerCase() !== letter) return;
+      name = "Alt+" + letter;
     } else {
+      if (typing(target)) return;
       name = event.key;
     }
     var action = actions[name];

@@ -5,6 +5,7 @@ announced in a live region, and the shortcuts are listed behind "?" and never fi
 import pytest
 from playwright.sync_api import expect
 
+from contactcenter.models import StatusSource
 from contactcenter.services import agents, conversations, messages, queues
 from tests import factories as f
 from tests.e2e.conftest import log_in
@@ -86,8 +87,11 @@ def test_keyboard_walk_of_six_actions_keeps_a_visible_focus_where_the_agent_goes
     expect(page.get_by_test_id("assigned-list").get_by_test_id("conv-item")).to_have_count(2, timeout=SLOW)
     page.settle()
 
-    # 3. Open the conversation: "j" opens the first one; focus lands in its reply box.
+    # 3. Open the conversation: "j" goes to the first one, Enter opens it; focus lands in its reply box.
     page.keyboard.press("j")
+    expect(page.locator("#lists .conv-item > a").first).to_be_focused()
+    assert focused(page)["visible"]
+    page.keyboard.press("Enter")
     expect(page.get_by_test_id("conv-contact")).to_be_visible(timeout=SLOW)
     opened = page.get_by_test_id("conv-contact").text_content()
     other = ({"Carmen Ortega", "Rosa Delgado"} - {opened}).pop()
@@ -253,3 +257,72 @@ def test_the_workspace_header_is_compact_at_1366_by_900(new_page, team):
     header = page.evaluate("() => Math.round(document.querySelector('#desk .columns').getBoundingClientRect().top)")
     print(f"workspace header height at 1366x900: {header}px")
     assert header <= 160  # 204 px before the header was made compact
+
+
+def test_a_pause_set_by_a_supervisor_is_announced(new_page, team):
+    supervisor = f.SupervisorFactory(organization=team["org"], username="sofia", first_name="Sofía")
+    f.QueueMembershipFactory(queue=team["queue"], user=supervisor, role="supervisor")
+    training = f.PauseReasonFactory(organization=team["org"], name="Formación", code="formacion")
+    page = new_page()
+    page.team = team
+    on_the_desk(page)
+    agents.agent_pause(agent=team["ana"], reason=training, by=supervisor, source=StatusSource.SUPERVISOR)
+    expect(page.get_by_test_id("agent-status")).to_have_text("Formación", timeout=SLOW)
+    expect(page.get_by_test_id("announce")).to_have_text("Tu estado ahora es Formación", timeout=SLOW)
+    assert page.problems == []
+
+
+def test_the_last_ten_seconds_of_after_service_are_announced_once(new_page, team):
+    queue = team["queue"]
+    queue.after_service_seconds = 13
+    queue.save(update_fields=["after_service_seconds"])
+    page = new_page()
+    page.team = team
+    on_the_desk(page)
+    agents.agent_set_receive_new(agent=team["ana"], on=True)
+    chat = arrive(team)
+    page.goto(f"/workspace/conversations/{chat.pk}/")
+    page.settle()
+    page.evaluate("""() => {
+        window.__said = [];
+        const region = document.getElementById("cc-announce");
+        new MutationObserver(() => { if (region.textContent) window.__said.push(region.textContent); })
+            .observe(region, {childList: true, characterData: true, subtree: true});
+    }""")
+    page.get_by_test_id("close").click()
+    expect(page.get_by_test_id("wrapup-countdown")).to_be_visible(timeout=SLOW)
+    expect(page.get_by_test_id("announce")).to_have_text("Quedan 10 segundos de después del servicio.",
+                                                          timeout=SLOW)
+    # Until the countdown is down to its last 5 seconds: nothing more is said, not every tick.
+    page.wait_for_function("""() => {
+        const c = document.querySelector("[data-testid=wrapup-countdown][data-deadline]");
+        return !c || Date.parse(c.dataset.deadline) - Date.now() < 5000;
+    }""", timeout=SLOW)
+    said = page.evaluate("() => window.__said")
+    assert said.count("Quedan 10 segundos de después del servicio.") == 1, said
+
+
+def test_send_shows_it_is_busy_and_a_failure_keeps_the_typed_text(new_page, team):
+    page = new_page()
+    page.team = team
+    on_the_desk(page)
+    agents.agent_set_receive_new(agent=team["ana"], on=True)
+    chat = arrive(team)
+    page.goto(f"/workspace/conversations/{chat.pk}/")
+    page.settle()
+    held = []
+    page.route(f"**/workspace/conversations/{chat.pk}/send/", lambda route: held.append(route))
+    page.get_by_test_id("composer-text").fill("¿Me confirmas la dirección?")
+    page.get_by_test_id("send").click()
+    expect(page.get_by_test_id("send")).to_be_disabled(timeout=SLOW)
+    expect(page.get_by_test_id("send")).to_have_attribute("aria-busy", "true")
+    for _ in range(400):  # the held request reaches the handler while the page is polled
+        if held:
+            break
+        page.wait_for_timeout(50)
+    held[0].fulfill(status=500, body="boom")
+    error = page.get_by_test_id("request-error")
+    expect(error).to_have_text("No se pudo enviar. Lo que escribiste se conserva: inténtalo de nuevo.", timeout=SLOW)
+    expect(error).to_have_attribute("role", "alert")
+    expect(page.get_by_test_id("composer-text")).to_have_value("¿Me confirmas la dirección?")
+    expect(page.get_by_test_id("send")).to_be_enabled()

@@ -156,12 +156,12 @@ def test_a_disposition_offered_by_queues_is_not_deleted_and_the_queues_are_named
     assert set(sale.queues.all()) == {personas.queue, personas.other_queue}
 
 
-def test_the_portal_says_disposiciones_in_spanish(personas):
+def test_the_portal_says_tipificaciones_in_spanish(personas):
     client = client_for(personas.admin)
     client.cookies["django_language"] = "es"
     page = html(client.get(list_url("dispositions")))
-    assert "<h1>Disposiciones</h1>" in page and "Resultados de llamada" not in page
-    assert "<th>Activa</th>" in page  # una disposición
+    assert "<h1>Tipificaciones</h1>" in page and "Resultados de llamada" not in page
+    assert "<th>Activa</th>" in page  # una tipificación
 
 
 def test_supervisors_may_create_tags_but_never_rename_or_delete_them(personas):

@@ -86,7 +86,7 @@ def test_another_organizations_queue_or_pause_reason_is_an_invalid_choice(person
     admin = spanish(personas.admin)
     for changes in ({"queues": [str(personas.outsider_queue.pk)]}, {"pause_reason": str(theirs.pk)}):
         response = admin.post(LIST, valid(personas, descanso, **changes))
-        assert response.status_code == 422 and "Escoja una opción válida" in html(response)
+        assert response.status_code == 422 and "Elige una opción válida" in html(response)
     assert not StatusRule.objects.exists()
 
 
@@ -165,7 +165,7 @@ def test_a_supervisor_names_only_their_own_queues(personas, descanso):
     none = sofia.post(LIST, valid(p, descanso, queues=[]))
     assert none.status_code == 422 and "Elige al menos una de tus colas." in html(none)
     other = sofia.post(LIST, valid(p, descanso, queues=[str(p.other_queue.pk)]))
-    assert other.status_code == 422 and "Escoja una opción válida" in html(other)
+    assert other.status_code == 422 and "Elige una opción válida" in html(other)
     assert not StatusRule.objects.exists()
     assert sofia.post(LIST, valid(p, descanso)).status_code == 302
 

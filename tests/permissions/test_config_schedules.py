@@ -79,7 +79,7 @@ def test_bad_shift_input_is_a_translated_error_and_creates_nothing(personas):
     assert not Schedule.objects.filter(name="Rota").exists()
     spanish = client_for(personas.admin)
     spanish.cookies["django_language"] = "es"
-    assert "Introduzca una hora válida" in html(spanish.post(LIST, {"name": "Rota", **shift_rows(
+    assert "Escribe una hora válida" in html(spanish.post(LIST, {"name": "Rota", **shift_rows(
         {"weekday": "0", "starts": "25:00", "ends": "08:00"})}))
 
 
@@ -264,11 +264,11 @@ def test_saving_the_same_policies_changes_and_audits_nothing(personas):
 
 
 @pytest.mark.parametrize(("values", "spanish"), [
-    ({"shift_end_grace_minutes": "-5"}, "Asegúrese de que este valor es mayor o igual a 0."),
-    ({"shift_end_grace_minutes": "999"}, "Asegúrese de que este valor es menor o igual a 240."),
-    ({"shift_end_grace_minutes": "quince"}, "Introduzca un número entero."),
+    ({"shift_end_grace_minutes": "-5"}, "Asegúrate de que este valor es mayor o igual a 0."),
+    ({"shift_end_grace_minutes": "999"}, "Asegúrate de que este valor es menor o igual a 240."),
+    ({"shift_end_grace_minutes": "quince"}, "Escribe un número entero."),
     ({"shift_end_grace_minutes": None}, "Este campo es obligatorio."),
-    ({"shift_holidays": "<script>1</script>"}, "Escoja una opción válida."),
+    ({"shift_holidays": "<script>1</script>"}, "Elige una opción válida."),
 ])
 def test_bad_policy_input_is_a_translated_error_and_changes_nothing(personas, values, spanish):
     client = client_for(personas.admin)

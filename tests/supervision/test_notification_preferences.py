@@ -81,9 +81,9 @@ def test_a_supervisor_saves_their_preferences(personas):
 def test_a_bad_choice_or_an_agent_they_do_not_supervise_changes_nothing(personas, pablo):
     sofia = spanish(personas.supervisor)
     bad = sofia.post(PAGE, {"status_changes": "<script>", "panel": "on"})
-    assert bad.status_code == 422 and "Escoja una opción válida" in html(bad)
+    assert bad.status_code == 422 and "Elige una opción válida" in html(bad)
     other = sofia.post(PAGE, {"status_changes": "all", "agents": [str(pablo.pk)]})
-    assert other.status_code == 422 and "Escoja una opción válida" in html(other)
+    assert other.status_code == 422 and "Elige una opción válida" in html(other)
     assert not NotificationPreference.objects.exists()
 
 

@@ -56,13 +56,13 @@ def test_from_and_to_choose_a_custom_range():
     ("range=custom&to=2027-01-01", "from", "Elige el primer día."),
     ("from=2020-01-01&to=2027-01-01", "to", "Elige como máximo 732 días."),
     ("from=2027-03-01&to=2027-03-11", "to", "El último día no puede estar en el futuro."),
-    ("from=yesterday&to=2027-01-01", "from", "Introduzca una fecha válida."),
-    ("range=forever", "range", "Escoja una opción válida. forever no es una de las opciones disponibles."),
+    ("from=yesterday&to=2027-01-01", "from", "Escribe una fecha válida."),
+    ("range=forever", "range", "Elige una opción válida. forever no es una de las opciones disponibles."),
     ("from=2027-01-01&to=2027-02-28&granularity=hour", "granularity",
      "Por hora muestra como máximo 31 días; elige día o semana."),
     ("range=today&granularity=minute", "granularity",
-     "Escoja una opción válida. minute no es una de las opciones disponibles."),
-    ("from=2027-01-01&to=<script>", "to", "Introduzca una fecha válida."),
+     "Elige una opción válida. minute no es una de las opciones disponibles."),
+    ("from=2027-01-01&to=<script>", "to", "Escribe una fecha válida."),
 ])
 def test_wrong_values_are_refused_with_a_translated_message(query, field, message):
     with translation.override("es"):

@@ -117,5 +117,5 @@ def test_the_split_choice_is_only_on_the_agents_tab(personas):
 @time_machine.travel(NOW, tick=False)
 def test_an_unknown_split_is_a_translated_error_and_no_numbers(personas):
     html = spanish_client(personas.admin).get(f"{AGENTS}?{DAY}&split=<b>nope</b>").content.decode()
-    assert 'data-testid="field-error"' in html and "Escoja una opción válida" in html
+    assert 'data-testid="field-error"' in html and "Elige una opción válida" in html
     assert 'data-testid="report-table"' not in html and "<b>nope</b>" not in html
