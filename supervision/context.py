@@ -331,12 +331,21 @@ def monitored_conversations(agent: User) -> list[Conversation]:
     return conversations
 
 
-def monitor_context(user: User, agent: User, session: MonitoringSession) -> dict:
+def monitor_context(user: User, agent: User, session: MonitoringSession, current=None) -> dict:
+    """The monitored conversations, one shown at a time (`current`, else the first); the page's
+    switcher shows another without reload, or with ?c=<id> without JavaScript."""
     session.refresh_from_db()
+    monitored = monitored_conversations(agent)
+    ids = [c.pk for c in monitored]
+    try:
+        current_id = int(current) if current is not None else None
+    except (TypeError, ValueError):
+        current_id = None
     return {
         **agent_header_context(user, agent),
         "session": session,
-        "monitored": monitored_conversations(agent),
+        "monitored": monitored,
+        "current_id": current_id if current_id in ids else (ids[0] if ids else None),
     }
 
 

@@ -5,7 +5,7 @@ filters, and the wallboard following the floor live."""
 import pytest
 from playwright.sync_api import expect
 
-from contactcenter.services import agents, conversations, notifications, queues
+from contactcenter.services import agents, conversations, messages, notifications, queues
 from tests import factories as f
 from tests.e2e.conftest import acme_team, log_in
 
@@ -97,4 +97,29 @@ def test_a_status_change_and_a_new_customer_reach_the_wallboard_live(new_page, t
     agents.agent_set_receive_new(agent=ana, on=True)  # Ready: routing gives her the customer
     expect(board.get_by_test_id("wall-waiting")).to_have_text("0")
     expect(board.get_by_test_id("wall-in-service")).to_have_text("1")
+    assert page.problems == []
+
+
+def test_the_monitor_shows_one_conversation_at_a_time_and_a_live_update_keeps_the_chosen_one(new_page, team):
+    ana, queue = team["ana"], team["queue"]
+    f.open_workspace(ana)
+    agents.agent_sign_in(agent=ana)
+    queues.queue_login(queue=queue, agent=ana)
+    agents.agent_set_receive_new(agent=ana, on=True)
+    first, second = (conversations.conversation_open(
+        queue=queue, contact=f.ContactFactory(organization=team["org"], name=name), text=f"Hola, soy {name}")
+        for name in ("Carmen Ortega", "Luis Gil"))
+    page = new_page()
+    log_in(page, "sofia")
+    page.goto(f"/supervision/agents/{ana.pk}/monitor/")
+    expect(page.locator(f"#monitored-{first.pk}")).to_be_visible()
+    expect(page.locator(f"#monitored-{second.pk}")).to_be_hidden()
+    page.settle()
+    page.get_by_test_id("monitor-switch").filter(has_text="Luis Gil").click()
+    expect(page.locator(f"#monitored-{second.pk}")).to_be_visible()
+    expect(page.locator(f"#monitored-{first.pk}")).to_be_hidden()
+    messages.message_receive(conversation=second, text="¿Seguís ahí?")
+    expect(page.locator(f"#monitored-{second.pk}")).to_contain_text("¿Seguís ahí?")
+    expect(page.locator(f"#monitored-{second.pk}")).to_be_visible()
+    expect(page.locator(f"#monitored-{first.pk}")).to_be_hidden()
     assert page.problems == []
