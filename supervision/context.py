@@ -162,8 +162,16 @@ def agents_context(user: User, queues: list[Queue], filters: dict) -> dict:
 
 
 def row_actions_context(user: User) -> dict:
-    """What each agent row's Acciones menu needs, the same for every row."""
-    return {"pause_reasons": pause_reasons(user), "may_end_after_service": can_end_after_service(user)}
+    """What the agent rows' Acciones menus need, the same for every row (translated once per page)."""
+    return {"labels": {"actions": gettext("Actions"), "choose": gettext("Choose an action")}}
+
+
+def agent_actions_context(user: User, agent_id: int) -> dict | None:
+    """One agent's Acciones menu on the overview, loaded when it opens."""
+    ctx = agent_row_context(user, agent_id)
+    if ctx is None:
+        return None
+    return {**ctx, "pause_reasons": pause_reasons(user), "may_end_after_service": can_end_after_service(user)}
 
 
 def overview_context(user: User, params=None) -> dict:

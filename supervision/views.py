@@ -88,6 +88,20 @@ def queue_agent_actions(request, queue_id: int, agent_id: int):
     return render(request, "supervision/agent_actions.html", ctx)
 
 
+@login_required
+@require_GET
+def agent_actions(request, agent_id: int):
+    """The overview's Acciones menu of one agent (loaded when it opens); without JS, the agent's
+    page has the same actions."""
+    agent = access.agent_for_supervisor(request.user, agent_id)
+    ctx = context.agent_actions_context(request.user, agent.pk)
+    if ctx is None:
+        raise Http404
+    if not request.htmx:
+        return redirect("supervision:agent", agent.pk)
+    return render(request, "supervision/overview.html#row-actions-list", ctx)
+
+
 AUDIT_PAGE_SIZE = 50
 
 
