@@ -59,6 +59,10 @@ def test_toasts_are_at_most_three_repeats_counted_dismissable_and_all_listed_in_
     expect(listed.get_by_test_id("notification").filter(has_text="Ana López: Capacitación")).not_to_have_count(0)
     page.keyboard.press("Escape")
     expect(listed).to_be_hidden()
+    # The list follows the supervisor to the other panel pages.
+    page.goto(f"/supervision/queues/{team['queue'].pk}/")
+    page.get_by_test_id("notifications-button").click()
+    expect(page.get_by_test_id("notification").filter(has_text="Jorge Gil: En línea")).not_to_have_count(0)
     assert page.problems == []
 
 
