@@ -251,3 +251,13 @@ def test_without_javascript_the_actions_menu_leads_to_the_agents_page(personas, 
 def test_the_actions_menu_of_an_agent_not_theirs_is_a_404(personas, sofia, pablo):
     assert sofia.get(actions_url(pablo), headers=HTMX).status_code == 404
     assert sofia.get(actions_url(personas.outsider), headers=HTMX).status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("which", ["other_queue", "outsider_queue"])
+async def test_an_overview_socket_filtered_by_a_queue_not_theirs_is_refused(personas, which):
+    queue = getattr(personas, which)
+    comm, connected = await socket(personas.supervisor, f"agents_queue={queue.pk}")
+    if connected:
+        assert (await comm.receive_output(2))["type"] == "websocket.close"
+    await comm.disconnect()
