@@ -127,3 +127,19 @@ def test_the_monitor_shows_one_conversation_at_a_time_and_a_live_update_keeps_th
     expect(page.locator(f"#monitored-{second.pk}")).to_be_visible()
     expect(page.locator(f"#monitored-{first.pk}")).to_be_hidden()
     assert page.problems == []
+
+
+def test_a_supervisor_pauses_an_agent_from_the_overviews_actions_menu(new_page, team):
+    ana = team["ana"]
+    agents.agent_sign_in(agent=ana)
+    page = new_page()
+    log_in(page, "sofia")
+    page.goto("/supervision/")
+    page.settle()
+    row = page.locator(f"#agent-{ana.pk}")
+    row.get_by_test_id("agent-actions").click()
+    row.get_by_test_id("pause-reason").select_option(label="Capacitación")
+    row.get_by_test_id("action-pause").click()
+    expect(page).to_have_url(page.url.split("/supervision/")[0] + "/supervision/")
+    expect(page.locator(f"#agent-{ana.pk}").get_by_test_id("agent-status")).to_have_text("Capacitación")
+    assert page.problems == []
