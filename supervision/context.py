@@ -162,8 +162,16 @@ def agents_context(user: User, queues: list[Queue], filters: dict) -> dict:
 
 
 def row_actions_context(user: User) -> dict:
-    """What each agent row's Acciones menu needs, the same for every row."""
-    return {"pause_reasons": pause_reasons(user), "may_end_after_service": can_end_after_service(user)}
+    """What the agent rows' Acciones menus need, the same for every row (translated once per page)."""
+    return {"labels": {"actions": gettext("Actions"), "choose": gettext("Choose an action")}}
+
+
+def agent_actions_context(user: User, agent_id: int) -> dict | None:
+    """One agent's Acciones menu on the overview, loaded when it opens."""
+    ctx = agent_row_context(user, agent_id)
+    if ctx is None:
+        return None
+    return {**ctx, "pause_reasons": pause_reasons(user), "may_end_after_service": can_end_after_service(user)}
 
 
 def overview_context(user: User, params=None) -> dict:
@@ -331,12 +339,21 @@ def monitored_conversations(agent: User) -> list[Conversation]:
     return conversations
 
 
-def monitor_context(user: User, agent: User, session: MonitoringSession) -> dict:
+def monitor_context(user: User, agent: User, session: MonitoringSession, current=None) -> dict:
+    """The monitored conversations, one shown at a time (`current`, else the first); the page's
+    switcher shows another without reload, or with ?c=<id> without JavaScript."""
     session.refresh_from_db()
+    monitored = monitored_conversations(agent)
+    ids = [c.pk for c in monitored]
+    try:
+        current_id = int(current) if current is not None else None
+    except (TypeError, ValueError):
+        current_id = None
     return {
         **agent_header_context(user, agent),
         "session": session,
-        "monitored": monitored_conversations(agent),
+        "monitored": monitored,
+        "current_id": current_id if current_id in ids else (ids[0] if ids else None),
     }
 
 

@@ -19,6 +19,7 @@ urlpatterns = [
     # agents: detail and actions
     path("conversations/<int:conversation_id>/priority/", views.conversation_priority, name="conversation-priority"),
     path("agents/<int:agent_id>/", views.agent, name="agent"),
+    path("agents/<int:agent_id>/actions/", views.agent_actions, name="agent-actions"),
     path("agents/<int:agent_id>/queue-login/", views.agent_queue_login, name="agent-queue-login"),
     path("agents/<int:agent_id>/queue-logout/", views.agent_queue_logout, name="agent-queue-logout"),
     path("agents/<int:agent_id>/pause/", views.agent_pause, name="agent-pause"),

@@ -88,6 +88,20 @@ def queue_agent_actions(request, queue_id: int, agent_id: int):
     return render(request, "supervision/agent_actions.html", ctx)
 
 
+@login_required
+@require_GET
+def agent_actions(request, agent_id: int):
+    """The overview's Acciones menu of one agent (loaded when it opens); without JS, the agent's
+    page has the same actions."""
+    agent = access.agent_for_supervisor(request.user, agent_id)
+    ctx = context.agent_actions_context(request.user, agent.pk)
+    if ctx is None:
+        raise Http404
+    if not request.htmx:
+        return redirect("supervision:agent", agent.pk)
+    return render(request, "supervision/overview.html#row-actions-list", ctx)
+
+
 AUDIT_PAGE_SIZE = 50
 
 
@@ -177,8 +191,9 @@ def monitor(request, agent_id: int):
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("supervision:agent", agent.pk)
-    return render(request, "supervision/monitor.html", {**context.monitor_context(request.user, agent, session),
-                                                         **context.notify_context(request.user)})
+    return render(request, "supervision/monitor.html", {
+        **context.monitor_context(request.user, agent, session, request.GET.get("c")),
+        **context.notify_context(request.user)})
 
 
 # --- Actions on agents ----------------------------------------------------------------------------
@@ -322,15 +337,16 @@ def _monitored_conversation(request, session: MonitoringSession, conversation_id
     return conversation
 
 
-def _monitor_back(request, session: MonitoringSession):
+def _monitor_back(request, session: MonitoringSession, conversation: Conversation):
+    """Back to the monitoring page, on the conversation the action was about."""
     if request.htmx:
         return render(request, "supervision/monitor.html#monitored",
-                      context.monitor_context(request.user, session.agent, session))
-    return redirect(reverse("supervision:monitor-session", args=[session.pk]))
+                      context.monitor_context(request.user, session.agent, session, conversation.pk))
+    return redirect(reverse("supervision:monitor-session", args=[session.pk]) + f"?c={conversation.pk}")
 
 
-def _monitor_act(request, session, action, done: str):
-    return _run(request, action, done, lambda: _monitor_back(request, session))
+def _monitor_act(request, session, conversation, action, done: str):
+    return _run(request, action, done, lambda: _monitor_back(request, session, conversation))
 
 
 @login_required
@@ -342,7 +358,8 @@ def monitor_session(request, session_id: int):
         return redirect("supervision:monitor", session.agent_id)
     access.agent_for_supervisor(request.user, session.agent_id)
     return render(request, "supervision/monitor.html", {
-        **context.monitor_context(request.user, session.agent, session), **context.notify_context(request.user)})
+        **context.monitor_context(request.user, session.agent, session, request.GET.get("c")),
+        **context.notify_context(request.user)})
 
 
 @login_required
@@ -363,7 +380,7 @@ def whisper(request, session_id: int, conversation_id: int):
     session = access.session_for_supervisor(request.user, session_id)
     conversation = _monitored_conversation(request, session, conversation_id)
     text = _text(request)
-    return _monitor_act(request, session,
+    return _monitor_act(request, session, conversation,
                         lambda: services.supervisor_whisper(by=request.user, conversation=conversation, text=text),
                         _("Whisper sent to %(agent)s.") % {"agent": session.agent.display_name})
 
@@ -374,7 +391,7 @@ def barge(request, session_id: int, conversation_id: int):
     session = access.session_for_supervisor(request.user, session_id)
     conversation = _monitored_conversation(request, session, conversation_id)
     text = _text(request)
-    return _monitor_act(request, session,
+    return _monitor_act(request, session, conversation,
                         lambda: services.supervisor_barge(by=request.user, conversation=conversation, text=text),
                         _("Your message was sent to the customer."))
 
@@ -385,7 +402,7 @@ def call_monitor(request, session_id: int, conversation_id: int):
     session = access.session_for_supervisor(request.user, session_id)
     conversation = _monitored_conversation(request, session, conversation_id)
     mode = request.POST.get("mode", "")
-    return _monitor_act(request, session,
+    return _monitor_act(request, session, conversation,
                         lambda: services.monitoring_call(by=request.user, session=session, conversation=conversation,
                                                          mode=mode),
                         _("Joined the call."))

@@ -179,3 +179,34 @@
     if (ask) ask.hidden = !("Notification" in window) || Notification.permission !== "default";
   });
 })();
+
+// The monitoring page shows one conversation at a time: the switcher shows another without
+// reload, and a live update of the conversations keeps the one being watched.
+(function () {
+  "use strict";
+  function show(root, id) {
+    root.dataset.current = id;
+    root.querySelectorAll(".monitored-conversation").forEach(function (article) {
+      article.hidden = article.id !== "monitored-" + id;
+    });
+    root.querySelectorAll("[data-monitor-switch]").forEach(function (link) {
+      if (link.dataset.monitorSwitch === id) link.setAttribute("aria-current", "true");
+      else link.removeAttribute("aria-current");
+    });
+  }
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest("[data-monitor-switch]");
+    var root = link && link.closest("#monitored");
+    if (!root) return;
+    event.preventDefault();
+    show(root, link.dataset.monitorSwitch);
+    window.history.replaceState(null, "", link.getAttribute("href"));
+  });
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var target = event.detail.target, fragment = event.detail.fragment;
+    if (!target || target.id !== "monitored" || !fragment || !fragment.querySelector) return;
+    var current = target.dataset.current;
+    var next = fragment.querySelector("#monitored") || fragment.firstElementChild;
+    if (current && next && next.querySelector("#monitored-" + current)) show(next, current);
+  });
+})();

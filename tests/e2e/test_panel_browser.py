@@ -5,7 +5,7 @@ filters, and the wallboard following the floor live."""
 import pytest
 from playwright.sync_api import expect
 
-from contactcenter.services import agents, conversations, notifications, queues
+from contactcenter.services import agents, conversations, messages, notifications, queues
 from tests import factories as f
 from tests.e2e.conftest import acme_team, log_in
 
@@ -59,6 +59,10 @@ def test_toasts_are_at_most_three_repeats_counted_dismissable_and_all_listed_in_
     expect(listed.get_by_test_id("notification").filter(has_text="Ana López: Capacitación")).not_to_have_count(0)
     page.keyboard.press("Escape")
     expect(listed).to_be_hidden()
+    # The list follows the supervisor to the other panel pages.
+    page.goto(f"/supervision/queues/{team['queue'].pk}/")
+    page.get_by_test_id("notifications-button").click()
+    expect(page.get_by_test_id("notification").filter(has_text="Jorge Gil: En línea")).not_to_have_count(0)
     assert page.problems == []
 
 
@@ -97,4 +101,45 @@ def test_a_status_change_and_a_new_customer_reach_the_wallboard_live(new_page, t
     agents.agent_set_receive_new(agent=ana, on=True)  # Ready: routing gives her the customer
     expect(board.get_by_test_id("wall-waiting")).to_have_text("0")
     expect(board.get_by_test_id("wall-in-service")).to_have_text("1")
+    assert page.problems == []
+
+
+def test_the_monitor_shows_one_conversation_at_a_time_and_a_live_update_keeps_the_chosen_one(new_page, team):
+    ana, queue = team["ana"], team["queue"]
+    f.open_workspace(ana)
+    agents.agent_sign_in(agent=ana)
+    queues.queue_login(queue=queue, agent=ana)
+    agents.agent_set_receive_new(agent=ana, on=True)
+    first, second = (conversations.conversation_open(
+        queue=queue, contact=f.ContactFactory(organization=team["org"], name=name), text=f"Hola, soy {name}")
+        for name in ("Carmen Ortega", "Luis Gil"))
+    page = new_page()
+    log_in(page, "sofia")
+    page.goto(f"/supervision/agents/{ana.pk}/monitor/")
+    expect(page.locator(f"#monitored-{first.pk}")).to_be_visible()
+    expect(page.locator(f"#monitored-{second.pk}")).to_be_hidden()
+    page.settle()
+    page.get_by_test_id("monitor-switch").filter(has_text="Luis Gil").click()
+    expect(page.locator(f"#monitored-{second.pk}")).to_be_visible()
+    expect(page.locator(f"#monitored-{first.pk}")).to_be_hidden()
+    messages.message_receive(conversation=second, text="¿Seguís ahí?")
+    expect(page.locator(f"#monitored-{second.pk}")).to_contain_text("¿Seguís ahí?")
+    expect(page.locator(f"#monitored-{second.pk}")).to_be_visible()
+    expect(page.locator(f"#monitored-{first.pk}")).to_be_hidden()
+    assert page.problems == []
+
+
+def test_a_supervisor_pauses_an_agent_from_the_overviews_actions_menu(new_page, team):
+    ana = team["ana"]
+    agents.agent_sign_in(agent=ana)
+    page = new_page()
+    log_in(page, "sofia")
+    page.goto("/supervision/")
+    page.settle()
+    row = page.locator(f"#agent-{ana.pk}")
+    row.get_by_test_id("agent-actions").click()
+    row.get_by_test_id("pause-reason").select_option(label="Capacitación")
+    row.get_by_test_id("action-pause").click()
+    expect(page).to_have_url(page.url.split("/supervision/")[0] + "/supervision/")
+    expect(page.locator(f"#agent-{ana.pk}").get_by_test_id("agent-status")).to_have_text("Capacitación")
     assert page.problems == []

@@ -37,8 +37,8 @@ MEASURE = """() => {
 }"""
 
 
-@pytest.fixture
-def demo(transactional_db, settings):
+def demo_floor() -> dict:
+    """The demo organization, with Ana (agent1) ready and working one of its waiting chats."""
     call_command("seed_demo", force=True, stdout=io.StringIO())
     agent1 = User.objects.get(username="agent1")
     ventas = Queue.objects.get(name="Ventas")
@@ -48,6 +48,11 @@ def demo(transactional_db, settings):
     agents.agent_set_receive_new(agent=agent1, on=True)  # routing gives Ana a waiting chat
     return {"agent1": agent1, "ventas": ventas,
             "conversation": Conversation.objects.filter(assignee=agent1, status="assigned").first()}
+
+
+@pytest.fixture
+def demo(transactional_db):
+    return demo_floor()
 
 
 def overflowing(page, urls: list[str]) -> list[str]:

@@ -216,3 +216,48 @@ async def test_a_filtered_overview_socket_redraws_the_list_when_an_agent_changes
     update = await drain(comm)
     assert 'id="agent-rows"' in update and f'<tr id="agent-{personas.agent.pk}"' in update
     await comm.disconnect()
+
+
+# --- The agents' Acciones menu (loaded when it opens) -----------------------------------------------
+
+
+def actions_url(agent) -> str:
+    return reverse("supervision:agent-actions", args=[agent.pk])
+
+
+def test_the_actions_menu_offers_what_fits_the_agents_status(personas, sofia, desk, training):
+    desk.ready(personas.agent, personas.queue)
+    body = html(sofia.get(actions_url(personas.agent), headers=HTMX))
+    assert 'data-testid="action-pause"' in body and 'data-testid="action-resume"' not in body
+    assert 'name="back" value="overview"' in body and 'data-testid="action-monitor"' in body
+    sofia.post(reverse("supervision:agent-pause", args=[personas.agent.pk]),
+               {"reason": training.pk, "back": "overview"})
+    body = html(sofia.get(actions_url(personas.agent), headers=HTMX))
+    assert 'data-testid="action-resume"' in body and 'data-testid="action-pause"' not in body
+
+
+def test_the_rows_carry_no_forms_until_a_menu_opens(personas, sofia, desk):
+    desk.ready(personas.agent, personas.queue)
+    body = html(sofia.get(OVERVIEW))
+    assert f'hx-get="/supervision/agents/{personas.agent.pk}/actions/"' in body
+    assert 'data-testid="action-pause"' not in body
+
+
+def test_without_javascript_the_actions_menu_leads_to_the_agents_page(personas, sofia):
+    response = sofia.get(actions_url(personas.agent))
+    assert response.status_code == 302 and response.url == reverse("supervision:agent", args=[personas.agent.pk])
+
+
+def test_the_actions_menu_of_an_agent_not_theirs_is_a_404(personas, sofia, pablo):
+    assert sofia.get(actions_url(pablo), headers=HTMX).status_code == 404
+    assert sofia.get(actions_url(personas.outsider), headers=HTMX).status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("which", ["other_queue", "outsider_queue"])
+async def test_an_overview_socket_filtered_by_a_queue_not_theirs_is_refused(personas, which):
+    queue = getattr(personas, which)
+    comm, connected = await socket(personas.supervisor, f"agents_queue={queue.pk}")
+    if connected:
+        assert (await comm.receive_output(2))["type"] == "websocket.close"
+    await comm.disconnect()
