@@ -8,6 +8,7 @@ page it also turns status changes, status rules' firings and alerts into toasts 
 supervisor's notification preference says: which changes, about which agents, and whether at all).
 """
 
+from collections import OrderedDict
 from urllib.parse import parse_qs
 
 from django.http import Http404
@@ -41,6 +42,12 @@ AGENT_EVENTS = {events.AGENT_STATUS, events.QUEUE_LOGIN, events.QUEUE_LOGOUT, ev
                 events.WRAPUP_STARTED, events.WRAPUP_ENDED, events.AGENT_SHIFT}
 WAITING_EVENTS = {events.CONVERSATION_QUEUED, events.CONVERSATION_OFFERED, events.CONVERSATION_ASSIGNED,
                   events.CONVERSATION_CLOSED, events.CONVERSATION_TRANSFERRED, events.OFFER_ENDED}
+
+# The overview's fragments for an event, by event and view (what an overview shows: its queues and
+# agents, language and alert preference): every socket of this process with the same view sends
+# the same ones, so the first one's list serves the others.
+_overview_parts: OrderedDict[tuple, list[Part]] = OrderedDict()
+OVERVIEW_PARTS = 256
 
 MONITOR_EVENTS = AGENT_EVENTS | {events.MESSAGE_CREATED, events.CONVERSATION_UPDATED, services.MONITORING}
 
@@ -224,8 +231,8 @@ class SupervisionConsumer(LiveConsumer):
         for agent_id in sorted(row_agents) if kind in AGENT_EVENTS else ():
             # An agent on a schedule: the whole row, whose adherence depends on the new status.
             if kind == events.AGENT_STATUS and "since" in event and not event.get("scheduled"):
-                parts.append(Part(("status-cells", agent_id, *seen),
-                                  lambda agent_id=agent_id: self.render_status_cells(event, agent_id)))
+                parts.append(Part(("status-cells", agent_id, *seen), on_loop=True,
+                                  build=lambda agent_id=agent_id: self.render_status_cells(event, agent_id)))
             else:
                 parts.append(Part(("agent-row", agent_id, *seen),
                                   lambda agent_id=agent_id: self.render_agent_row(agent_id)))
@@ -236,6 +243,32 @@ class SupervisionConsumer(LiveConsumer):
 
     def overview_fragments(self, kind, queues, agents, event: dict) -> list[str]:
         return [shared_render(part.key, part.build) for part in self.overview_parts(kind, queues, agents, event)]
+
+    def shared_event(self, event: dict) -> list[Part] | None:
+        """A status change on the overview is the same fragments (status cells, figures, toast)
+        for every socket of this process that sees the same queues: sent from the event loop
+        (LiveConsumer.dispatch), the status cells drawn from the event; the first socket of a
+        view builds the list, the others reuse it."""
+        if (event.get("type") != events.AGENT_STATUS or getattr(self, "agent_ids", None) is None
+                or self.wallboard or self.queue is not None or self.session is not None or self.page_agent is not None
+                or event.get("organization_id") != self.user.organization_id or not event.get("id")
+                or (self.filters and context.filters_active(self.filters))):
+            return None
+        if event["id"] in self.handled:
+            return []
+        self.handled.append(event["id"])
+        key = (event["id"], self.view)
+        parts = _overview_parts.get(key)
+        if parts is None:
+            agents = set(event.get("agent_ids", []))
+            parts = self.overview_parts(events.AGENT_STATUS, set(event.get("queue_ids", [])), agents, event)
+            toast = self.status_toast_part(event, agents)
+            if toast is not None:
+                parts.append(toast)
+            _overview_parts[key] = parts
+            while len(_overview_parts) > OVERVIEW_PARTS:
+                _overview_parts.popitem(last=False)
+        return parts
 
     def render_status_cells(self, event: dict, agent_id: int) -> str:
         # No request: context processors may query; the cells need none of them.
@@ -281,7 +314,7 @@ class SupervisionConsumer(LiveConsumer):
             return None
         key = ("status-toast", event.get("id") or object(), min(agents & self.agent_ids), self.notify_key,
                self.language)
-        return Part(key, lambda: self.render_toast(self.status_toast(event, agents), event))
+        return Part(key, lambda: self.render_toast(self.status_toast(event, agents), event), on_loop=True)
 
     def wants_status_toast(self, event: dict, agent_id: int) -> bool:
         """A change of status (one a rule made has its own toast, rule.fired) the preference asks for."""

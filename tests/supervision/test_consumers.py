@@ -226,16 +226,20 @@ async def test_supervisors_seeing_the_same_queues_share_one_render_of_a_status_c
     sockets = [(await connect(user))[0] for user in [personas.supervisor, *colleagues]]
     for comm in sockets:
         await drain(comm)
-    renders = []
-    render_cells = SupervisionConsumer.render_status_cells
+    renders, handled_in_a_thread = [], []
+    render_cells, handle_event = SupervisionConsumer.render_status_cells, SupervisionConsumer.handle_event
     monkeypatch.setattr(SupervisionConsumer, "render_status_cells",
                         lambda self, event, agent_id: renders.append(agent_id) or render_cells(self, event, agent_id))
+    monkeypatch.setattr(SupervisionConsumer, "handle_event",
+                        lambda self, event: handled_in_a_thread.append(event["type"]) or handle_event(self, event))
     await sync_to_async(agents.agent_sign_in)(agent=personas.agent)
     for comm in sockets:
         html = await drain(comm)
         assert f'<td id="agent-{personas.agent.pk}-status">' in html and "status-online" in html
         assert 'id="overview-figures"' in html
     assert renders == [personas.agent.pk]  # four sockets, one render
+    # No socket handled the status change in its thread: it was answered from the event loop.
+    assert handled_in_a_thread == []
     for comm in sockets:
         await comm.disconnect()
 
