@@ -1,7 +1,7 @@
 """The supervision websocket: supervisors hear only the queues and agents they may see."""
 
 import re
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 import time_machine
@@ -320,11 +320,11 @@ async def test_choosing_do_not_disturb_while_in_service_shows_it_in_the_supervis
     await comm.disconnect()
 
 
-async def test_a_shift_start_redraws_the_agents_row_with_late_to_log_in(personas):
+async def test_a_shift_start_redraws_the_agents_row_with_late_to_log_in(personas, shift_started):
     """Ana's shift starts at 8:00 (Madrid) and she is offline: the beat's change of her shift phase
     reaches the supervisor's overview, whose row now says she is late."""
-    with time_machine.travel(SHIFT_STARTED, tick=True):
-        await sync_to_async(on_a_morning_schedule)(personas.agent)
+    with time_machine.travel(shift_started, tick=True):
+        await sync_to_async(on_a_morning_schedule)(personas.agent, shift_started)
         comm = await watching(personas.supervisor)
         await sync_to_async(shifts.agent_shift_apply)(agent_id=personas.agent.pk, only_due=False)
         html = await drain(comm)
@@ -333,21 +333,28 @@ async def test_a_shift_start_redraws_the_agents_row_with_late_to_log_in(personas
     await comm.disconnect()
 
 
-SHIFT_STARTED = datetime(2027, 3, 1, 7, 5, tzinfo=UTC)  # Monday 8:05 in Madrid
+@pytest.fixture
+def shift_started():
+    """07:05 UTC on a Monday one to two weeks ahead (8:05 or 9:05 in Madrid, inside an 8:00–15:00
+    shift): after every row the fixtures wrote, whatever today's date (the ledger's intervals may
+    not end before they start)."""
+    today = datetime.now(UTC).date()
+    monday = today + timedelta(days=14 - today.weekday())
+    return datetime(monday.year, monday.month, monday.day, 7, 5, tzinfo=UTC)
 
 
-def on_a_morning_schedule(agent):
-    """Monday 8:00–15:00 (Madrid) from January 2027; offline since before the shift."""
+def on_a_morning_schedule(agent, started):
+    """Mondays 8:00–15:00 (Madrid) from the week before; offline since before the shift."""
     schedule = f.ScheduleFactory(organization=agent.organization)
     f.ScheduleShiftFactory(schedule=schedule, weekday=0, starts=time(8), ends=time(15))
-    f.AgentScheduleFactory(agent=agent, schedule=schedule, valid_from=date(2027, 1, 1))
-    AgentState.objects.filter(agent=agent).update(since=datetime(2027, 3, 1, 5, tzinfo=UTC))
+    f.AgentScheduleFactory(agent=agent, schedule=schedule, valid_from=started.date() - timedelta(days=7))
+    AgentState.objects.filter(agent=agent).update(since=started - timedelta(hours=2))
 
 
-async def test_a_scheduled_agents_status_change_redraws_their_adherence(personas):
+async def test_a_scheduled_agents_status_change_redraws_their_adherence(personas, shift_started):
     """In her shift, Ana signs in but is not Ready: the row's adherence moves from late to not ready."""
-    with time_machine.travel(SHIFT_STARTED, tick=True):
-        await sync_to_async(on_a_morning_schedule)(personas.agent)
+    with time_machine.travel(shift_started, tick=True):
+        await sync_to_async(on_a_morning_schedule)(personas.agent, shift_started)
         await sync_to_async(shifts.agent_shift_apply)(agent_id=personas.agent.pk, only_due=False)
         comm = await watching(personas.supervisor)
         await sync_to_async(agents.agent_sign_in)(agent=personas.agent)
