@@ -114,9 +114,17 @@ def pytest_sessionfinish(session, exitstatus):
 def pytest_collection_modifyitems(config, items):
     """CI runs the suite twice: embedded (SQLite, no Redis) and distributed. In the embedded
     run, tests that need PostgreSQL or Redis are deselected (the distributed run has them),
-    so that on CI nothing is ever skipped. Locally they skip with their reason instead."""
+    so that on CI nothing is ever skipped. Locally they skip with their reason instead. The
+    `layout` tests run in the embedded run only."""
     if not ON_CI:
         return
+    if settings.IS_POSTGRES:
+        # What a page looks like (accessibility audit, phone widths) does not depend on the database
+        # or the channel layer: CI checks it once, in the embedded run.
+        layout = [item for item in items if item.get_closest_marker("layout")]
+        if layout:
+            config.hook.pytest_deselected(items=layout)
+            items[:] = [item for item in items if not item.get_closest_marker("layout")]
     missing = set()
     if not settings.IS_POSTGRES:
         missing.add("needs_postgres")

@@ -9,7 +9,7 @@ import pytest
 from tests.e2e.conftest import log_in
 from tests.e2e.test_phone_width_browser import admin_urls, agent_urls, demo_floor, supervisor_urls
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.layout]
 
 AXE = Path(__file__).parent / "assets" / "axe.min.js"
 RUN_AXE = """async () => {

@@ -13,7 +13,7 @@ from contactcenter.services import agents, queues
 from tests import factories as f
 from tests.e2e.conftest import log_in
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.layout]
 
 PHONE = {"width": 390, "height": 844}
 # The page's width against the window's, and the widest element that sticks out (for the report).
