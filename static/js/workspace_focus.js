@@ -34,6 +34,8 @@
     return {
       conversation: desk ? desk.dataset.conversation : "",
       status: status ? status.textContent.trim() : "",
+      // In service is the engine's answer to new work, which is announced itself.
+      inService: !!(status && status.classList.contains("status-in_service")),
       assigned: lists ? parseInt(lists.dataset.assigned || "0", 10) : 0,
       ringing: incoming ? parseInt(incoming.dataset.count || "0", 10) : 0,
       transferOffer: !!document.querySelector("[data-testid=incoming-transfer]"),
@@ -69,7 +71,7 @@
       var first = document.querySelector("#assigned-list .conv-item .who");
       say(phrase("assigned") + (first ? ": " + first.textContent.trim() : ""));
     }
-    if (now.status && before.status && now.status !== before.status) {
+    if (now.status && before.status && now.status !== before.status && !now.inService) {
       say(phrase("status") + " " + now.status);
     }
   }
