@@ -108,6 +108,7 @@ def test_keyboard_walk_of_six_actions_keeps_a_visible_focus_where_the_agent_goes
     expect(page.get_by_test_id("composer-text")).to_be_focused(timeout=SLOW)
     assert focused(page)["visible"]
     passed.append("send")
+    page.settle()  # the live echo of the sent message redraws the thread: act on a still screen
 
     # 5. Transfer and Escape: Shift+Tab up to Transferir, Enter opens the dialog with the focus
     # inside it, Escape closes it and focus returns to Transferir.
@@ -127,6 +128,8 @@ def test_keyboard_walk_of_six_actions_keeps_a_visible_focus_where_the_agent_goes
     now = wait_for_focus(page, "transfer-open")
     assert now["visible"], now
     passed.append("transfer and Escape")
+    page.settle()
+    expect(page.get_by_test_id("transfer-open")).to_be_focused()
 
     # 6. Close: Tab to Cerrar, Enter; focus goes to the next conversation in the list.
     page.keyboard.press("Tab")
