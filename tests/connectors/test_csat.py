@@ -58,7 +58,8 @@ def web(personas):
 # --- The rating page and the web chat ----------------------------------------------------------------
 
 
-def test_the_web_chat_shows_the_survey_once_the_agent_closed_and_the_customer_rates_there(client, web, ready_agent):
+def test_the_web_chat_shows_the_survey_once_the_agent_closed_and_the_customer_rates_there(
+        client, web, ready_agent, still_clock):
     conversation = served_and_closed(web, ready_agent)
     token = tokens.make(web, conversation)
     page = client.get(reverse("webchat:chat", args=[web.public_key]), HTTP_COOKIE=f"chat_acme-web={token}")
