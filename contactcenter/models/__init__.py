@@ -8,7 +8,17 @@ from .csat import SatisfactionRating
 from .devices import Device
 from .organizations import ADMIN_ROLES, SUPERVISING_ROLES, Organization, Role, User
 from .queues import Queue, QueueLogin, QueueMembership
-from .reports import AgentHour, AgentStatusHour, OutcomeHour, QueueHour, RollupFillState
+from .reports import (
+    AgentDay,
+    AgentHour,
+    AgentStatusDay,
+    AgentStatusHour,
+    OutcomeDay,
+    OutcomeHour,
+    QueueDay,
+    QueueHour,
+    RollupFillState,
+)
 from .rules import RuleFiring, StatusRule
 from .schedules import AgentSchedule, Schedule, ScheduleBreak, ScheduleException, ScheduleShift
 from .supervision import MonitoringSession, NotificationPreference, SupervisionAlert
@@ -20,7 +30,9 @@ __all__ = [
     "AgentSchedule",
     "AgentSkill",
     "AgentState",
+    "AgentDay",
     "AgentHour",
+    "AgentStatusDay",
     "AgentStatusHour",
     "Attachment",
     "AuditEntry",
@@ -41,7 +53,9 @@ __all__ = [
     "Organization",
     "PrerecordedMessage",
     "Queue",
+    "OutcomeDay",
     "OutcomeHour",
+    "QueueDay",
     "QueueHour",
     "QueueLogin",
     "QueueMembership",

@@ -15,12 +15,11 @@ from django.utils.translation import gettext_lazy as _
 from .base import OrganizationOwned
 
 
-class QueueHour(OrganizationOwned):
-    """One queue × channel kind × medium × UTC hour. Sums and counts are kept apart so that any
-    range's average is the weighted one (sum of sums ÷ sum of counts), never an average of
-    averages."""
+class QueueCounts(OrganizationOwned):
+    """One queue × channel kind × medium's counters over a UTC hour (QueueHour) or day (QueueDay).
+    Sums and counts are kept apart so that any range's average is the weighted one (sum of sums ÷
+    sum of counts), never an average of averages."""
 
-    hour = models.DateTimeField(_("hour (UTC)"))
     queue = models.ForeignKey("contactcenter.Queue", on_delete=models.CASCADE, related_name="+")
     # The conversation's channel kind ("webchat", "whatsapp", "voice", "api", "sms"); "" when it
     # has none (an agent's outbound call, a campaign call).
@@ -82,6 +81,13 @@ class QueueHour(OrganizationOwned):
     csat_score_sum = models.PositiveIntegerField(default=0)
 
     class Meta:
+        abstract = True
+
+
+class QueueHour(QueueCounts):
+    hour = models.DateTimeField(_("hour (UTC)"))
+
+    class Meta:
         verbose_name = _("queue hour")
         verbose_name_plural = _("queue hours")
         constraints = [
@@ -94,17 +100,24 @@ class QueueHour(OrganizationOwned):
         return f"{self.queue} {self.channel_kind or '—'} {self.medium} {self.hour:%Y-%m-%d %H:00}Z"
 
 
-class AgentStatusHour(OrganizationOwned):
-    """The time one agent spent in one status during one UTC hour, from the status ledger split
-    at hour boundaries. Kept in microseconds (the ledger's resolution) so that an agent's hour
-    adds up exactly to the time the agent existed in it (3,600,000,000 for a whole hour)."""
+class AgentStatusCounts(OrganizationOwned):
+    """The time one agent spent in one status during one UTC hour (AgentStatusHour) or day
+    (AgentStatusDay), from the status ledger split at hour boundaries. Kept in microseconds (the
+    ledger's resolution) so that an agent's hour adds up exactly to the time the agent existed in
+    it (3,600,000,000 for a whole hour)."""
 
-    hour = models.DateTimeField(_("hour (UTC)"))
     agent = models.ForeignKey("contactcenter.User", on_delete=models.CASCADE, related_name="+")
     status = models.ForeignKey("contactcenter.StatusDefinition", on_delete=models.CASCADE, related_name="+")
     microseconds = models.BigIntegerField(default=0)
     # Intervals of this status that started in the hour (how often the agent went into it).
     entries = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class AgentStatusHour(AgentStatusCounts):
+    hour = models.DateTimeField(_("hour (UTC)"))
 
     class Meta:
         verbose_name = _("agent status hour")
@@ -119,12 +132,12 @@ class AgentStatusHour(OrganizationOwned):
         return f"{self.agent} · {self.status} {self.hour:%Y-%m-%d %H:00}Z"
 
 
-class AgentHour(OrganizationOwned):
-    """One agent's work in one queue × channel kind × medium × UTC hour: what they handled and
-    how long it took (the conversation's agent is the one who had it last; a transfer is counted
-    out of the agent who sent it and into the one who took it)."""
+class AgentCounts(OrganizationOwned):
+    """One agent's work in one queue × channel kind × medium over a UTC hour (AgentHour) or day
+    (AgentDay): what they handled and how long it took (the conversation's agent is the one who
+    had it last; a transfer is counted out of the agent who sent it and into the one who took
+    it)."""
 
-    hour = models.DateTimeField(_("hour (UTC)"))
     agent = models.ForeignKey("contactcenter.User", on_delete=models.CASCADE, related_name="+")
     queue = models.ForeignKey("contactcenter.Queue", on_delete=models.CASCADE, related_name="+")
     channel_kind = models.CharField(_("channel kind"), max_length=10, blank=True)
@@ -148,6 +161,13 @@ class AgentHour(OrganizationOwned):
     csat_score_sum = models.PositiveIntegerField(default=0)
 
     class Meta:
+        abstract = True
+
+
+class AgentHour(AgentCounts):
+    hour = models.DateTimeField(_("hour (UTC)"))
+
+    class Meta:
         verbose_name = _("agent hour")
         verbose_name_plural = _("agent hours")
         constraints = [
@@ -160,11 +180,11 @@ class AgentHour(OrganizationOwned):
         return f"{self.agent} · {self.queue} {self.hour:%Y-%m-%d %H:00}Z"
 
 
-class OutcomeHour(OrganizationOwned):
-    """Dispositions and tags of the conversations closed in one UTC hour, per queue, agent and
-    channel kind: one row per disposition or per tag (the other one is null)."""
+class OutcomeCounts(OrganizationOwned):
+    """Dispositions and tags of the conversations closed in one UTC hour (OutcomeHour) or day
+    (OutcomeDay), per queue, agent and channel kind: one row per disposition or per tag (the
+    other one is null)."""
 
-    hour = models.DateTimeField(_("hour (UTC)"))
     queue = models.ForeignKey("contactcenter.Queue", on_delete=models.CASCADE, related_name="+")
     agent = models.ForeignKey("contactcenter.User", on_delete=models.CASCADE, null=True, related_name="+")
     channel_kind = models.CharField(_("channel kind"), max_length=10, blank=True)
@@ -172,6 +192,13 @@ class OutcomeHour(OrganizationOwned):
                                     related_name="+")
     tag = models.ForeignKey("contactcenter.Tag", on_delete=models.CASCADE, null=True, related_name="+")
     conversations = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class OutcomeHour(OutcomeCounts):
+    hour = models.DateTimeField(_("hour (UTC)"))
 
     class Meta:
         verbose_name = _("outcome hour")
@@ -186,8 +213,79 @@ class OutcomeHour(OrganizationOwned):
         return f"{self.disposition or self.tag} · {self.queue} {self.hour:%Y-%m-%d %H:00}Z"
 
 
+# --- Days -----------------------------------------------------------------------------------------
+# Each hour table's rows summed over a UTC day (`day` is its midnight), written by the fill from the
+# stored hours once the whole day is filled: a year is 365 rows per key instead of 8,760. Reports
+# read whole UTC days here and the hours at the edges of their range (a local day is not a UTC one)
+# from the hour tables, so a range's figures are the same sums either way.
+
+
+class QueueDay(QueueCounts):
+    day = models.DateTimeField(_("day (UTC)"))
+
+    class Meta:
+        verbose_name = _("queue day")
+        verbose_name_plural = _("queue days")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "day", "queue", "channel_kind", "medium"],
+                                    name="queueday_unique"),
+        ]
+        indexes = [models.Index(fields=["organization", "day"], name="queueday_org_day")]
+
+    def __str__(self) -> str:
+        return f"{self.queue} {self.channel_kind or '—'} {self.medium} {self.day:%Y-%m-%d}Z"
+
+
+class AgentStatusDay(AgentStatusCounts):
+    day = models.DateTimeField(_("day (UTC)"))
+
+    class Meta:
+        verbose_name = _("agent status day")
+        verbose_name_plural = _("agent status days")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "day", "agent", "status"], name="agentstatusday_unique"),
+        ]
+        indexes = [models.Index(fields=["organization", "day"], name="agentstatusday_org_day")]
+
+    def __str__(self) -> str:
+        return f"{self.agent} · {self.status} {self.day:%Y-%m-%d}Z"
+
+
+class AgentDay(AgentCounts):
+    day = models.DateTimeField(_("day (UTC)"))
+
+    class Meta:
+        verbose_name = _("agent day")
+        verbose_name_plural = _("agent days")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "day", "agent", "queue", "channel_kind", "medium"],
+                                    name="agentday_unique"),
+        ]
+        indexes = [models.Index(fields=["organization", "day"], name="agentday_org_day")]
+
+    def __str__(self) -> str:
+        return f"{self.agent} · {self.queue} {self.day:%Y-%m-%d}Z"
+
+
+class OutcomeDay(OutcomeCounts):
+    day = models.DateTimeField(_("day (UTC)"))
+
+    class Meta:
+        verbose_name = _("outcome day")
+        verbose_name_plural = _("outcome days")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(disposition__isnull=True) ^ models.Q(tag__isnull=True),
+                                   name="outcomeday_disposition_xor_tag"),
+        ]
+        indexes = [models.Index(fields=["organization", "day"], name="outcomeday_org_day")]
+
+    def __str__(self) -> str:
+        return f"{self.disposition or self.tag} · {self.queue} {self.day:%Y-%m-%d}Z"
+
+
 class RollupFillState(models.Model):
-    """How far each rollup table is filled: every hour before `filled_until` is done."""
+    """How far each rollup table is filled: every hour (or, for a day table, every day) before
+    `filled_until` is done."""
 
     table = models.CharField(max_length=40, unique=True)
     filled_until = models.DateTimeField()

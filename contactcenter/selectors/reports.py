@@ -9,11 +9,13 @@ Averages are weighted (a sum of durations ÷ a count, both summed over the hours
 of averages; a rate is a sum ÷ a sum.
 """
 
+import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db.models import Q, Sum
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -111,6 +113,14 @@ class Scope:
     zone_name: str
     queue_ids: frozenset[int] | None
     agent_ids: frozenset[int] | None
+    # What one request already read (the fill marks, the live hours after them): a page sums
+    # several tables and groupings over the same period; each is read once.
+    _memo: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def memo(self, key, compute):
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
 
 @dataclass
@@ -164,17 +174,22 @@ def queues_in_scope(scope: Scope, queue_ids) -> set[int] | None:
     return (chosen & scope.queue_ids) if chosen else set(scope.queue_ids)
 
 
+# A group field of `sums` besides the table's keys: the date, in the reader's zone, an hour starts on.
+LOCAL_DATE = "local_date"
+
+
 def sums(scope: Scope, period: ReportRange, table: str, group: tuple[str, ...], *, queue_ids=(),
          channel_kind: str = "", agent_id: int | None = None, now: datetime | None = None) -> dict[tuple, dict]:
     """`table`'s counters over the period, summed per `group` (key fields of the table, "hour"
-    included), for what the reader may see and the filters ask: stored hours summed by the
-    database up to the fill mark, the hours after it computed from the raw rows.
+    included), for what the reader may see and the filters ask: stored rows summed by the
+    database up to the fill mark (whole UTC days from the day table when the group has no hour,
+    the hours at the range's edges from the hour table), the hours after it computed from the raw
+    rows.
 
     Tables with a queue are scoped by queue (an agent's work in a queue the reader supervises
     counts); the status ledger, which has none, by the reader's agents."""
     now = now or timezone.now()
     keys, counters = rollups.KEYS[table], rollups.COUNTERS[table]
-    wanted = {"organization_id": scope.organization_id}
     if "queue_id" in keys:
         allowed = queues_in_scope(scope, queue_ids)
         agents = {agent_id} if agent_id is not None and "agent_id" in keys else None
@@ -184,31 +199,55 @@ def sums(scope: Scope, period: ReportRange, table: str, group: tuple[str, ...], 
             {agent_id} & scope.agent_ids if scope.agent_ids is not None else {agent_id})
     voice = _VOICE if "medium" in keys else {}
     start, end = period.start, min(period.end, now)
-    mark = rollups.fill_mark(table)
+    marks = scope.memo("fill marks", rollups.fill_marks)
+    mark = marks.get(table)
     split = max(start, min(end, mark)) if mark is not None else start
     result: dict[tuple, dict] = defaultdict(lambda: defaultdict(int))
 
-    stored = rollups.MODELS[table].objects.filter(hour__gte=start, hour__lt=split, **wanted)
-    if allowed is not None:
-        stored = stored.filter(queue_id__in=allowed)
-    if agents is not None:
-        stored = stored.filter(agent_id__in=agents)
-    if channel_kind and "channel_kind" in keys:
-        stored = stored.filter(channel_kind=channel_kind)
+    def narrowed(stored):
+        stored = stored.filter(organization_id=scope.organization_id)
+        if allowed is not None:
+            stored = stored.filter(queue_id__in=allowed)
+        if agents is not None:
+            stored = stored.filter(agent_id__in=agents)
+        if channel_kind and "channel_kind" in keys:
+            stored = stored.filter(channel_kind=channel_kind)
+        return stored
+
     # Aliased: an aggregate may not take the name of the field it sums.
     aggregates = {f"sum_{name}": Sum(name) for name in counters}
     aggregates |= {f"sum_{name}": Sum(source, filter=Q(medium="voice")) for name, source in voice.items()}
-    # No group: one row of sums (`.values()` without fields would group by every column, one row per hour).
-    rows = stored.values(*group).annotate(**aggregates).order_by() if group else [stored.aggregate(**aggregates)]
-    for row in rows:
-        target = result[tuple(row[name] for name in group)]
-        for alias in aggregates:
-            target[alias[4:]] += row[alias] or 0
+
+    if LOCAL_DATE in group:
+        zone = zoneinfo.ZoneInfo(scope.zone_name)
+        by_date = {LOCAL_DATE: TruncDate("hour", tzinfo=zone)}
+
+    def add_up(stored):
+        if LOCAL_DATE in group:
+            stored = stored.annotate(**by_date)
+        # No group: one row of sums (`.values()` without fields would group by every column).
+        rows = stored.values(*group).annotate(**aggregates).order_by() if group else [stored.aggregate(**aggregates)]
+        for row in rows:
+            target = result[tuple(row[name] for name in group)]
+            for alias in aggregates:
+                target[alias[4:]] += row[alias] or 0
+
+    hours = rollups.MODELS[table].objects
+    days_mark = marks.get(rollups.DAY_TABLES[table])
+    first_day, last_day = rollups.day_ceil(start), min(rollups.day_floor(split), days_mark or start)
+    if "hour" not in group and LOCAL_DATE not in group and first_day < last_day:
+        add_up(narrowed(rollups.DAY_MODELS[table].objects.filter(day__gte=first_day, day__lt=last_day)))
+        add_up(narrowed(hours.filter(Q(hour__gte=start, hour__lt=first_day) | Q(hour__gte=last_day, hour__lt=split))))
+    else:
+        add_up(narrowed(hours.filter(hour__gte=start, hour__lt=split)))
 
     if split < end:
-        live = rollups.COMPUTE[table](organization_id=scope.organization_id, start=split, end=end, now=now)
+        live = scope.memo(("live", table, split, end, now), lambda: rollups.COMPUTE[table](
+            organization_id=scope.organization_id, start=split, end=end, now=now))
         for key, values in live.items():
             row = dict(zip(("hour", *keys), key, strict=True))
+            if LOCAL_DATE in group:
+                row[LOCAL_DATE] = row["hour"].astimezone(zone).date()
             if (allowed is not None and row["queue_id"] not in allowed) or (
                     agents is not None and row["agent_id"] not in agents) or (
                     channel_kind and "channel_kind" in keys and row["channel_kind"] != channel_kind):
@@ -230,18 +269,27 @@ def totals(scope: Scope, period: ReportRange, **filters) -> Totals:
 
 
 def by_bucket(scope: Scope, period: ReportRange, granularity: str, **filters) -> list[tuple[Bucket, Totals]]:
-    """The period's totals per hour, day or week (local), in order, empty buckets included."""
+    """The period's totals per hour, day or week (local), in order, empty buckets included. By
+    day or week the database sums the hours per local date first (a year is 365 rows, not
+    8,760); an hour counts in the local day it starts in."""
     buckets = period.buckets(granularity)
     rows = [(bucket, Totals()) for bucket in buckets]
-    starts = [bucket.start for bucket in buckets]
-    for (hour,), counters in sums(scope, period, rollups.QUEUE_HOURS, ("hour",), **filters).items():
-        index = _bucket_index(starts, hour)
+    if granularity == "hour":
+        starts = [bucket.start for bucket in buckets]
+        for (hour,), counters in sums(scope, period, rollups.QUEUE_HOURS, ("hour",), **filters).items():
+            index = _bucket_index(starts, hour)
+            if index is not None:
+                rows[index][1].add(counters)
+        return rows
+    firsts = [bucket.local_start.date() for bucket in buckets]
+    for (day,), counters in sums(scope, period, rollups.QUEUE_HOURS, (LOCAL_DATE,), **filters).items():
+        index = _bucket_index(firsts, day)
         if index is not None:
             rows[index][1].add(counters)
     return rows
 
 
-def _bucket_index(starts: list[datetime], moment: datetime) -> int | None:
+def _bucket_index(starts: list, moment) -> int | None:
     low, high = 0, len(starts)
     while low < high:
         middle = (low + high) // 2

@@ -12,11 +12,15 @@ from django.db.models import Q
 from django.utils import timezone
 
 from contactcenter.models import (
+    AgentDay,
     AgentHour,
+    AgentStatusDay,
     AgentStatusHour,
     Conversation,
+    OutcomeDay,
     OutcomeHour,
     Queue,
+    QueueDay,
     QueueHour,
     RollupFillState,
     SatisfactionRating,
@@ -26,6 +30,9 @@ from contactcenter.models import (
 from contactcenter.models.csat import POSITIVE_SCORE
 
 HOUR = timedelta(hours=1)
+
+
+DAY = timedelta(days=1)
 
 
 MICROSECOND = timedelta(microseconds=1)
@@ -93,6 +100,16 @@ MODELS = {QUEUE_HOURS: QueueHour, AGENT_STATUS_HOURS: AgentStatusHour, AGENT_HOU
 TABLES = (QUEUE_HOURS, AGENT_STATUS_HOURS, AGENT_HOURS, OUTCOME_HOURS)
 
 
+# Each hour table's day table (models/reports.py: the hours summed per UTC day) and the name of
+# its fill mark: every day before it is stored.
+DAY_MODELS = {QUEUE_HOURS: QueueDay, AGENT_STATUS_HOURS: AgentStatusDay, AGENT_HOURS: AgentDay,
+              OUTCOME_HOURS: OutcomeDay}
+
+
+DAY_TABLES = {QUEUE_HOURS: "queue_days", AGENT_STATUS_HOURS: "agent_status_days", AGENT_HOURS: "agent_days",
+              OUTCOME_HOURS: "outcome_days"}
+
+
 # (hour, queue_id, channel_kind, medium) for QueueHour; (hour, agent_id, status_id) for
 # AgentStatusHour; see KEYS for the others.
 QueueKey = tuple[datetime, int, str, str]
@@ -107,6 +124,17 @@ def hour_floor(moment: datetime) -> datetime:
     if timezone.is_naive(moment):
         raise ValueError("rollups need aware datetimes")
     return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def day_floor(moment: datetime) -> datetime:
+    """The start of the UTC day `moment` falls in."""
+    return hour_floor(moment).replace(hour=0)
+
+
+def day_ceil(moment: datetime) -> datetime:
+    """The first UTC midnight at or after `moment`."""
+    floor = day_floor(moment)
+    return floor if floor == moment else floor + DAY
 
 
 def hour_check(hour: datetime) -> datetime:
@@ -343,6 +371,26 @@ def rows_stored(table: str, *, organization_id: int, start: datetime, end: datet
     }
 
 
+def days_stored(table: str, *, organization_id: int, start: datetime, end: datetime) -> dict[tuple, dict]:
+    """A table's stored day rows of [start, end), keyed (day, *KEYS[table])."""
+    keys, counters = KEYS[table], COUNTERS[table]
+    stored = DAY_MODELS[table].objects.filter(organization_id=organization_id, day__gte=start, day__lt=end)
+    return {
+        (row["day"].astimezone(UTC), *(row[key] for key in keys)): {name: row[name] for name in counters}
+        for row in stored.values("day", *keys, *counters)
+    }
+
+
+def by_day(table: str, rows: dict[tuple, dict]) -> dict[tuple, dict]:
+    """Hour rows (keyed like a compute function's) summed per UTC day, keyed like days_stored."""
+    days: dict[tuple, dict] = defaultdict(lambda: dict.fromkeys(COUNTERS[table], 0))
+    for (hour, *keys), counters in rows.items():
+        target = days[(day_floor(hour), *keys)]
+        for name, value in counters.items():
+            target[name] += value
+    return dict(days)
+
+
 def queue_hours_stored(*, organization_id: int, start: datetime, end: datetime) -> dict[QueueKey, dict]:
     return rows_stored(QUEUE_HOURS, organization_id=organization_id, start=start, end=end)
 
@@ -356,6 +404,13 @@ COMPUTE = {QUEUE_HOURS: queue_hours_compute, AGENT_STATUS_HOURS: agent_status_ho
 
 
 def fill_mark(table: str) -> datetime | None:
-    """Every hour before the mark is filled in `table` (None: never filled)."""
+    """Every hour before the mark is filled in `table` (None: never filled); for a day table's
+    name (DAY_TABLES), every day before it."""
     state = RollupFillState.objects.filter(table=table).first()
     return state.filled_until.astimezone(UTC) if state else None
+
+
+def fill_marks() -> dict[str, datetime]:
+    """Every table's mark (hours and days) in one query; a table never filled is absent."""
+    return {table: moment.astimezone(UTC)
+            for table, moment in RollupFillState.objects.values_list("table", "filled_until")}

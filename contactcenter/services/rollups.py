@@ -11,17 +11,24 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from django.db import transaction
-from django.db.models import Min
+from django.db.models import Min, Sum
 from django.utils import timezone
 
 from contactcenter.models import Conversation, Organization, RollupFillState, StatusInterval
 from contactcenter.selectors.rollups import (
     AGENT_STATUS_HOURS,
     COMPUTE,
+    COUNTERS,
+    DAY,
+    DAY_MODELS,
+    DAY_TABLES,
     HOUR,
     KEYS,
     MODELS,
     TABLES,
+    by_day,
+    day_floor,
+    days_stored,
     fill_mark,
     hour_check,
     hour_floor,
@@ -44,6 +51,30 @@ def _replace(table: str, organization_id: int, start: datetime, end: datetime) -
     return len(rows)
 
 
+def _replace_day(table: str, organization_id: int, day: datetime) -> int:
+    """Sum `table`'s stored hours of one UTC day into its day table, in place of that day's rows."""
+    keys, counters = KEYS[table], COUNTERS[table]
+    model = DAY_MODELS[table]
+    # Aliased: an aggregate may not take the name of the field it sums.
+    summed = (MODELS[table].objects.filter(organization_id=organization_id, hour__gte=day, hour__lt=day + DAY)
+              .values(*keys).annotate(**{f"sum_{name}": Sum(name) for name in counters}).order_by())
+    model.objects.filter(organization_id=organization_id, day=day).delete()
+    rows = model.objects.bulk_create(
+        (model(organization_id=organization_id, day=day, **{key: row[key] for key in keys},
+               **{name: row[f"sum_{name}"] for name in counters}) for row in summed),
+        batch_size=1000,
+    )
+    return len(rows)
+
+
+def _days_refill(tables: Iterable[str], organization_id: int, hour: datetime) -> None:
+    """After an hour was filled again: its day, if already stored, is summed again."""
+    for table in tables:
+        mark = fill_mark(DAY_TABLES[table])
+        if mark is not None and day_floor(hour) < mark:
+            _replace_day(table, organization_id, day_floor(hour))
+
+
 # --- Filling --------------------------------------------------------------------------------------
 
 
@@ -55,7 +86,10 @@ def rollup_fill_hour(*, organization: Organization, hour: datetime,
     hour = hour_check(hour)
     if hour + HOUR > timezone.now():
         raise ValueError(f"the hour {hour:%Y-%m-%d %H:00} UTC is not over yet")
-    return sum(_replace(table, organization.pk, hour, hour + HOUR) for table in tables)
+    tables = list(tables)
+    written = sum(_replace(table, organization.pk, hour, hour + HOUR) for table in tables)
+    _days_refill(tables, organization.pk, hour)
+    return written
 
 
 def first_hour(table: str) -> datetime | None:
@@ -95,7 +129,31 @@ def rollups_fill(*, now: datetime | None = None) -> int:
                 state.filled_until = end
                 state.save(update_fields=["filled_until", "updated_at"])
             filled += (end - hour) // HOUR
+        _fill_days(table, organization_ids)
     return filled
+
+
+def _fill_days(table: str, organization_ids: list[int]) -> int:
+    """Sum every UTC day whose hours are all filled into `table`'s day table, a day per
+    transaction, moving the day mark with it. A day table never filled starts at the day of the
+    first stored hour's raw rows. Returns the days filled."""
+    hours_mark = fill_mark(table)
+    if hours_mark is None:
+        return 0
+    RollupFillState.objects.get_or_create(table=DAY_TABLES[table],
+                                          defaults={"filled_until": day_floor(first_hour(table) or hours_mark)})
+    days = 0
+    while True:
+        with transaction.atomic():
+            state = RollupFillState.objects.select_for_update().get(table=DAY_TABLES[table])
+            day = state.filled_until.astimezone(UTC)
+            if day + DAY > hours_mark:
+                return days
+            for organization_id in organization_ids:
+                _replace_day(table, organization_id, day)
+            state.filled_until = day + DAY
+            state.save(update_fields=["filled_until", "updated_at"])
+        days += 1
 
 
 def rollups_refill(*, organization: Organization, start: datetime, end: datetime) -> int:
@@ -154,13 +212,23 @@ def _differences(table: str, computed: dict, stored: dict) -> list[str]:
 
 def rollups_compare(*, organization: Organization, start: datetime, end: datetime) -> list[str]:
     """Recompute [start, end) from the raw rows and compare it with the stored rollups, table by
-    table, up to each table's fill mark. One line per differing row; empty when they agree."""
+    table, up to each table's fill mark: the hours, and the whole UTC days of the range that the
+    day tables hold. One line per differing row; empty when they agree."""
     found = []
     for table in TABLES:
         mark = fill_mark(table)
         until = min(end, mark) if mark is not None else start
         if until <= start:
             continue
-        found += _differences(table, COMPUTE[table](organization_id=organization.pk, start=start, end=until),
+        computed = COMPUTE[table](organization_id=organization.pk, start=start, end=until)
+        found += _differences(table, computed,
                               rows_stored(table, organization_id=organization.pk, start=start, end=until))
+        days_mark = fill_mark(DAY_TABLES[table])
+        first, last = day_floor(start), min(day_floor(until), days_mark) if days_mark else start
+        if first != start:
+            first += DAY  # a day the range only partly covers was not recomputed whole
+        if first < last:
+            whole = {key: counters for key, counters in by_day(table, computed).items() if first <= key[0] < last}
+            found += _differences(DAY_TABLES[table], whole,
+                                  days_stored(table, organization_id=organization.pk, start=first, end=last))
     return found

@@ -9,6 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from contactcenter.models import Conversation, RollupFillState, StatusInterval
+from contactcenter.selectors import rollups
 from tests import factories as f
 
 SUMMARY = re.compile(
@@ -30,7 +31,9 @@ def test_bench_reports_ends_with_its_summary_line(db):
     newest = Conversation.objects.order_by("-enqueued_at").values_list("enqueued_at", flat=True).first()
     assert newest.isoformat() < "2026-03-11T10:20"
     assert not StatusInterval.objects.filter(ended_at__gt="2026-03-11T10:20Z").exists()
-    assert {s.filled_until.isoformat() for s in RollupFillState.objects.all()} == {"2026-03-11T10:00:00+00:00"}
+    marks = {s.table: s.filled_until.isoformat() for s in RollupFillState.objects.all()}
+    assert {marks[table] for table in rollups.TABLES} == {"2026-03-11T10:00:00+00:00"}
+    assert {marks[table] for table in rollups.DAY_TABLES.values()} == {"2026-03-11T00:00:00+00:00"}
 
 
 def test_bench_reports_keep_reuses_the_history_and_rollups(db):

@@ -63,6 +63,10 @@ COVERED_CONSTRAINTS = {
     "agentstatushour_unique",
     "agenthour_unique",
     "outcomehour_disposition_xor_tag",
+    "queueday_unique",
+    "agentstatusday_unique",
+    "agentday_unique",
+    "outcomeday_disposition_xor_tag",
     # satisfaction ratings: proven in tests/contactcenter/test_csat.py
     "rating_score_range",
     "rating_answered_has_score",
@@ -568,6 +572,15 @@ def _outcome_hour():
                                         queue=f.QueueFactory(organization=tag.organization), conversations=1)
 
 
+def _day_of(hour_row):
+    """The day table's row with the hour row's keys (models/reports.py: a day is its hours summed)."""
+    model = {m.QueueHour: m.QueueDay, m.AgentStatusHour: m.AgentStatusDay, m.AgentHour: m.AgentDay,
+             m.OutcomeHour: m.OutcomeDay}[type(hour_row)]
+    fields = {field.attname: getattr(hour_row, field.attname) for field in model._meta.concrete_fields
+              if field.attname not in ("id", "day")}
+    return model.objects.create(day=hour_row.hour.replace(hour=0, minute=0, second=0, microsecond=0), **fields)
+
+
 STR_BUILDERS = {
     m.Organization: lambda: f.OrganizationFactory(),
     m.User: lambda: f.AgentFactory(first_name="", last_name=""),
@@ -609,6 +622,10 @@ STR_BUILDERS = {
     m.AgentSchedule: lambda: f.AgentScheduleFactory(),
     m.ScheduleException: lambda: f.ScheduleExceptionFactory(kind="extra_shift", starts=time(16), ends=time(20)),
     m.OutcomeHour: _outcome_hour,
+    m.QueueDay: lambda: _day_of(_queue_hour()),
+    m.AgentStatusDay: lambda: _day_of(_agent_status_hour()),
+    m.AgentDay: lambda: _day_of(_agent_hour()),
+    m.OutcomeDay: lambda: _day_of(_outcome_hour()),
     m.RollupFillState: lambda: m.RollupFillState.objects.create(table="queue_hours", filled_until=timezone.now()),
     m.StatusRule: lambda: f.StatusRuleFactory(),
     m.RuleFiring: lambda: f.RuleFiringFactory(),

@@ -17,10 +17,14 @@ from hypothesis import strategies as st
 from contactcenter import celery as celery_app
 from contactcenter import tasks
 from contactcenter.models import (
+    AgentDay,
     AgentHour,
+    AgentStatusDay,
     AgentStatusHour,
     Conversation,
+    OutcomeDay,
     OutcomeHour,
+    QueueDay,
     QueueHour,
     RollupFillState,
     StatusDefinition,
@@ -122,8 +126,10 @@ def test_the_fill_stores_the_hand_computed_figures_and_moves_the_marks(history):
     queue_rows, agent_rows = stored(p.organization)
     assert queue_rows == expected_queue_rows(chat, voice)
     assert agent_rows == expected_agent_rows(p.organization, p.agent)
+    # The hours up to 12:00; no whole day yet (the day tables start at the first hour's day).
     assert {s.table: s.filled_until for s in RollupFillState.objects.all()} == {
-        table: at(3) for table in rollup_rows.TABLES}
+        table: at(3) for table in rollup_rows.TABLES} | {
+        table: at(-9) for table in rollup_rows.DAY_TABLES.values()}
 
 
 def test_each_agents_hour_adds_up_to_the_whole_hour(history):
@@ -424,6 +430,77 @@ def test_a_backlog_is_filled_a_day_per_transaction_with_the_figures_of_hour_by_h
         filled = rollups.rollups_fill(now=at(50))
     marks_moved = [q for q in queries.captured_queries if q["sql"].startswith('UPDATE "contactcenter_rollupfillstate"')]
     assert filled == sum((at(50) - start) // rollup_rows.HOUR for start in first.values())
-    assert len(marks_moved) == sum(-(-(at(50) - start) // rollups.CATCHUP) for start in first.values())
+    days = 2 * len(rollup_rows.TABLES)  # the 10th and the 11th, whole by 12 March 11:00, a mark move each
+    assert len(marks_moved) == sum(-(-(at(50) - start) // rollups.CATCHUP) for start in first.values()) + days
     assert rollups.rollups_compare(organization=p.organization, start=at(-24), end=at(50)) == []
     assert stored(p.organization)[0] == expected_queue_rows(*history[1:])
+
+
+# --- Days ---------------------------------------------------------------------------------------------
+
+MIDNIGHT = datetime(2025, 3, 10, tzinfo=UTC)  # the history's UTC day
+
+
+def test_a_whole_filled_day_is_stored_as_the_sum_of_its_hours(history):
+    p, chat, voice = history
+    rollups.rollups_fill(now=at(40))  # 12 March 01:00: the 10th and the 11th are whole
+    assert {table: rollup_rows.fill_mark(table) for table in rollup_rows.DAY_TABLES.values()} == {
+        table: MIDNIGHT + 2 * rollup_rows.DAY for table in rollup_rows.DAY_TABLES.values()}
+    for table in rollup_rows.TABLES:
+        hours = rollup_rows.rows_stored(table, organization_id=p.organization.pk, start=MIDNIGHT,
+                                        end=MIDNIGHT + 2 * rollup_rows.DAY)
+        assert hours or table == rollup_rows.OUTCOME_HOURS  # the morning has no disposition or tag
+        assert rollup_rows.days_stored(table, organization_id=p.organization.pk, start=MIDNIGHT,
+                                       end=MIDNIGHT + 2 * rollup_rows.DAY) == rollup_rows.by_day(table, hours)
+    # The hand-computed hours of the chat queue's web chats, added up: 2 offered at 09:00, 1 at 10:00.
+    day = QueueDay.objects.get(day=MIDNIGHT, queue=chat, channel_kind="webchat", medium="chat")
+    expected = [c for (hour, queue, kind, medium), c in expected_queue_rows(chat, voice).items()
+                if (queue, kind, medium) == (chat.pk, "webchat", "chat")]
+    assert day.offered == sum(c["offered"] for c in expected) > 0
+    assert day.wait_us == sum(c["wait_us"] for c in expected)
+
+
+def test_a_day_not_over_in_every_hour_is_not_stored(history):
+    rollups.rollups_fill(now=at(14, 59))  # the 10th's last hour (23:00) is still open
+    assert not QueueDay.objects.exists()
+    assert rollup_rows.fill_mark(rollup_rows.DAY_TABLES[rollup_rows.QUEUE_HOURS]) == MIDNIGHT
+
+
+def test_a_refilled_hour_refills_its_stored_day(history):
+    p, chat, _ = history
+    rollups.rollups_fill(now=at(40))
+    f.ConversationFactory(queue=chat, enqueued_at=at(minutes=1), closed_at=at(minutes=2), abandoned_at=at(minutes=2),
+                          status="abandoned")
+    rollups.rollups_refill(organization=p.organization, start=at(), end=at(1))
+    assert QueueDay.objects.get(day=MIDNIGHT, queue=chat, channel_kind="").abandoned == 1
+    assert rollups.rollups_compare(organization=p.organization, start=MIDNIGHT, end=at(40)) == []
+
+
+def test_reports_check_compares_the_day_tables_too(history, capsys):
+    p, chat, _ = history
+    rollups.rollups_fill(now=at(40))
+    call_command("reports_check", "--from", "2025-03-10", "--to", "2025-03-11")
+    assert "No differences" in capsys.readouterr().out
+    QueueDay.objects.filter(day=MIDNIGHT, queue=chat, channel_kind="webchat").update(offered=99)
+    with pytest.raises(SystemExit):
+        call_command("reports_check", "--from", "2025-03-10", "--to", "2025-03-11")
+    out = capsys.readouterr().out
+    assert "queue_days 2025-03-10 00:00Z" in out and "offered stored 99" in out
+    assert "1 difference(s)" in out
+
+
+def test_one_row_per_key_and_day_in_each_day_table_and_an_outcome_day_is_a_disposition_or_a_tag(history):
+    p, chat, _ = history
+    rollups.rollups_fill(now=at(40))
+    for model, fields in (
+            (QueueDay, ("queue", "channel_kind", "medium")), (AgentStatusDay, ("agent", "status")),
+            (AgentDay, ("agent", "queue", "channel_kind", "medium"))):
+        row = model.objects.filter(day=MIDNIGHT).first()
+        with pytest.raises(IntegrityError), transaction.atomic():
+            model.objects.create(organization=p.organization, day=MIDNIGHT,
+                                 **{name: getattr(row, name) for name in fields})
+    tag, disposition = f.TagFactory(organization=p.organization), f.DispositionFactory(organization=p.organization)
+    for both_or_neither in ({"tag": tag, "disposition": disposition}, {}):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            OutcomeDay.objects.create(organization=p.organization, day=MIDNIGHT, queue=chat, **both_or_neither)
+    OutcomeDay.objects.create(organization=p.organization, day=MIDNIGHT, queue=chat, tag=tag, conversations=1)

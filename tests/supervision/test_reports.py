@@ -15,8 +15,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from contactcenter.models import Conversation, SatisfactionRating, StatusDefinition, StatusInterval
+from contactcenter.models import Conversation, RollupFillState, SatisfactionRating, StatusDefinition, StatusInterval
 from contactcenter.selectors import reports
+from contactcenter.selectors import rollups as rollup_rows
 from contactcenter.selectors.report_ranges import ReportRange
 from contactcenter.services import rollups
 from tests import factories as f
@@ -327,3 +328,29 @@ def test_a_periods_totals_are_one_row_of_sums_from_the_database_not_one_row_per_
     stored = [q["sql"] for q in queries.captured_queries if '"contactcenter_queuehour"' in q["sql"]]
     assert result.counters["offered"] == 5
     assert len(stored) == 1 and "SUM(" in stored[0] and "GROUP BY" not in stored[0]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_whole_utc_days_are_read_from_the_day_tables_with_the_numbers_the_hours_give(day):
+    """9-11 March in Madrid run 08-03 23:00 → 11-03 23:00 UTC: the 9th and the 10th are whole UTC
+    days, filled (the 11th is not over); they are summed from the day tables, the edges from the
+    hours, and every tab shows what the hours alone give."""
+    fill_until(NOW)
+    client = client_for(day.admin)
+    query = "?from=2027-03-09&to=2027-03-11&granularity=day"
+    tabs = ("overview", "queues", "channels", "agents", "status", "dispositions")
+
+    def pages():
+        return {tab: table(client.get(reverse("supervision:reports-tab", args=[tab]) + query)) for tab in tabs}
+
+    with CaptureQueriesContext(connection) as queries:
+        from_days = pages()
+    read = " ".join(q["sql"] for q in queries.captured_queries)
+    for name in ("queueday", "agentday", "agentstatusday", "outcomeday"):
+        assert f'"contactcenter_{name}"' in read
+    assert ["Ventas", "4", "3", "1"] in [row[:4] for row in from_days["queues"]]
+    RollupFillState.objects.filter(table__in=rollup_rows.DAY_TABLES.values()).delete()
+    with CaptureQueriesContext(connection) as queries:
+        from_hours = pages()
+    assert '"contactcenter_queueday"' not in " ".join(q["sql"] for q in queries.captured_queries)
+    assert from_days == from_hours

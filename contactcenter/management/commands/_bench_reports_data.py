@@ -206,7 +206,7 @@ def bench_delete(org: Organization) -> None:
     """The organization and everything it owns; the big tables first, in bulk."""
     with transaction.atomic():
         AgentState.objects.filter(organization=org).update(wrapup_conversation=None)
-        for model in rollups.MODELS.values():
+        for model in (*rollups.MODELS.values(), *rollups.DAY_MODELS.values()):
             delete_organization_rows(model, org)
         delete_tags_of(org)
         for model in (Conversation, Contact, StatusInterval, AgentState, QueueMembership):
@@ -384,6 +384,7 @@ def rollups_load(organizations: list[Organization], *, start: dt.datetime, until
         for org in organizations:
             for model in rollups.MODELS.values():
                 delete_organization_rows(model, org, ("hour", start))
+        day_marks_back_to(organizations, start)
         moment = start
         while moment < until:
             end = min(moment + window, until)
@@ -404,11 +405,23 @@ def fill_marks_set(moment: dt.datetime) -> None:
         RollupFillState.objects.update_or_create(table=table, defaults={"filled_until": moment})
 
 
+def day_marks_back_to(organizations: list[Organization], moment: dt.datetime) -> None:
+    """The day tables forget the days from `moment`'s on (their hours are about to change); the
+    next rollups_fill sums them again from the hours."""
+    day = rollups.day_floor(moment)
+    for org in organizations:
+        for model in rollups.DAY_MODELS.values():
+            delete_organization_rows(model, org, ("day", day))
+    RollupFillState.objects.filter(table__in=rollups.DAY_TABLES.values(), filled_until__gt=day).update(
+        filled_until=day)
+
+
 def rollups_delete_from(organizations: list[Organization], moment: dt.datetime) -> None:
     with transaction.atomic():
         for org in organizations:
             for model in rollups.MODELS.values():
                 delete_organization_rows(model, org, ("hour", moment))
+        day_marks_back_to(organizations, moment)
         fill_marks_set(moment)
 
 
