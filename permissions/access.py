@@ -55,20 +55,25 @@ def logged_in_queue_ids(user: User) -> list[int]:
     return list(QueueLogin.objects.filter(agent=user, ended_at__isnull=True).values_list("queue_id", flat=True))
 
 
-def unassigned_queue_ids(user: User) -> list[int]:
+def unassigned_queue_ids(user: User, logged_in: list[int] | None = None) -> list[int]:
     """The queues whose waiting conversations the user sees in Sin asignar: those they are logged
-    in to and, for supervisors, those they supervise."""
-    return sorted(set(logged_in_queue_ids(user)) | set(supervised_queue_ids(user)))
+    in to and, for supervisors, those they supervise. `logged_in`: the user's logged-in queue ids
+    when the caller has them already (one query less per page)."""
+    logged_in = logged_in_queue_ids(user) if logged_in is None else logged_in
+    return sorted(set(logged_in) | set(supervised_queue_ids(user)))
 
 
 def visible_conversations(user: User):
     """Conversations a user may open in the workspace: their own (assigned now or before),
     waiting ones in queues they are logged in to, and everything in queues they supervise."""
-    queue_ids = set(logged_in_queue_ids(user)) | set(supervised_queue_ids(user))
+    # The logged-in queues as a subquery: the page asks for them again, and one round trip less
+    # per open conversation counts under load.
+    logged_in = QueueLogin.objects.filter(agent=user, ended_at__isnull=True).values("queue_id")
+    supervised = set(supervised_queue_ids(user))
     return Conversation.objects.filter(organization_id=user.organization_id).filter(
         Q(assignee=user)
-        | Q(queue_id__in=queue_ids, status__in=(Conversation.Status.QUEUED, Conversation.Status.OFFERED))
-        | Q(queue_id__in=set(supervised_queue_ids(user)))
+        | Q(queue_id__in=logged_in, status__in=(Conversation.Status.QUEUED, Conversation.Status.OFFERED))
+        | Q(queue_id__in=supervised)
         | Q(offers__agent=user, offers__status="pending")
         | Q(transfers__to_agent=user, transfers__status="pending")
         # read-only afterwards: what they handled before a transfer

@@ -70,8 +70,9 @@ class SupervisionConsumer(LiveConsumer):
         self.session_id = _int(params.get("monitor"))
         # The overview's agents list filters (`agents_queue`: `queue` names a queue's page here).
         self.filter_params = {"queue": params.get("agents_queue", ""), "state": params.get("state", ""),
-                              "sort": params.get("sort", "")}
+                              "sort": params.get("sort", ""), "page": params.get("page", "")}
         self.filters = None
+        self.row_ids: set[int] = set()
         # The wallboard: all the supervisor's queues, or `wallboard_queue` (refused when not theirs).
         self.wallboard = params.get("wallboard") == "1"
         self.wallboard_queue_id = _int(params.get("wallboard_queue")) if "wallboard_queue" in params else None
@@ -148,9 +149,11 @@ class SupervisionConsumer(LiveConsumer):
                 return
             self.filters = ctx["filters"]
             self.agent_ids = {row.agent.pk for row in ctx["all_agent_rows"]}
+            self.row_ids = {row.agent.pk for row in ctx["agent_rows"]}  # the page of the list shown
             self.view = (frozenset(self.queue_ids), frozenset(self.agent_ids), self.language, self.notify_key,
                          tuple(sorted(self.filters.items())))
-            self.send_html(self.render(PAGE + "#overview-figures", ctx), self.render(PAGE + "#agent-rows", ctx))
+            self.send_html(self.render(PAGE + "#overview-figures", ctx), self.render(PAGE + "#agent-rows", ctx),
+                           self.render(PAGE + "#agents-pager", ctx))
 
     def load_preference(self) -> None:
         self.preference = notifications.preference_of(self.user)
@@ -223,11 +226,13 @@ class SupervisionConsumer(LiveConsumer):
             # Filtered or sorted: a change may move an agent in, out or along the list; redraw it.
             if kind in AGENT_EVENTS and agents & self.agent_ids:
                 filters = tuple(sorted(self.filters.items()))
-                parts.append(Part(("agent-rows", *seen, filters), lambda: self.render(
-                    PAGE + "#agent-rows", context.overview_context(self.user, self.filter_params))))
+                pager_key = ("agents-pager", *seen, filters)
+                parts.append(Part(("agent-rows", *seen, filters), lambda: self.render_agent_list(pager_key)))
+                parts.append(Part(pager_key, lambda: self.render(
+                    PAGE + "#agents-pager", context.overview_context(self.user, self.filter_params))))
             row_agents = set()
         else:
-            row_agents = agents & self.agent_ids
+            row_agents = agents & self.row_ids  # an agent on another page has no row here
         for agent_id in sorted(row_agents) if kind in AGENT_EVENTS else ():
             # An agent on a schedule: the whole row, whose adherence depends on the new status.
             if kind == events.AGENT_STATUS and "since" in event and not event.get("scheduled"):
@@ -240,6 +245,13 @@ class SupervisionConsumer(LiveConsumer):
             parts.append(Part(("figures", *seen), lambda: self.render(
                 PAGE + "#overview-figures", context.figures_context(self.user))))
         return parts
+
+    def render_agent_list(self, pager_key: tuple) -> str:
+        """The page of the agents list; its pager (the count may have changed with the rows) is
+        drawn from the same context, for the part that follows (one frame each)."""
+        ctx = context.overview_context(self.user, self.filter_params)
+        shared_render(pager_key, lambda: self.render(PAGE + "#agents-pager", ctx))
+        return self.render(PAGE + "#agent-rows", ctx)
 
     def overview_fragments(self, kind, queues, agents, event: dict) -> list[str]:
         return [shared_render(part.key, part.build) for part in self.overview_parts(kind, queues, agents, event)]

@@ -4,7 +4,7 @@ consumer renders single regions from the same partials with the same context."""
 from django.urls import reverse
 from django.utils import timezone
 
-from contactcenter.models import CampaignContact, Conversation, PrerecordedMessage, Queue, Tag, Transfer, User
+from contactcenter.models import CampaignContact, Conversation, PrerecordedMessage, Queue, Tag, User
 from contactcenter.selectors import rules as rules_sel
 from contactcenter.selectors import shifts
 from contactcenter.selectors import workspace as sel
@@ -37,8 +37,9 @@ def view_params(params) -> dict:
     }
 
 
-def bar_context(user: User) -> dict:
-    logged_in = access.logged_in_queue_ids(user)
+def bar_context(user: User, logged_in: list[int] | None = None) -> dict:
+    """`logged_in`: the user's logged-in queue ids, when the caller has them already."""
+    logged_in = access.logged_in_queue_ids(user) if logged_in is None else logged_in
     member_queues = list(user.queue_memberships.filter(role="agent").select_related("queue"))
     logged_in_queues = list(Queue.objects.filter(pk__in=logged_in).order_by("name"))
     member_ids = {m.queue_id for m in member_queues}
@@ -113,9 +114,10 @@ def campaign_panels(user: User, campaign_queues) -> list[dict]:
     return panels
 
 
-def lists_context(user: User, *, tab: str, sort: str, page: int = 1, conversation=None) -> dict:
+def lists_context(user: User, *, tab: str, sort: str, page: int = 1, conversation=None,
+                  logged_in: list[int] | None = None) -> dict:
     assigned = sel.assigned_page(user, page if tab == "assigned" else 1)
-    unassigned = sel.unassigned_page(user, queue_ids=access.unassigned_queue_ids(user), sort=sort,
+    unassigned = sel.unassigned_page(user, queue_ids=access.unassigned_queue_ids(user, logged_in), sort=sort,
                                     page=page if tab == "unassigned" else 1)
     return {
         "tab": tab,
@@ -127,9 +129,11 @@ def lists_context(user: User, *, tab: str, sort: str, page: int = 1, conversatio
     }
 
 
-def conversation_context(user: User, conversation: Conversation, *, state=None, message_form=None,
+def conversation_context(user: User, conversation: Conversation, *, state=None, ringing=None, message_form=None,
                          contact_form=None, transfer_form=None) -> dict:
+    """`state` and `ringing` (the agent's state and pending offers): what the bar read already."""
     state = state if state is not None else sel.agent_state(user)
+    incoming_transfer, outgoing_transfer = sel.pending_transfers(user, conversation)
     window, older = sel.messages_window(conversation)
     in_wrapup = state is not None and state.wrapup_conversation_id == conversation.pk
     users, queues = sel.transfer_targets(user)
@@ -152,10 +156,9 @@ def conversation_context(user: User, conversation: Conversation, *, state=None, 
         "all_tags": Tag.objects.filter(organization_id=user.organization_id).order_by("name"),
         "may_create_tags": can_create_tags(user),
         "is_mine": conversation.assignee_id == user.pk and conversation.status == Conversation.Status.ASSIGNED,
-        "offer": sel.pending_offer(user, conversation),
-        "incoming_transfer": sel.pending_transfer_to(user, conversation),
-        "outgoing_transfer": conversation.transfers.filter(from_agent=user, status=Transfer.Status.PENDING)
-        .select_related("to_agent").first(),
+        "offer": sel.pending_offer(user, conversation, ringing),
+        "incoming_transfer": incoming_transfer,
+        "outgoing_transfer": outgoing_transfer,
         "in_wrapup": in_wrapup,
         "wrapup_form": WrapupForm(instance=conversation, queue=conversation.queue, prefix="wrapup",
                                   autosave_url=reverse("workspace:wrapup", args=[conversation.pk]))
@@ -181,8 +184,10 @@ def footer_mode(ctx: dict) -> str:
 
 def desk_context(user: User, params, conversation: Conversation | None = None, **forms) -> dict:
     p = view_params(params)
-    ctx = {**bar_context(user), **lists_context(user, tab=p["tab"], sort=p["sort"], page=p["page"],
-                                                 conversation=conversation)}
+    logged_in = access.logged_in_queue_ids(user)  # read once: the bar and the lists both need it
+    ctx = {**bar_context(user, logged_in), **lists_context(user, tab=p["tab"], sort=p["sort"], page=p["page"],
+                                                            conversation=conversation, logged_in=logged_in)}
     if conversation is not None:
-        ctx.update(conversation_context(user, conversation, state=ctx["state"], **forms))
+        ctx.update(conversation_context(user, conversation, state=ctx["state"], ringing=ctx["incoming_offers"],
+                                        **forms))
     return ctx

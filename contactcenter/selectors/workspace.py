@@ -26,6 +26,7 @@ from contactcenter.models import (
 
 PAGE_SIZE = 25
 MESSAGES_PAGE = 20
+PENDING_OFFERS_SHOWN = 3  # calls ringing at an agent that the desk lists
 C = Conversation.Status
 
 
@@ -46,16 +47,19 @@ def start_of_today() -> datetime:
 def panel_figures(queue_ids: list[int]) -> PanelFigures:
     if not queue_ids:
         return PanelFigures(None, None, 0, 0)
-    served = Conversation.objects.filter(
-        queue_id__in=queue_ids, assigned_at__gte=start_of_today()
-    ).aggregate(avg=Avg(F("assigned_at") - F("enqueued_at")), longest=Max(F("assigned_at") - F("enqueued_at")))
-    waiting = Conversation.objects.filter(queue_id__in=queue_ids, status__in=(C.QUEUED, C.OFFERED)).count()
+    # One pass over the queues' conversations served today or waiting now (both indexed), not two.
+    served_today = Q(assigned_at__gte=start_of_today())
+    waiting_now = Q(status__in=(C.QUEUED, C.OFFERED))
+    wait = F("assigned_at") - F("enqueued_at")
+    figures = Conversation.objects.filter(Q(queue_id__in=queue_ids) & (served_today | waiting_now)).aggregate(
+        avg=Avg(wait, filter=served_today), longest=Max(wait, filter=served_today),
+        waiting=Count("pk", filter=waiting_now))
     online = (
         QueueLogin.objects.filter(queue_id__in=queue_ids, ended_at__isnull=True)
         .exclude(agent__state__status__code__in=(SystemStatus.OFFLINE, SystemStatus.BANNED))
         .values("agent_id").distinct().count()
     )
-    return PanelFigures(served["avg"], served["longest"], waiting, online)
+    return PanelFigures(figures["avg"], figures["longest"], figures["waiting"], online)
 
 
 def _list_queryset():
@@ -65,12 +69,9 @@ def _list_queryset():
 def assigned_page(user: User, page: int = 1):
     """Asignado a mí: conversations assigned to the agent, calls ringing for them, and
     conversations a colleague asks them to take (consult transfers)."""
-    ringing = list(
-        Offer.objects.filter(agent=user, status=Offer.Status.PENDING).values_list("conversation_id", flat=True)
-    )
-    asked = list(
-        Transfer.objects.filter(to_agent=user, status=Transfer.Status.PENDING).values_list("conversation_id", flat=True)
-    )
+    # Subqueries, not lists: the page's count and rows carry them, with no round trip of their own.
+    ringing = Offer.objects.filter(agent=user, status=Offer.Status.PENDING).values("conversation_id")
+    asked = Transfer.objects.filter(to_agent=user, status=Transfer.Status.PENDING).values("conversation_id")
     qs = _list_queryset().filter(organization_id=user.organization_id).filter(
         Q(assignee=user, status=C.ASSIGNED) | Q(pk__in=ringing, status=C.OFFERED) | Q(pk__in=asked, status=C.ASSIGNED)
     ).order_by(F("last_message_at").desc(nulls_last=True), "-id")
@@ -198,22 +199,34 @@ def agent_state(user: User) -> AgentState | None:
     return AgentState.objects.select_related("status").filter(agent=user).first()
 
 
-def pending_offers(user: User, limit: int = 3) -> list[Offer]:
+def pending_offers(user: User, limit: int = PENDING_OFFERS_SHOWN) -> list[Offer]:
     """Calls ringing at the agent now, oldest first: the desk shows them wherever the agent is."""
     return list(Offer.objects.filter(agent=user, status=Offer.Status.PENDING)
                 .select_related("conversation__contact", "conversation__queue").order_by("created_at", "id")[:limit])
 
 
-def pending_offer(user: User, conversation: Conversation) -> Offer | None:
+def pending_offer(user: User, conversation: Conversation, ringing: list[Offer] | None = None) -> Offer | None:
+    """`ringing`: pending_offers(user) when the caller has it; below its limit it holds every
+    offer ringing at the agent, so the answer needs no query."""
+    if ringing is not None and len(ringing) < PENDING_OFFERS_SHOWN:
+        return next((offer for offer in ringing if offer.conversation_id == conversation.pk), None)
     return Offer.objects.filter(conversation=conversation, agent=user, status=Offer.Status.PENDING).first()
 
 
-def pending_transfer_to(user: User, conversation: Conversation) -> Transfer | None:
-    return (
-        Transfer.objects.filter(conversation=conversation, to_agent=user, status=Transfer.Status.PENDING)
-        .select_related("from_agent")
-        .first()
-    )
+def pending_transfers(user: User, conversation: Conversation) -> tuple[Transfer | None, Transfer | None]:
+    """The consult transfers of the conversation waiting now: one asked of the user (incoming)
+    and one the user asked of a colleague (outgoing), in one query."""
+    incoming = outgoing = None
+    for transfer in (
+        Transfer.objects.filter(conversation=conversation, status=Transfer.Status.PENDING)
+        .filter(Q(to_agent=user) | Q(from_agent=user))
+        .select_related("from_agent", "to_agent")  # newest first (the model's order), as .first() was
+    ):
+        if transfer.to_agent_id == user.pk and incoming is None:
+            incoming = transfer
+        if transfer.from_agent_id == user.pk and outgoing is None:
+            outgoing = transfer
+    return incoming, outgoing
 
 
 def unread_conversations(user: User) -> int:
